@@ -1,0 +1,16 @@
+//! Pure rules and types of Espace.
+//!
+//! Nothing here does I/O, reads a clock or draws randomness: time and
+//! secrets are passed in, so every rule is testable with plain values.
+
+pub mod email;
+pub mod identifier;
+pub mod locale;
+pub mod lockout;
+pub mod password;
+pub mod profile;
+pub mod rights;
+pub mod session;
+pub mod throttle;
+
+pub use jiff::{SignedDuration, Timestamp};
