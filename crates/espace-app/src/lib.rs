@@ -1,1 +1,85 @@
+//! Espace use cases and the ports they need.
+//!
+//! A use case never sees HTTP: the web layer parses a request, calls one
+//! function here and renders what comes back. Authorisation is decided
+//! here, never only in a route or a template.
 
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod overview;
+pub mod ports;
+pub mod session;
+
+use std::sync::Arc;
+
+pub use config::AppConfig;
+pub use error::AppError;
+
+use crate::crypto::{PasswordHasherPool, ServerKeys};
+use crate::ports::{Clock, Store};
+
+/// Everything the use cases need, built once at start and shared.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    hasher: PasswordHasherPool,
+    keys: ServerKeys,
+    config: AppConfig,
+}
+
+impl App {
+    /// Builds the application: loads (or creates, on first start) the
+    /// server keys kept in the database and prepares the hashing pool.
+    pub async fn build(
+        config: AppConfig,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, AppError> {
+        config.validate().map_err(AppError::Config)?;
+        let keys = ServerKeys::load_or_create(store.as_ref()).await?;
+        let hasher = PasswordHasherPool::new(&config.argon2).await?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                hasher,
+                keys,
+                config,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    pub fn hasher(&self) -> &PasswordHasherPool {
+        &self.inner.hasher
+    }
+
+    pub fn keys(&self) -> &ServerKeys {
+        &self.inner.keys
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.store().ping().await.map_err(AppError::from)
+    }
+}

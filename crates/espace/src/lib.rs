@@ -1,1 +1,43 @@
+//! Wiring of the `espace` binary: configuration in, a running server out.
+//! Also used by the test harness so that tests boot exactly what ships.
 
+pub mod config;
+
+use std::sync::Arc;
+
+use espace_app::ports::{Clock, SystemClock};
+use espace_app::{App, AppError};
+use espace_db::Database;
+
+pub use config::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Database(String),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the database (creating the data dir for SQLite), migrates it, and
+/// builds the application.
+pub async fn open(settings: &Settings, demo: bool, clock: Arc<dyn Clock>) -> Result<(App, Database), StartError> {
+    let url = settings.database_url(demo);
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)?;
+    }
+    let db = Database::connect(&url, settings.database_max_connections)
+        .await
+        .map_err(|e| StartError::Database(e.0))?;
+    db.migrate().await.map_err(|e| StartError::Database(e.0))?;
+    let app = App::build(settings.app.clone(), db.store(), clock).await?;
+    Ok((app, db))
+}
+
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}

@@ -1,0 +1,154 @@
+//! The audit trail (SPEC §9): who, what, when, from where — written in the
+//! same transaction as the change it records, and shown to the person in
+//! their activity timeline.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// What happened. The text form is stable: it is stored, translated on
+/// the activity page and exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AuditKind {
+    SignInSucceeded,
+    SignInFailed,
+    SignInRefusedLocked,
+    SignInThrottled,
+    LoginLocked,
+    LoginUnlocked,
+    SignedOut,
+    SessionExpired,
+    PasswordRehashed,
+    CsrfRejected,
+}
+
+impl AuditKind {
+    pub const ALL: &'static [AuditKind] = &[
+        AuditKind::SignInSucceeded,
+        AuditKind::SignInFailed,
+        AuditKind::SignInRefusedLocked,
+        AuditKind::SignInThrottled,
+        AuditKind::LoginLocked,
+        AuditKind::LoginUnlocked,
+        AuditKind::SignedOut,
+        AuditKind::SessionExpired,
+        AuditKind::PasswordRehashed,
+        AuditKind::CsrfRejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::SignInSucceeded => "signin.succeeded",
+            AuditKind::SignInFailed => "signin.failed",
+            AuditKind::SignInRefusedLocked => "signin.refused-locked",
+            AuditKind::SignInThrottled => "signin.throttled",
+            AuditKind::LoginLocked => "login.locked",
+            AuditKind::LoginUnlocked => "login.unlocked",
+            AuditKind::SignedOut => "session.signed-out",
+            AuditKind::SessionExpired => "session.expired",
+            AuditKind::PasswordRehashed => "password.rehashed",
+            AuditKind::CsrfRejected => "request.csrf-rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+}
+
+/// Where a request came from, as the web layer saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+    pub request_id: String,
+}
+
+impl ClientInfo {
+    pub fn new(ip: impl Into<String>, user_agent: &str, request_id: impl Into<String>) -> Self {
+        Self {
+            ip: ip.into(),
+            // Bounded: a header is attacker-controlled.
+            user_agent: user_agent.chars().take(400).collect(),
+            request_id: request_id.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub at: Timestamp,
+    pub kind: String,
+    /// Who acted (the person themself, or staff acting on their login).
+    pub actor_login_id: Option<Uuid>,
+    /// Whose login it concerns.
+    pub subject_login_id: Option<Uuid>,
+    /// The identifier as typed, for sign-in events (bounded).
+    pub identifier: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+    pub request_id: String,
+    pub detail: serde_json::Value,
+}
+
+impl AuditEvent {
+    pub fn new(kind: AuditKind, at: Timestamp, client: &ClientInfo) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            at,
+            kind: kind.as_str().to_owned(),
+            actor_login_id: None,
+            subject_login_id: None,
+            identifier: None,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            request_id: client.request_id.clone(),
+            detail: serde_json::Value::Null,
+        }
+    }
+
+    /// The person acted on their own login.
+    pub fn by_self(mut self, login_id: Uuid) -> Self {
+        self.actor_login_id = Some(login_id);
+        self.subject_login_id = Some(login_id);
+        self
+    }
+
+    pub fn subject(mut self, login_id: Option<Uuid>) -> Self {
+        self.subject_login_id = login_id;
+        self
+    }
+
+    pub fn identifier(mut self, typed: &str) -> Self {
+        self.identifier = Some(typed.chars().take(128).collect());
+        self
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    pub fn kind(&self) -> Option<AuditKind> {
+        AuditKind::parse(&self.kind)
+    }
+}
+
+impl crate::App {
+    /// Records a security event that is not part of another change (e.g. a
+    /// refused cross-site request).
+    pub async fn record(&self, kind: AuditKind, subject: Option<Uuid>, client: &ClientInfo, detail: serde_json::Value) -> Result<(), crate::AppError> {
+        let mut tx = self.store().begin().await?;
+        tx.append_audit(&AuditEvent::new(kind, self.clock().now(), client).subject(subject).detail(detail))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The security timeline of a login, newest first.
+    pub async fn activity(&self, login_id: Uuid, limit: i64) -> Result<Vec<AuditEvent>, crate::AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx.audit_for_login(login_id, limit).await?)
+    }
+}

@@ -1,0 +1,115 @@
+//! Configuration of the use cases. Passed in at start, never global.
+
+use espace_domain::lockout::LockoutPolicy;
+use espace_domain::password::{PasswordPolicy, PasswordRules};
+use espace_domain::profile::SecurityProfile;
+use espace_domain::session::SessionPolicy;
+use espace_domain::throttle::IpThrottlePolicy;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppConfig {
+    /// `guide` (default) or `nist-aal2` (SPEC §3.1).
+    pub security_profile: SecurityProfile,
+    pub password: PasswordRules,
+    pub lockout: LockoutPolicy,
+    pub ip_throttle: IpThrottlePolicy,
+    /// Overrides the profile's session lifetimes when set.
+    pub session: Option<SessionPolicy>,
+    pub argon2: Argon2Config,
+}
+
+/// Argon2id cost. SPEC §3.1: at least m = 19 MiB, t = 2, p = 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Argon2Config {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// Threads hashing at once; `0` means one less than the CPUs (at least
+    /// one), so that a storm of sign-ins never takes every core from page
+    /// rendering.
+    pub workers: usize,
+    /// Hash requests allowed to wait for a worker; beyond, sign-in answers
+    /// "busy, try again" at once instead of queueing without bound.
+    pub max_waiting: usize,
+}
+
+impl Default for Argon2Config {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+            workers: 0,
+            max_waiting: 512,
+        }
+    }
+}
+
+impl Argon2Config {
+    pub fn effective_workers(&self) -> usize {
+        if self.workers > 0 {
+            return self.workers;
+        }
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        cpus.saturating_sub(1).max(1)
+    }
+}
+
+impl AppConfig {
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.session
+            .unwrap_or_else(|| SessionPolicy::for_profile(self.security_profile))
+    }
+
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy::new(self.security_profile, self.password.clone())
+    }
+
+    /// Checks what serde cannot: names the offending key.
+    pub fn validate(&self) -> Result<(), String> {
+        let a = &self.argon2;
+        if a.memory_kib < 19 * 1024 {
+            return Err("argon2.memory_kib must be at least 19456 (19 MiB)".into());
+        }
+        if a.iterations < 2 {
+            return Err("argon2.iterations must be at least 2".into());
+        }
+        if a.parallelism < 1 {
+            return Err("argon2.parallelism must be at least 1".into());
+        }
+        if self.lockout.max_failures < 1 {
+            return Err("lockout.max_failures must be at least 1".into());
+        }
+        let p = &self.password;
+        if p.guide_medium_length < 8 || p.guide_strong_length < p.guide_medium_length {
+            return Err("password.guide_medium_length must be at least 8 and not above password.guide_strong_length".into());
+        }
+        if p.nist_single_factor_length < 15 || p.nist_multi_factor_length < 8 {
+            return Err("password.nist_single_factor_length must be at least 15 and password.nist_multi_factor_length at least 8".into());
+        }
+        let s = self.session_policy();
+        if s.idle_timeout > s.absolute_timeout {
+            return Err("session.idle_timeout must not exceed session.absolute_timeout".into());
+        }
+        if s.warn_before >= s.idle_timeout {
+            return Err("session.warn_before must be shorter than session.idle_timeout".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_weak_argon2_is_refused_naming_the_key() {
+        assert!(AppConfig::default().validate().is_ok());
+        let mut c = AppConfig::default();
+        c.argon2.memory_kib = 4096;
+        assert!(c.validate().unwrap_err().contains("argon2.memory_kib"));
+    }
+}

@@ -1,0 +1,151 @@
+//! Server-side sessions (SPEC §3.3): tokens are random, only their SHA-256
+//! is stored, idle and absolute timeouts are enforced here on every
+//! request, and signing out deletes the row.
+
+use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
+
+use crate::App;
+use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::crypto::{random_token, sha256_hex};
+use crate::error::AppError;
+use crate::ports::{LoginRecord, SessionRecord, Tx};
+
+/// Activity is written back at most this often, so that a busy page does
+/// not write on every request; the idle timeout is exact to this much.
+const TOUCH_EVERY: SignedDuration = SignedDuration::from_secs(15);
+
+/// The session behind a request.
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub id_hash: String,
+    pub login: LoginRecord,
+    pub created_at: Timestamp,
+    pub authenticated_at: Timestamp,
+    pub aal: i32,
+    /// When the session ends if nothing happens.
+    pub expires_at: Timestamp,
+    /// Whether that end is the absolute limit, which cannot be extended.
+    pub at_absolute_limit: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    Active(Box<CurrentSession>),
+    /// The cookie named a session that timed out (it is now deleted).
+    Expired,
+    /// Unknown token: forged, or signed out elsewhere.
+    Unknown,
+}
+
+impl App {
+    /// Opens a session for `login` inside the caller's transaction (so that
+    /// its audit record commits with it) and returns the raw token for the
+    /// cookie.
+    pub(crate) async fn open_session(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        client: &ClientInfo,
+        now: Timestamp,
+    ) -> Result<String, AppError> {
+        let token = random_token()?;
+        tx.insert_session(&SessionRecord {
+            id_hash: sha256_hex(&token),
+            login_id: login.id,
+            created_at: now,
+            last_seen_at: now,
+            authenticated_at: now,
+            aal: 1,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+        })
+        .await?;
+        Ok(token)
+    }
+
+    /// Finds the session of a cookie, enforcing both timeouts server-side.
+    pub async fn resolve_session(&self, token: &str, client: &ClientInfo) -> Result<Resolved, AppError> {
+        let policy = self.config().session_policy();
+        let now = self.clock().now();
+        let id_hash = sha256_hex(token);
+        let mut tx = self.store().begin_read().await?;
+        let Some(record) = tx.session_by_hash(&id_hash).await? else {
+            return Ok(Resolved::Unknown);
+        };
+        let login = tx.login_by_id(record.login_id).await?;
+        drop(tx);
+        let expired = policy.is_expired(record.created_at, record.last_seen_at, now);
+        let login = match login {
+            Some(login) if !expired && !login.disabled => login,
+            _ => {
+                let mut tx = self.store().begin().await?;
+                if tx.delete_session(&id_hash).await? {
+                    tx.append_audit(
+                        &AuditEvent::new(AuditKind::SessionExpired, now, client).subject(Some(record.login_id)),
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                return Ok(Resolved::Expired);
+            }
+        };
+        let mut last_seen = record.last_seen_at;
+        if now.duration_since(last_seen) >= TOUCH_EVERY {
+            let mut tx = self.store().begin().await?;
+            tx.touch_session(&id_hash, now).await?;
+            tx.commit().await?;
+            last_seen = now;
+        }
+        Ok(Resolved::Active(Box::new(CurrentSession {
+            id_hash,
+            login,
+            created_at: record.created_at,
+            authenticated_at: record.authenticated_at,
+            aal: record.aal,
+            expires_at: policy.expires_at(record.created_at, last_seen),
+            at_absolute_limit: policy.ends_at_absolute_limit(record.created_at, last_seen),
+        })))
+    }
+
+    /// "Stay signed in" (RGAA 13.1): records activity now and returns the
+    /// new expiry.
+    pub async fn extend_session(&self, session: &CurrentSession) -> Result<Timestamp, AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        tx.touch_session(&session.id_hash, now).await?;
+        tx.commit().await?;
+        Ok(self.config().session_policy().expires_at(session.created_at, now))
+    }
+
+    /// Signs out: the session row is deleted, so the old cookie is dead.
+    pub async fn sign_out(&self, session: &CurrentSession, client: &ClientInfo) -> Result<(), AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        tx.delete_session(&session.id_hash).await?;
+        tx.append_audit(&AuditEvent::new(AuditKind::SignedOut, now, client).by_self(session.login.id))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes sessions past either timeout (run periodically).
+    pub async fn purge_expired_sessions(&self) -> Result<u64, AppError> {
+        let policy = self.config().session_policy();
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let n = tx
+            .delete_expired_sessions(now - policy.idle_timeout, now - policy.absolute_timeout)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The remembered language of a login (SPEC §9), chosen in the header.
+    pub async fn set_locale(&self, login_id: Uuid, locale: espace_domain::locale::Locale) -> Result<(), AppError> {
+        let mut tx = self.store().begin().await?;
+        tx.set_login_locale(login_id, locale.code()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

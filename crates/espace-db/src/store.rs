@@ -1,0 +1,595 @@
+//! The [`Store`] and [`Tx`] ports, implemented once for both engines.
+
+use async_trait::async_trait;
+use espace_app::audit::AuditEvent;
+use espace_app::ports::{
+    CompanyRecord, ContractRecord, LoginRecord, RightRecord, SessionRecord, Store, StoreError,
+    StoreResult, Tx,
+};
+use espace_domain::lockout::AttemptState;
+use espace_domain::throttle::IpWindow;
+use jiff::Timestamp;
+use sqlx::Row;
+use uuid::Uuid;
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn ts(ms: i64) -> StoreResult<Timestamp> {
+    Timestamp::from_millisecond(ms).map_err(err)
+}
+
+macro_rules! login_query {
+    ($where:literal) => {
+        concat!(
+            "SELECT id, person_id, company_id, identifier, password_hash, email, phone, title, \
+             first_name, last_name, locale, disabled FROM logins WHERE ",
+            $where
+        )
+    };
+}
+
+macro_rules! store_impl {
+    ($store:ident, $db:ty, $pool:ty, $row:ty, begin_write: $begin_write:literal, for_update: $for_update:literal) => {
+        #[derive(Clone)]
+        pub struct $store {
+            pool: $pool,
+        }
+
+        impl $store {
+            pub fn new(pool: $pool) -> Self {
+                Self { pool }
+            }
+
+            pub fn pool(&self) -> &$pool {
+                &self.pool
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+                let tx = self.pool.begin_with($begin_write).await.map_err(err)?;
+                Ok(Box::new(DbTx::<$db> { tx }))
+            }
+
+            async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
+                let tx = self.pool.begin().await.map_err(err)?;
+                Ok(Box::new(DbTx::<$db> { tx }))
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.map_err(err)?;
+                Ok(())
+            }
+        }
+
+        impl DbTx<$db> {
+            fn login(row: &$row) -> StoreResult<LoginRecord> {
+                Ok(LoginRecord {
+                    id: row.try_get("id").map_err(err)?,
+                    person_id: row.try_get("person_id").map_err(err)?,
+                    company_id: row.try_get("company_id").map_err(err)?,
+                    identifier: row.try_get("identifier").map_err(err)?,
+                    password_hash: row.try_get("password_hash").map_err(err)?,
+                    email: row.try_get("email").map_err(err)?,
+                    phone: row.try_get("phone").map_err(err)?,
+                    title: row.try_get("title").map_err(err)?,
+                    first_name: row.try_get("first_name").map_err(err)?,
+                    last_name: row.try_get("last_name").map_err(err)?,
+                    locale: row.try_get("locale").map_err(err)?,
+                    disabled: row.try_get("disabled").map_err(err)?,
+                })
+            }
+
+            fn attempt(row: Option<$row>) -> StoreResult<AttemptState> {
+                let Some(row) = row else { return Ok(AttemptState::default()) };
+                let failures: i32 = row.try_get("failures").map_err(err)?;
+                let fingerprints: String = row.try_get("fingerprints").map_err(err)?;
+                let locked_until: Option<i64> = row.try_get("locked_until").map_err(err)?;
+                Ok(AttemptState {
+                    failures: u32::try_from(failures).unwrap_or(0),
+                    fingerprints: serde_json::from_str(&fingerprints).map_err(err)?,
+                    locked_until: locked_until.map(ts).transpose()?,
+                    last_was_repeat: row.try_get("last_was_repeat").map_err(err)?,
+                })
+            }
+
+            fn audit(row: &$row) -> StoreResult<AuditEvent> {
+                let detail: String = row.try_get("detail").map_err(err)?;
+                Ok(AuditEvent {
+                    id: row.try_get("id").map_err(err)?,
+                    at: ts(row.try_get("at").map_err(err)?)?,
+                    kind: row.try_get("kind").map_err(err)?,
+                    actor_login_id: row.try_get("actor_login_id").map_err(err)?,
+                    subject_login_id: row.try_get("subject_login_id").map_err(err)?,
+                    identifier: row.try_get("identifier").map_err(err)?,
+                    ip: row.try_get("ip").map_err(err)?,
+                    user_agent: row.try_get("user_agent").map_err(err)?,
+                    request_id: row.try_get("request_id").map_err(err)?,
+                    detail: serde_json::from_str(&detail).map_err(err)?,
+                })
+            }
+
+            async fn strings(&mut self, sql: &'static str, id: Uuid) -> StoreResult<Vec<String>> {
+                let rows = sqlx::query(sql).bind(id).fetch_all(&mut *self.tx).await.map_err(err)?;
+                rows.iter().map(|r| r.try_get::<String, _>(0).map_err(err)).collect()
+            }
+        }
+
+        #[async_trait]
+        impl Tx for DbTx<$db> {
+            async fn commit(self: Box<Self>) -> StoreResult<()> {
+                self.tx.commit().await.map_err(err)
+            }
+
+            async fn secret(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+                let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.map(|r| r.try_get::<Vec<u8>, _>("value").map_err(err)).transpose()
+            }
+
+            async fn insert_secret_if_absent(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
+                sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                    .bind(name)
+                    .bind(value)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn login_by_identifier(&mut self, normalized: &str) -> StoreResult<Option<LoginRecord>> {
+                let row = sqlx::query(login_query!("identifier_norm = $1"))
+                    .bind(normalized)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::login).transpose()
+            }
+
+            async fn login_by_id(&mut self, id: Uuid) -> StoreResult<Option<LoginRecord>> {
+                let row = sqlx::query(login_query!("id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::login).transpose()
+            }
+
+            async fn set_password_hash(&mut self, login_id: Uuid, phc: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE logins SET password_hash = $1 WHERE id = $2")
+                    .bind(phc)
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn set_login_locale(&mut self, login_id: Uuid, locale: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE logins SET locale = $1 WHERE id = $2")
+                    .bind(locale)
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn attempt_state(&mut self, key: &str) -> StoreResult<AttemptState> {
+                let row = sqlx::query(
+                    "SELECT failures, fingerprints, locked_until, last_was_repeat FROM signin_attempts WHERE attempt_key = $1",
+                )
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Self::attempt(row)
+            }
+
+            async fn attempt_state_for_update(&mut self, key: &str) -> StoreResult<AttemptState> {
+                // Make sure a row exists so that it can be locked.
+                sqlx::query(
+                    "INSERT INTO signin_attempts (attempt_key, failures, fingerprints, locked_until, last_was_repeat, updated_at) \
+                     VALUES ($1, 0, '[]', NULL, FALSE, 0) ON CONFLICT (attempt_key) DO NOTHING",
+                )
+                .bind(key)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                let row = sqlx::query(concat!(
+                    "SELECT failures, fingerprints, locked_until, last_was_repeat FROM signin_attempts WHERE attempt_key = $1",
+                    $for_update
+                ))
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Self::attempt(row)
+            }
+
+            async fn save_attempt_state(&mut self, key: &str, state: &AttemptState, now: Timestamp) -> StoreResult<()> {
+                if state.is_clear() {
+                    sqlx::query("DELETE FROM signin_attempts WHERE attempt_key = $1")
+                        .bind(key)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(err)?;
+                    return Ok(());
+                }
+                let fingerprints = serde_json::to_string(&state.fingerprints).map_err(err)?;
+                sqlx::query(
+                    "INSERT INTO signin_attempts (attempt_key, failures, fingerprints, locked_until, last_was_repeat, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (attempt_key) DO UPDATE SET failures = excluded.failures, \
+                     fingerprints = excluded.fingerprints, locked_until = excluded.locked_until, \
+                     last_was_repeat = excluded.last_was_repeat, updated_at = excluded.updated_at",
+                )
+                .bind(key)
+                .bind(i32::try_from(state.failures).unwrap_or(i32::MAX))
+                .bind(fingerprints)
+                .bind(state.locked_until.map(ms))
+                .bind(state.last_was_repeat)
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn ip_window(&mut self, ip: &str) -> StoreResult<Option<IpWindow>> {
+                let row = sqlx::query("SELECT window_start, failures FROM ip_windows WHERE ip = $1")
+                    .bind(ip)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                let Some(row) = row else { return Ok(None) };
+                let failures: i32 = row.try_get("failures").map_err(err)?;
+                Ok(Some(IpWindow {
+                    window_start: ts(row.try_get("window_start").map_err(err)?)?,
+                    failures: u32::try_from(failures).unwrap_or(0),
+                }))
+            }
+
+            async fn save_ip_window(&mut self, ip: &str, window: &IpWindow) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO ip_windows (ip, window_start, failures) VALUES ($1, $2, $3) \
+                     ON CONFLICT (ip) DO UPDATE SET window_start = excluded.window_start, failures = excluded.failures",
+                )
+                .bind(ip)
+                .bind(ms(window.window_start))
+                .bind(i32::try_from(window.failures).unwrap_or(i32::MAX))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn insert_session(&mut self, s: &SessionRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (id_hash, login_id, created_at, last_seen_at, authenticated_at, aal, ip, user_agent) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&s.id_hash)
+                .bind(s.login_id)
+                .bind(ms(s.created_at))
+                .bind(ms(s.last_seen_at))
+                .bind(ms(s.authenticated_at))
+                .bind(s.aal)
+                .bind(&s.ip)
+                .bind(&s.user_agent)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn session_by_hash(&mut self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+                let row = sqlx::query(
+                    "SELECT id_hash, login_id, created_at, last_seen_at, authenticated_at, aal, ip, user_agent \
+                     FROM sessions WHERE id_hash = $1",
+                )
+                .bind(id_hash)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(SessionRecord {
+                    id_hash: row.try_get("id_hash").map_err(err)?,
+                    login_id: row.try_get("login_id").map_err(err)?,
+                    created_at: ts(row.try_get("created_at").map_err(err)?)?,
+                    last_seen_at: ts(row.try_get("last_seen_at").map_err(err)?)?,
+                    authenticated_at: ts(row.try_get("authenticated_at").map_err(err)?)?,
+                    aal: row.try_get("aal").map_err(err)?,
+                    ip: row.try_get("ip").map_err(err)?,
+                    user_agent: row.try_get("user_agent").map_err(err)?,
+                }))
+            }
+
+            async fn touch_session(&mut self, id_hash: &str, now: Timestamp) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at < $1")
+                    .bind(ms(now))
+                    .bind(id_hash)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn delete_expired_sessions(&mut self, idle_before: Timestamp, created_before: Timestamp) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
+                    .bind(ms(idle_before))
+                    .bind(ms(created_before))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected())
+            }
+
+            async fn append_audit(&mut self, e: &AuditEvent) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO audit_events (id, at, kind, actor_login_id, subject_login_id, identifier, ip, user_agent, request_id, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(e.id)
+                .bind(ms(e.at))
+                .bind(&e.kind)
+                .bind(e.actor_login_id)
+                .bind(e.subject_login_id)
+                .bind(&e.identifier)
+                .bind(&e.ip)
+                .bind(&e.user_agent)
+                .bind(&e.request_id)
+                .bind(e.detail.to_string())
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn audit_for_login(&mut self, login_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+                let rows = sqlx::query(
+                    "SELECT id, at, kind, actor_login_id, subject_login_id, identifier, ip, user_agent, request_id, detail \
+                     FROM audit_events WHERE subject_login_id = $1 ORDER BY at DESC, id LIMIT $2",
+                )
+                .bind(login_id)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::audit).collect()
+            }
+
+            async fn insert_person(&mut self, id: Uuid, now: Timestamp) -> StoreResult<bool> {
+                let done = sqlx::query("INSERT INTO persons (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+                    .bind(id)
+                    .bind(ms(now))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_company(&mut self, c: &CompanyRecord, now: Timestamp) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO companies (id, name, siren, vat_number, billing_address, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(c.id)
+                .bind(&c.name)
+                .bind(&c.siren)
+                .bind(&c.vat_number)
+                .bind(&c.billing_address)
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_login(&mut self, l: &LoginRecord, now: Timestamp) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO logins (id, person_id, company_id, identifier, identifier_norm, password_hash, title, \
+                     first_name, last_name, email, email_norm, email_verified, phone, phone_verified, locale, disabled, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(l.id)
+                .bind(l.person_id)
+                .bind(l.company_id)
+                .bind(&l.identifier)
+                .bind(l.identifier.to_ascii_lowercase())
+                .bind(&l.password_hash)
+                .bind(&l.title)
+                .bind(&l.first_name)
+                .bind(&l.last_name)
+                .bind(&l.email)
+                .bind(l.email.as_ref().map(|e| e.to_ascii_lowercase()))
+                .bind(l.email.is_some())
+                .bind(&l.phone)
+                .bind(l.phone.is_some())
+                .bind(&l.locale)
+                .bind(l.disabled)
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_contract(&mut self, company_id: Uuid, c: &ContractRecord, referent: Option<Uuid>, now: Timestamp) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO contracts (id, company_id, reference, offer_name, status, commitment_end, referent_login_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(c.id)
+                .bind(company_id)
+                .bind(&c.reference)
+                .bind(&c.offer_name)
+                .bind(&c.status)
+                .bind(&c.commitment_end)
+                .bind(referent)
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn grant_right(&mut self, login_id: Uuid, r: &RightRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO contract_rights (login_id, contract_id, section, profile) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (login_id, contract_id, section) DO UPDATE SET profile = excluded.profile",
+                )
+                .bind(login_id)
+                .bind(r.contract_id)
+                .bind(&r.section)
+                .bind(&r.profile)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn grant_company_role(&mut self, login_id: Uuid, company_id: Uuid, role: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO company_roles (login_id, company_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(login_id)
+                .bind(company_id)
+                .bind(role)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn grant_staff_role(&mut self, login_id: Uuid, role: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO staff_roles (login_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(login_id)
+                    .bind(role)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn set_web_account_manager(&mut self, company_id: Uuid, login_id: Uuid) -> StoreResult<()> {
+                sqlx::query("UPDATE companies SET web_account_manager_id = $1 WHERE id = $2")
+                    .bind(login_id)
+                    .bind(company_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn company(&mut self, id: Uuid) -> StoreResult<Option<CompanyRecord>> {
+                let row = sqlx::query("SELECT id, name, siren, vat_number, billing_address FROM companies WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(CompanyRecord {
+                    id: row.try_get("id").map_err(err)?,
+                    name: row.try_get("name").map_err(err)?,
+                    siren: row.try_get("siren").map_err(err)?,
+                    vat_number: row.try_get("vat_number").map_err(err)?,
+                    billing_address: row.try_get("billing_address").map_err(err)?,
+                }))
+            }
+
+            async fn contracts_visible_to(&mut self, login_id: Uuid) -> StoreResult<Vec<ContractRecord>> {
+                // A contract is visible to a login holding any right on it, and
+                // to the administrators of its company. Always scoped to the
+                // login's own company.
+                let rows = sqlx::query(
+                    "SELECT c.id, c.reference, c.offer_name, c.status, c.commitment_end FROM contracts c \
+                     JOIN logins l ON l.id = $1 AND l.company_id = c.company_id \
+                     WHERE EXISTS (SELECT 1 FROM contract_rights r WHERE r.login_id = l.id AND r.contract_id = c.id) \
+                        OR EXISTS (SELECT 1 FROM company_roles cr WHERE cr.login_id = l.id AND cr.company_id = c.company_id \
+                                   AND cr.role = 'administrator') \
+                     ORDER BY c.reference",
+                )
+                .bind(login_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(ContractRecord {
+                            id: row.try_get("id").map_err(err)?,
+                            reference: row.try_get("reference").map_err(err)?,
+                            offer_name: row.try_get("offer_name").map_err(err)?,
+                            status: row.try_get("status").map_err(err)?,
+                            commitment_end: row.try_get("commitment_end").map_err(err)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn rights_of(&mut self, login_id: Uuid) -> StoreResult<Vec<RightRecord>> {
+                let rows = sqlx::query(
+                    "SELECT contract_id, section, profile FROM contract_rights WHERE login_id = $1 ORDER BY contract_id, section",
+                )
+                .bind(login_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(RightRecord {
+                            contract_id: row.try_get("contract_id").map_err(err)?,
+                            section: row.try_get("section").map_err(err)?,
+                            profile: row.try_get("profile").map_err(err)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn company_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>> {
+                self.strings("SELECT role FROM company_roles WHERE login_id = $1 ORDER BY role", login_id).await
+            }
+
+            async fn staff_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>> {
+                self.strings("SELECT role FROM staff_roles WHERE login_id = $1 ORDER BY role", login_id).await
+            }
+        }
+    };
+}
+
+/// A transaction of either engine.
+pub struct DbTx<DB: sqlx::Database> {
+    tx: sqlx::Transaction<'static, DB>,
+}
+
+store_impl!(
+    SqliteStore, sqlx::Sqlite, sqlx::SqlitePool, sqlx::sqlite::SqliteRow,
+    begin_write: "BEGIN IMMEDIATE",
+    for_update: ""
+);
+store_impl!(
+    PgStore, sqlx::Postgres, sqlx::PgPool, sqlx::postgres::PgRow,
+    begin_write: "BEGIN",
+    for_update: " FOR UPDATE"
+);
+

@@ -1,0 +1,116 @@
+//! Error pages: localised, with an operation reference support can look
+//! up in the logs, never a stack trace.
+
+use std::any::Any;
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use espace_domain::locale::Locale;
+
+use crate::context::Ctx;
+use crate::i18n::{Arg, Tr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    Csrf,
+    NotFound,
+    MethodNotAllowed,
+    TooLarge,
+    UnsupportedMedia,
+    Busy,
+    Internal,
+}
+
+impl ErrorKind {
+    fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Csrf => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            ErrorKind::BadRequest | ErrorKind::UnsupportedMedia => ("error-400-title", "error-400-text"),
+            ErrorKind::Csrf => ("error-403-csrf-title", "error-403-csrf-text"),
+            ErrorKind::NotFound => ("error-404-title", "error-404-text"),
+            ErrorKind::MethodNotAllowed => ("error-405-title", "error-405-text"),
+            ErrorKind::TooLarge => ("error-413-title", "error-413-text"),
+            ErrorKind::Busy => ("error-503-title", "error-503-text"),
+            ErrorKind::Internal => ("error-title", "error-500-text"),
+        }
+    }
+}
+
+/// A stand-alone page (no session chrome): errors can happen before the
+/// request context exists.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: &'static str,
+    title: String,
+    text: String,
+    reference: Option<String>,
+    t: Tr,
+}
+
+pub fn error_page(locale: Locale, request_id: &str, kind: ErrorKind) -> Response {
+    let t = Tr::new(locale);
+    let (title, text) = kind.keys();
+    let reference = (kind == ErrorKind::Internal && !request_id.is_empty())
+        .then(|| t.fmt("error-operation-id", &[("id", Arg::S(request_id))]));
+    let page = ErrorPage {
+        lang: locale.code(),
+        title: t.get(title),
+        text: t.get(text),
+        reference,
+        t,
+    };
+    match page.render() {
+        Ok(html) => {
+            let mut res = (kind.status(), Html(html)).into_response();
+            if kind == ErrorKind::MethodNotAllowed {
+                res.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD, POST"));
+            }
+            res
+        }
+        Err(_) => kind.status().into_response(),
+    }
+}
+
+/// Maps a use-case error to a page.
+pub fn app_error(ctx: &Ctx, e: &espace_app::AppError) -> Response {
+    let kind = match e {
+        espace_app::AppError::Busy => ErrorKind::Busy,
+        espace_app::AppError::NotFound | espace_app::AppError::Forbidden => ErrorKind::NotFound,
+        espace_app::AppError::Unauthenticated => ErrorKind::Csrf,
+        espace_app::AppError::Config(_) | espace_app::AppError::Unexpected(_) => {
+            tracing::error!(code = e.code(), error = %e, "request failed");
+            ErrorKind::Internal
+        }
+    };
+    error_page(ctx.locale, &ctx.client.request_id, kind)
+}
+
+pub async fn not_found(ctx: Ctx) -> Response {
+    error_page(ctx.locale, &ctx.client.request_id, ErrorKind::NotFound)
+}
+
+pub async fn method_not_allowed(ctx: Ctx) -> Response {
+    error_page(ctx.locale, &ctx.client.request_id, ErrorKind::MethodNotAllowed)
+}
+
+/// Last resort: a handler panicked. The process survives, the user gets a
+/// generic page in both languages (ASVS 16.5.4).
+pub fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    error_page(Locale::Fr, "", ErrorKind::Internal)
+}

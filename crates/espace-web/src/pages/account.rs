@@ -1,0 +1,85 @@
+//! `/account`: the My Account hub (personal information, company,
+//! security), read-only until the My Account issue adds the forms.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::context::Authenticated;
+use crate::error::app_error;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountHub {
+    c: Chrome,
+    identifier: String,
+    name: String,
+    title: String,
+    email: String,
+    phone: String,
+    language: String,
+    company: Option<CompanyView>,
+    roles: Vec<String>,
+    rights: Vec<RightRow>,
+}
+
+struct CompanyView {
+    name: String,
+    siren: String,
+    vat: String,
+    address: String,
+}
+
+struct RightRow {
+    contract: String,
+    section: String,
+    profile: String,
+}
+
+pub async fn hub(State(state): State<AppState>, Authenticated(session, ctx): Authenticated) -> Response {
+    let o = match state.app.overview(&session).await {
+        Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let t = ctx.tr();
+    let not_set = || t.get("account-not-set");
+    let contract_name = |id: uuid::Uuid| {
+        o.contracts
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| id.to_string(), |c| format!("{} — {}", c.reference, c.offer_name))
+    };
+    let page = AccountHub {
+        c: Chrome::new(&state, &ctx, "account-title", "account"),
+        identifier: o.login.identifier.clone(),
+        name: format!("{} {}", o.login.first_name, o.login.last_name).trim().to_owned(),
+        title: t.get(&format!("title-{}", o.login.title)),
+        email: o.login.email.clone().unwrap_or_else(not_set),
+        phone: o.login.phone.clone().unwrap_or_else(not_set),
+        language: t.get(&format!("language-{}", ctx.locale.code())),
+        company: o.company.as_ref().map(|c| CompanyView {
+            name: c.name.clone(),
+            siren: c.siren.clone().unwrap_or_else(not_set),
+            vat: c.vat_number.clone().unwrap_or_else(not_set),
+            address: c.billing_address.clone(),
+        }),
+        roles: o
+            .company_roles
+            .iter()
+            .chain(o.staff_roles.iter())
+            .map(|r| t.get(&format!("role-{r}")))
+            .collect(),
+        rights: o
+            .rights
+            .iter()
+            .map(|r| RightRow {
+                contract: contract_name(r.contract_id),
+                section: t.get(&format!("section-{}", r.section)),
+                profile: t.get(&format!("profile-{}", r.profile)),
+            })
+            .collect(),
+    };
+    render(&ctx, &page)
+}

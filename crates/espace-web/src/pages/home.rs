@@ -1,0 +1,58 @@
+//! `/`: the dashboard across the login's contracts.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use espace_app::ports::ContractRecord;
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::context::Authenticated;
+use crate::error::app_error;
+use crate::i18n::Arg;
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    c: Chrome,
+    hello: String,
+    company: Option<String>,
+    contracts: Vec<ContractRow>,
+    staff_roles: Option<String>,
+}
+
+struct ContractRow {
+    reference: String,
+    offer: String,
+    status: String,
+    commitment: String,
+}
+
+pub async fn dashboard(State(state): State<AppState>, Authenticated(session, ctx): Authenticated) -> Response {
+    let overview = match state.app.overview(&session).await {
+        Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let t = ctx.tr();
+    let row = |c: &ContractRecord| ContractRow {
+        reference: c.reference.clone(),
+        offer: c.offer_name.clone(),
+        status: t.get(&format!("contract-status-{}", c.status)),
+        commitment: c.commitment_end.clone().unwrap_or_else(|| t.get("contract-no-commitment")),
+    };
+    let staff_roles = (!overview.staff_roles.is_empty()).then(|| {
+        let names: Vec<String> = overview.staff_roles.iter().map(|r| t.get(&format!("role-{r}"))).collect();
+        t.fmt("dashboard-staff-roles", &[("roles", Arg::S(&names.join(", ")))])
+    });
+    let page = Dashboard {
+        c: Chrome::new(&state, &ctx, "dashboard-title", "dashboard"),
+        hello: t.fmt("dashboard-hello", &[("name", Arg::S(&overview.login.first_name))]),
+        company: overview
+            .company
+            .as_ref()
+            .map(|c| t.fmt("dashboard-company", &[("company", Arg::S(&c.name))])),
+        contracts: overview.contracts.iter().map(row).collect(),
+        staff_roles,
+    };
+    render(&ctx, &page)
+}

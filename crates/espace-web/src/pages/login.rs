@@ -1,0 +1,185 @@
+//! `/login` and `/logout` (SPEC §3).
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use espace_app::AppError;
+use espace_app::auth::{SignInError, SignInRequest};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::{Chrome, FormError, local_time, render};
+use crate::AppState;
+use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::error::app_error;
+use crate::form::HtmlForm;
+use crate::i18n::Arg;
+use crate::security::safe_return_to;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    next: String,
+    notice: Option<String>,
+    login_value: String,
+    login_error: Option<String>,
+    password_error: Option<String>,
+    errors: Vec<FormError>,
+    help: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+    notice: Option<String>,
+    #[allow(dead_code)]
+    lang: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+    #[allow(dead_code)]
+    csrf_token: Option<String>,
+}
+
+impl LoginPage {
+    fn new(state: &AppState, ctx: &Ctx, next: String) -> Self {
+        Self {
+            c: Chrome::new(state, ctx, "login-title", "login"),
+            next,
+            notice: None,
+            login_value: String::new(),
+            login_error: None,
+            password_error: None,
+            errors: Vec::new(),
+            help: Vec::new(),
+        }
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> Response {
+    let query = query.map(|q| q.0).unwrap_or_default();
+    let next = safe_return_to(query.next.as_deref());
+    if ctx.session.is_some() {
+        return Redirect::to(&next).into_response();
+    }
+    let t = ctx.tr();
+    let mut page = LoginPage::new(&state, &ctx, next);
+    page.notice = match query.notice.as_deref() {
+        Some("signed-out") => Some(t.get("login-notice-signed-out")),
+        Some("expired") => Some(t.get("login-notice-expired")),
+        _ if ctx.session_ended => Some(t.get("login-notice-expired")),
+        _ => None,
+    };
+    render(&ctx, &page)
+}
+
+pub async fn submit(State(state): State<AppState>, ctx: Ctx, HtmlForm(form): HtmlForm<LoginForm>) -> Response {
+    let t = ctx.tr();
+    let next = safe_return_to(form.next.as_deref());
+    let outcome = state
+        .app
+        .sign_in(SignInRequest {
+            identifier: form.login.clone(),
+            password: SecretString::from(form.password),
+            client: ctx.client.clone(),
+        })
+        .await;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(AppError::Busy) => {
+            let mut page = LoginPage::new(&state, &ctx, next);
+            page.login_value = form.login;
+            page.errors.push(FormError { field: None, message: t.get("login-busy") });
+            let mut res = render(&ctx, &page);
+            *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return res;
+        }
+        Err(e) => return app_error(&ctx, &e),
+    };
+    // Per-address throttling: hold the answer (SPEC §3.2).
+    if !outcome.delay.is_zero() {
+        tokio::time::sleep(outcome.delay).await;
+    }
+    let error = match outcome.result {
+        Ok(signed_in) => {
+            let mut res = Redirect::to(&next).into_response();
+            let h = res.headers_mut();
+            h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &signed_in.session_token, None));
+            if let Some(locale) = signed_in.locale {
+                h.append(header::SET_COOKIE, set_cookie(LANG_COOKIE, &locale, Some(31_536_000)));
+            }
+            return res;
+        }
+        Err(e) => e,
+    };
+
+    let minutes = state.app.config().lockout.lock_duration.as_mins();
+    let mut page = LoginPage::new(&state, &ctx, next);
+    page.login_value = form.login.chars().take(200).collect();
+    match error {
+        SignInError::Missing { identifier, password } => {
+            if identifier {
+                let m = t.get("login-missing-identifier");
+                page.login_error = Some(m.clone());
+                page.errors.push(FormError { field: Some("login"), message: m });
+            }
+            if password {
+                let m = t.get("login-missing-password");
+                page.password_error = Some(m.clone());
+                page.errors.push(FormError { field: Some("password"), message: m });
+            }
+        }
+        SignInError::WrongCredentials { remaining, repeated } => {
+            let m = t.get("login-wrong");
+            page.password_error = Some(m.clone());
+            page.errors.push(FormError { field: Some("password"), message: m });
+            if repeated {
+                page.help.push(t.get("login-repeated"));
+            }
+            page.help.push(t.fmt(
+                "login-remaining",
+                &[("remaining", Arg::N(i64::from(remaining))), ("minutes", Arg::N(minutes))],
+            ));
+        }
+        SignInError::Locked { until } => {
+            let left = until.duration_since(state.app.clock().now()).as_mins().max(0) + 1;
+            page.errors.push(FormError {
+                field: None,
+                message: t.fmt(
+                    "login-locked",
+                    &[("time", Arg::S(&local_time(&state, until))), ("minutes", Arg::N(left))],
+                ),
+            });
+            page.help.push(t.get("login-locked-help"));
+        }
+    }
+    render(&ctx, &page)
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
+    if let Some(session) = &ctx.session {
+        if let Err(e) = state.app.sign_out(session, &ctx.client).await {
+            return app_error(&ctx, &e);
+        }
+    }
+    let mut res = Redirect::to(&format!("/login?notice=signed-out&lang={}", ctx.locale.code())).into_response();
+    let h = res.headers_mut();
+    h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));
+    // Nothing of the session stays in the browser (ASVS 14.3.1).
+    h.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
+    res
+}

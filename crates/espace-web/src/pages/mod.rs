@@ -1,0 +1,88 @@
+//! One module per page: `get` renders, `post` calls one use case.
+
+pub mod account;
+pub mod home;
+pub mod login;
+pub mod misc;
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use jiff::Timestamp;
+
+use crate::context::Ctx;
+use crate::error::{ErrorKind, error_page};
+use crate::i18n::{Arg, Tr};
+use crate::AppState;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the layout shows around every page.
+pub struct Chrome {
+    pub t: Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub csrf: String,
+    /// Where the language switch and "stay signed in" come back to.
+    pub here: String,
+    pub nav: &'static str,
+    pub user: Option<UserChrome>,
+    pub version: &'static str,
+}
+
+pub struct UserChrome {
+    pub display: String,
+    pub expires_ms: i64,
+    pub warn_ms: i64,
+    pub absolute: bool,
+    pub idle_notice: String,
+}
+
+impl Chrome {
+    pub fn new(state: &AppState, ctx: &Ctx, title_key: &str, nav: &'static str) -> Self {
+        let t = ctx.tr();
+        let policy = state.app.config().session_policy();
+        let user = ctx.session.as_ref().map(|s| {
+            let l = &s.login;
+            let name = format!("{} {}", l.first_name, l.last_name);
+            UserChrome {
+                display: t.fmt("signed-in-as", &[("name", Arg::S(name.trim()))]),
+                expires_ms: s.expires_at.as_millisecond(),
+                warn_ms: policy.warn_before.as_millis() as i64,
+                absolute: s.at_absolute_limit,
+                idle_notice: t.fmt("session-idle-notice", &[("minutes", Arg::N(policy.idle_timeout.as_mins()))]),
+            }
+        });
+        Self {
+            title: format!("{} — {}", t.get(title_key), t.get("brand")),
+            t,
+            lang: ctx.locale.code(),
+            csrf: ctx.csrf_token.clone(),
+            here: ctx.path.clone(),
+            nav,
+            user,
+            version: VERSION,
+        }
+    }
+}
+
+/// A time of day in the configured zone, e.g. "14:35".
+pub fn local_time(state: &AppState, at: Timestamp) -> String {
+    at.to_zoned(state.tz.clone()).strftime("%H:%M").to_string()
+}
+
+/// Renders a page; a template error is a 500 with a reference.
+pub fn render(ctx: &Ctx, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            error_page(ctx.locale, &ctx.client.request_id, ErrorKind::Internal)
+        }
+    }
+}
+
+/// An error shown in the summary at the top of a form, linked to its field.
+pub struct FormError {
+    pub field: Option<&'static str>,
+    pub message: String,
+}

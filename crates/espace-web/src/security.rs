@@ -1,0 +1,173 @@
+//! Security headers, CSRF defence and request metrics (SPEC §3.3).
+
+use std::time::Instant;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use espace_app::audit::AuditKind;
+use serde_json::json;
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{ErrorKind, error_page};
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// Middleware: the same strict headers on every answer.
+pub async fn headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let mut set = |name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set("content-security-policy", CSP);
+    set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "strict-origin-when-cross-origin");
+    set("cross-origin-opener-policy", "same-origin");
+    set("cross-origin-resource-policy", "same-origin");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    );
+    if !is_static {
+        // Pages can hold personal data: never cache them (ASVS 14.3.2).
+        set("cache-control", "no-store");
+    }
+    res
+}
+
+/// Middleware: request count and latency per route.
+pub async fn metrics(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("espace_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("espace_http_request_duration_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+fn origin_allowed(origin: &str, host: Option<&str>, public_origin: Option<&str>) -> bool {
+    match public_origin {
+        Some(expected) => origin == expected,
+        None => {
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+        }
+    }
+}
+
+/// Middleware: every state-changing request must come from a page of this
+/// site (Fetch metadata and Origin) and carry the synchronizer token of
+/// this browser's session, in the `csrf_token` field or the
+/// `X-CSRF-Token` header. Refusals are audited and explained.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
+        return error_page(Default::default(), "", ErrorKind::Internal);
+    };
+    let h = req.headers();
+    let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = site {
+        if site != "same-origin" && site != "none" {
+            return refuse(&state, &ctx, "sec-fetch-site").await;
+        }
+    }
+    if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+        if !origin_allowed(origin, host, state.config.public_origin.as_deref()) {
+            return refuse(&state, &ctx, "origin").await;
+        }
+    }
+    let header_token = h.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let is_form = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, state.config.max_body_bytes).await else {
+        return error_page(ctx.locale, &ctx.client.request_id, ErrorKind::TooLarge);
+    };
+    let presented = header_token.or_else(|| {
+        is_form
+            .then(|| serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).ok())
+            .flatten()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v))
+    });
+    match presented {
+        Some(token) if state.app.keys().csrf_matches(&ctx.csrf_basis, &token) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        Some(_) => refuse(&state, &ctx, "token-mismatch").await,
+        None => refuse(&state, &ctx, "token-missing").await,
+    }
+}
+
+async fn refuse(state: &AppState, ctx: &Ctx, reason: &'static str) -> Response {
+    tracing::warn!(reason, "cross-site request refused");
+    metrics::counter!("espace_csrf_rejected_total", "reason" => reason).increment(1);
+    let subject = ctx.session.as_ref().map(|s| s.login.id);
+    if let Err(e) = state
+        .app
+        .record(AuditKind::CsrfRejected, subject, &ctx.client, json!({ "reason": reason, "path": ctx.path }))
+        .await
+    {
+        tracing::error!(error = %e, "could not audit a refused request");
+    }
+    error_page(ctx.locale, &ctx.client.request_id, ErrorKind::Csrf)
+}
+
+/// A `next`/`return_to` value kept only if it is a path of this site
+/// (ASVS 3.7.2: no open redirect).
+pub fn safe_return_to(raw: Option<&str>) -> String {
+    let Some(s) = raw else { return "/".into() };
+    let ok = s.starts_with('/')
+        && !s.starts_with("//")
+        && !s.starts_with("/\\")
+        && s.len() <= 512
+        && !s.chars().any(|c| c.is_control() || c == '\\')
+        && !s.starts_with("/login")
+        && !s.starts_with("/logout");
+    if ok { s.to_owned() } else { "/".into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_to_keeps_only_local_paths() {
+        assert_eq!(safe_return_to(Some("/account?x=1")), "/account?x=1");
+        for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/ok\r\nx", "/login", ""] {
+            assert_eq!(safe_return_to(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_return_to(None), "/");
+    }
+
+    #[test]
+    fn origin_must_match_host_or_the_configured_origin() {
+        assert!(origin_allowed("http://127.0.0.1:8080", Some("127.0.0.1:8080"), None));
+        assert!(!origin_allowed("http://evil.example", Some("127.0.0.1:8080"), None));
+        assert!(!origin_allowed("null", Some("127.0.0.1:8080"), None));
+        assert!(origin_allowed("https://espace.example", Some("internal:8080"), Some("https://espace.example")));
+        assert!(!origin_allowed("https://espace.example.evil", None, Some("https://espace.example")));
+    }
+}
