@@ -22,7 +22,6 @@ session-warning-absolute = For your security you will be signed out at { $time }
 session-extended = Your session has been extended.
 session-ended = Your session has ended. Sign in again to continue.
 error-summary-title = There is a problem
-required = required
 
 login-title = Sign in
 login-intro = Sign in to manage your account, contracts, invoices and requests.

@@ -22,7 +22,6 @@ session-warning-absolute = Pour votre sécurité, vous serez déconnecté à { $
 session-extended = Votre session a été prolongée.
 session-ended = Votre session est terminée. Reconnectez-vous pour continuer.
 error-summary-title = Il y a un problème
-required = obligatoire
 
 login-title = Se connecter
 login-intro = Connectez-vous pour gérer votre compte, vos contrats, vos factures et vos demandes.
