@@ -1,0 +1,53 @@
+//! Storage on both engines.
+
+use espace_testkit::{Engine, TestApp, both_engines, fresh_database};
+
+use crate::scalar_i64;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_engines_have_the_same_tables_and_columns() {
+    let mut schemas = Vec::new();
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let db = espace_db::Database::connect(&fresh_database(engine).await, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        schemas.push(db.schema().await.unwrap());
+    }
+    assert!(schemas[0].len() > 50);
+    assert_eq!(schemas[0], schemas[1]);
+}
+
+both_engines!(
+    async fn demo_data_is_seeded_once(engine) {
+        let app = TestApp::spawn(engine).await;
+        let logins = scalar_i64(&app, "SELECT COUNT(*) FROM logins").await;
+        assert_eq!(logins, 7);
+        assert!(!app.app.seed_demo().await.unwrap(), "second seed adds nothing");
+        let again = app.spawn_sibling(|_| {}).await;
+        assert_eq!(scalar_i64(&again, "SELECT COUNT(*) FROM logins").await, 7);
+        assert_eq!(scalar_i64(&again, "SELECT COUNT(*) FROM contracts").await, 3);
+        // Same e-mail, same person: alice.martin and alice.bistro.
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(DISTINCT person_id) FROM logins WHERE email_norm = 'alice.martin@acme.example'").await, 1);
+        // No default administrator account (ASVS 6.3.2).
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM logins WHERE identifier_norm IN ('admin', 'root', 'administrator')").await, 0);
+    }
+);
+
+both_engines!(
+    async fn server_keys_are_created_once_and_shared(engine) {
+        let app = TestApp::spawn(engine).await;
+        let sibling = app.spawn_sibling(|_| {}).await;
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM server_secrets").await, 2);
+        // A CSRF token from one instance is accepted by the other.
+        let b = app.browser();
+        let token = b.get("/login").await.csrf_token().unwrap();
+        let mut other = sibling.browser();
+        for (k, v) in b.cookies.lock().unwrap().iter() {
+            other.set_cookie(k, v);
+        }
+        other.addr = sibling.addr;
+        let r = other
+            .post_form("/login", &[("login", "alice.martin"), ("password", espace_testkit::DEMO_PASSWORD), ("csrf_token", &token)])
+            .await;
+        assert_eq!(r.status, 303);
+    }
+);

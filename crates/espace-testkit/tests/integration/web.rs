@@ -1,0 +1,138 @@
+//! The HTTP surface: headers, languages, bad requests (never a 500).
+
+use espace_testkit::{DEMO_PASSWORD, TestApp, both_engines};
+
+both_engines!(
+    async fn every_answer_carries_the_security_headers(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = app.browser();
+        for path in ["/login", "/no-such-page", "/static/espace.css", "/accessibility"] {
+            let r = b.get(path).await;
+            let csp = r.header("content-security-policy").unwrap_or_default();
+            for part in ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"] {
+                assert!(csp.contains(part), "{path}: {csp}");
+            }
+            assert!(!csp.contains("unsafe-inline"));
+            assert_eq!(r.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"), "{path}");
+            assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+            assert_eq!(r.header("referrer-policy"), Some("strict-origin-when-cross-origin"));
+            assert!(r.header("permissions-policy").is_some());
+            assert_eq!(r.header("cross-origin-opener-policy"), Some("same-origin"));
+            assert!(r.header("x-request-id").is_some());
+            assert!(r.header("content-type").unwrap().contains("charset=utf-8") || path.ends_with(".svg"));
+        }
+        assert_eq!(b.get("/login").await.header("cache-control"), Some("no-store"));
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert_eq!(b.get("/account").await.header("cache-control"), Some("no-store"));
+    }
+);
+
+both_engines!(
+    async fn pages_follow_the_browser_language_then_the_choice_of_the_login(engine) {
+        let app = TestApp::spawn(engine).await;
+        let en = app.browser().with_header("accept-language", "en-GB,en;q=0.9");
+        assert!(en.get("/login").await.body.contains("<html lang=\"en\">"));
+        let fr = app.browser().with_header("accept-language", "de-DE, fr;q=0.5");
+        assert!(fr.get("/login").await.body.contains("<html lang=\"fr\">"));
+        let none = app.browser();
+        assert!(none.get("/login").await.body.contains("Se connecter"));
+
+        // Chosen in the header, remembered for the login.
+        let b = app.browser();
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let r = b.submit("/account", "/language", &[("lang", "en"), ("return_to", "/account")]).await;
+        assert_eq!((r.status, r.location()), (303, Some("/account")));
+        assert!(b.get("/account").await.body.contains("My personal information"));
+        let elsewhere = app.browser().with_header("accept-language", "fr");
+        elsewhere.sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert!(elsewhere.get("/").await.body.contains("<html lang=\"en\">"), "the login's language wins");
+        // An unknown language is a clear 400.
+        assert_eq!(b.submit("/", "/language", &[("lang", "xx")]).await.status, 400);
+    }
+);
+
+both_engines!(
+    async fn bad_requests_get_clear_pages_and_never_a_500(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = app.browser().with_header("accept-language", "en");
+        let nf = b.get("/definitely/not/here").await;
+        assert_eq!(nf.status, 404);
+        assert!(nf.body.contains("Page not found"));
+        let trace = b.request("TRACE", "/login").await;
+        assert_eq!(trace.status, 405);
+        assert!(trace.body.contains("Action not allowed"));
+        // An unsafe method without a token is refused before routing…
+        assert_eq!(b.request("DELETE", "/login").await.status, 403);
+        let token = b.get("/login").await.csrf_token().unwrap();
+        // …and with one, the route answers that it does not take DELETE.
+        let mut with_token = app.browser().with_header("x-csrf-token", &token);
+        for (k, v) in b.cookies.lock().unwrap().iter() {
+            with_token.set_cookie(k, v);
+        }
+        with_token.addr = app.addr;
+        let del = with_token.request("DELETE", "/login").await;
+        assert_eq!(del.status, 405);
+        assert!(del.header("allow").is_some());
+
+        let big = format!("csrf_token={token}&login={}", "a".repeat(100 * 1024));
+        let r = b.post_raw("/login", "application/x-www-form-urlencoded", big.into_bytes()).await;
+        assert_eq!(r.status, 413);
+        assert!(r.body.contains("Too much data sent"));
+
+        let dup = format!("csrf_token={token}&login=a&login=b&password=x");
+        let r = b.post_raw("/login", "application/x-www-form-urlencoded", dup.into_bytes()).await;
+        assert_eq!(r.status, 400, "duplicate fields are refused");
+        let r = b.post_raw("/login", "application/x-www-form-urlencoded", format!("csrf_token={token}&%%%=\u{0}").into_bytes()).await;
+        assert!(r.status == 400 || r.status == 200, "{}", r.status);
+        let r = b.post_raw("/language", "application/x-www-form-urlencoded", format!("csrf_token={token}").into_bytes()).await;
+        assert_eq!(r.status, 400, "missing field");
+        let mut json = app.browser().with_header("accept-language", "en");
+        json.headers.push(("x-csrf-token".into(), token.clone()));
+        for (k, v) in b.cookies.lock().unwrap().iter() {
+            json.set_cookie(k, v);
+        }
+        let r = json.post_raw("/login", "application/json", br#"{"login":"alice.martin"}"#.to_vec()).await;
+        assert_eq!(r.status, 415);
+        assert!(r.body.contains("could not be read"));
+    }
+);
+
+both_engines!(
+    async fn health_and_readiness_answer(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = app.browser();
+        assert_eq!(b.get("/healthz").await.body, "ok");
+        assert_eq!(b.get("/readyz").await.status, 200);
+        assert!(b.get("/healthz").await.set_cookies().is_empty(), "no cookie for probes");
+        app.db.close().await;
+        assert_eq!(b.get("/readyz").await.status, 503);
+    }
+);
+
+both_engines!(
+    async fn user_content_is_escaped(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = app.browser();
+        let r = b.sign_in("<script>alert(1)</script>", "x").await;
+        assert!(!r.body.contains("<script>alert(1)</script>"));
+        assert!(r.body.contains("&#60;script&#62;") || r.body.contains("&lt;script&gt;"));
+    }
+);
+
+both_engines!(
+    async fn dashboard_and_account_show_only_the_own_company(engine) {
+        let app = TestApp::spawn(engine).await;
+        let chloe = app.browser();
+        chloe.sign_in("chloe.dubois", DEMO_PASSWORD).await;
+        let home = chloe.get("/").await.body;
+        assert!(home.contains("BIST-FIB-001"));
+        assert!(!home.contains("ACME"), "no contract of another company");
+        let alice = app.browser().with_header("accept-language", "en");
+        alice.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let account = alice.get("/account").await.body;
+        assert!(account.contains("Acme Industries") && account.contains("Invoices") && !account.contains("Bistro"));
+        let staff = app.browser().with_header("accept-language", "en");
+        staff.sign_in("support.agent", DEMO_PASSWORD).await;
+        assert!(staff.get("/").await.body.contains("Support agent"));
+    }
+);
