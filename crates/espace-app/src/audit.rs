@@ -138,16 +138,30 @@ impl AuditEvent {
 impl crate::App {
     /// Records a security event that is not part of another change (e.g. a
     /// refused cross-site request).
-    pub async fn record(&self, kind: AuditKind, subject: Option<Uuid>, client: &ClientInfo, detail: serde_json::Value) -> Result<(), crate::AppError> {
+    pub async fn record(
+        &self,
+        kind: AuditKind,
+        subject: Option<Uuid>,
+        client: &ClientInfo,
+        detail: serde_json::Value,
+    ) -> Result<(), crate::AppError> {
         let mut tx = self.store().begin().await?;
-        tx.append_audit(&AuditEvent::new(kind, self.clock().now(), client).subject(subject).detail(detail))
-            .await?;
+        tx.append_audit(
+            &AuditEvent::new(kind, self.clock().now(), client)
+                .subject(subject)
+                .detail(detail),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The security timeline of a login, newest first.
-    pub async fn activity(&self, login_id: Uuid, limit: i64) -> Result<Vec<AuditEvent>, crate::AppError> {
+    pub async fn activity(
+        &self,
+        login_id: Uuid,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, crate::AppError> {
         let mut tx = self.store().begin_read().await?;
         Ok(tx.audit_for_login(login_id, limit).await?)
     }

@@ -40,7 +40,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn hmac(key: &[u8], parts: &[&[u8]]) -> Result<Vec<u8>, AppError> {
-    let mut mac = HmacSha256::new_from_slice(key).map_err(|e| AppError::Unexpected(e.to_string()))?;
+    let mut mac =
+        HmacSha256::new_from_slice(key).map_err(|e| AppError::Unexpected(e.to_string()))?;
     for part in parts {
         mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part);
@@ -66,14 +67,15 @@ impl ServerKeys {
     pub(crate) async fn load_or_create(store: &dyn Store) -> Result<Self, AppError> {
         let mut tx = store.begin().await?;
         let mut load = async |name: &str| -> Result<[u8; 32], AppError> {
-            tx.insert_secret_if_absent(name, &random_bytes::<32>()?).await?;
+            tx.insert_secret_if_absent(name, &random_bytes::<32>()?)
+                .await?;
             let bytes = tx
                 .secret(name)
                 .await?
                 .ok_or_else(|| AppError::Unexpected(format!("server key {name} missing")))?;
-            bytes
-                .try_into()
-                .map_err(|_| AppError::Unexpected(format!("server key {name} has the wrong length")))
+            bytes.try_into().map_err(|_| {
+                AppError::Unexpected(format!("server key {name} has the wrong length"))
+            })
         };
         let csrf = load("csrf-v1").await?;
         let fingerprint = load("attempt-fingerprint-v1").await?;
@@ -122,8 +124,13 @@ pub struct PasswordHasherPool {
 
 impl PasswordHasherPool {
     pub async fn new(config: &Argon2Config) -> Result<Self, AppError> {
-        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
-            .map_err(|e| AppError::Config(format!("argon2: {e}")))?;
+        let params = Params::new(
+            config.memory_kib,
+            config.iterations,
+            config.parallelism,
+            None,
+        )
+        .map_err(|e| AppError::Config(format!("argon2: {e}")))?;
         let workers = config.effective_workers();
         let mut pool = Self {
             permits: Arc::new(Semaphore::new(workers)),
@@ -190,15 +197,25 @@ impl PasswordHasherPool {
 
     /// Checks a password; with no stored hash, checks the dummy hash so the
     /// answer takes the same time and is always "invalid".
-    pub async fn verify(&self, stored: Option<String>, password: SecretString) -> Result<Verification, AppError> {
+    pub async fn verify(
+        &self,
+        stored: Option<String>,
+        password: SecretString,
+    ) -> Result<Verification, AppError> {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let wanted = self.params.clone();
         self.run(move |argon| {
             let Ok(parsed) = PasswordHash::new(&phc) else {
-                return Verification { valid: false, needs_rehash: false };
+                return Verification {
+                    valid: false,
+                    needs_rehash: false,
+                };
             };
-            let valid = argon.verify_password(password.expose_secret().as_bytes(), &parsed).is_ok() && known;
+            let valid = argon
+                .verify_password(password.expose_secret().as_bytes(), &parsed)
+                .is_ok()
+                && known;
             Verification {
                 valid,
                 needs_rehash: valid && Self::is_weaker(&parsed, &wanted),
@@ -212,7 +229,11 @@ impl PasswordHasherPool {
             return true;
         }
         match Params::try_from(parsed) {
-            Ok(p) => p.m_cost() < wanted.m_cost() || p.t_cost() < wanted.t_cost() || p.p_cost() < wanted.p_cost(),
+            Ok(p) => {
+                p.m_cost() < wanted.m_cost()
+                    || p.t_cost() < wanted.t_cost()
+                    || p.p_cost() < wanted.p_cost()
+            }
             Err(_) => true,
         }
     }
@@ -224,37 +245,84 @@ mod tests {
 
     #[tokio::test]
     async fn hash_is_argon2id_with_configured_parameters_and_a_unique_salt() {
-        let pool = PasswordHasherPool::new(&Argon2Config::default()).await.unwrap();
-        let a = pool.hash(SecretString::from("Espace#2026".to_owned())).await.unwrap();
-        let b = pool.hash(SecretString::from("Espace#2026".to_owned())).await.unwrap();
+        let pool = PasswordHasherPool::new(&Argon2Config::default())
+            .await
+            .unwrap();
+        let a = pool
+            .hash(SecretString::from("Espace#2026".to_owned()))
+            .await
+            .unwrap();
+        let b = pool
+            .hash(SecretString::from("Espace#2026".to_owned()))
+            .await
+            .unwrap();
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
         assert_ne!(a, b, "salts differ");
         let parsed = PasswordHash::new(&a).unwrap();
         assert!(parsed.salt.unwrap().as_ref().len() >= 16);
-        let ok = pool.verify(Some(a.clone()), SecretString::from("Espace#2026".to_owned())).await.unwrap();
-        assert_eq!(ok, Verification { valid: true, needs_rehash: false });
-        let wrong = pool.verify(Some(a), SecretString::from("espace#2026".to_owned())).await.unwrap();
+        let ok = pool
+            .verify(
+                Some(a.clone()),
+                SecretString::from("Espace#2026".to_owned()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            Verification {
+                valid: true,
+                needs_rehash: false
+            }
+        );
+        let wrong = pool
+            .verify(Some(a), SecretString::from("espace#2026".to_owned()))
+            .await
+            .unwrap();
         assert!(!wrong.valid);
-        let unknown = pool.verify(None, SecretString::from("anything".to_owned())).await.unwrap();
+        let unknown = pool
+            .verify(None, SecretString::from("anything".to_owned()))
+            .await
+            .unwrap();
         assert!(!unknown.valid);
     }
 
     #[tokio::test]
     async fn raised_parameters_ask_for_a_rehash() {
-        let pool = PasswordHasherPool::new(&Argon2Config::default()).await.unwrap();
-        let old = pool.hash(SecretString::from("Espace#2026".to_owned())).await.unwrap();
-        let stronger = PasswordHasherPool::new(&Argon2Config { iterations: 3, ..Argon2Config::default() })
+        let pool = PasswordHasherPool::new(&Argon2Config::default())
             .await
             .unwrap();
-        let v = stronger.verify(Some(old), SecretString::from("Espace#2026".to_owned())).await.unwrap();
-        assert_eq!(v, Verification { valid: true, needs_rehash: true });
+        let old = pool
+            .hash(SecretString::from("Espace#2026".to_owned()))
+            .await
+            .unwrap();
+        let stronger = PasswordHasherPool::new(&Argon2Config {
+            iterations: 3,
+            ..Argon2Config::default()
+        })
+        .await
+        .unwrap();
+        let v = stronger
+            .verify(Some(old), SecretString::from("Espace#2026".to_owned()))
+            .await
+            .unwrap();
+        assert_eq!(
+            v,
+            Verification {
+                valid: true,
+                needs_rehash: true
+            }
+        );
     }
 
     #[tokio::test]
     async fn a_full_queue_answers_busy_instead_of_waiting() {
-        let pool = PasswordHasherPool::new(&Argon2Config { workers: 1, max_waiting: 0, ..Argon2Config::default() })
-            .await
-            .unwrap();
+        let pool = PasswordHasherPool::new(&Argon2Config {
+            workers: 1,
+            max_waiting: 0,
+            ..Argon2Config::default()
+        })
+        .await
+        .unwrap();
         let p2 = pool.clone();
         let first = tokio::spawn(async move { p2.hash(SecretString::from("a".to_owned())).await });
         tokio::task::yield_now().await;
@@ -262,7 +330,10 @@ mod tests {
         while pool.in_flight.load(Ordering::SeqCst) == 0 {
             tokio::task::yield_now().await;
         }
-        assert!(matches!(pool.hash(SecretString::from("b".to_owned())).await, Err(AppError::Busy)));
+        assert!(matches!(
+            pool.hash(SecretString::from("b".to_owned())).await,
+            Err(AppError::Busy)
+        ));
         assert!(first.await.unwrap().is_ok());
     }
 }

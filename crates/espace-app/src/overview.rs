@@ -28,6 +28,13 @@ impl App {
         let rights = tx.rights_of(login.id).await?;
         let company_roles = tx.company_roles_of(login.id).await?;
         let staff_roles = tx.staff_roles_of(login.id).await?;
-        Ok(Overview { login, company, contracts, rights, company_roles, staff_roles })
+        Ok(Overview {
+            login,
+            company,
+            contracts,
+            rights,
+            company_roles,
+            staff_roles,
+        })
     }
 }

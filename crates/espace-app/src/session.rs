@@ -65,7 +65,11 @@ impl App {
     }
 
     /// Finds the session of a cookie, enforcing both timeouts server-side.
-    pub async fn resolve_session(&self, token: &str, client: &ClientInfo) -> Result<Resolved, AppError> {
+    pub async fn resolve_session(
+        &self,
+        token: &str,
+        client: &ClientInfo,
+    ) -> Result<Resolved, AppError> {
         let policy = self.config().session_policy();
         let now = self.clock().now();
         let id_hash = sha256_hex(token);
@@ -82,7 +86,8 @@ impl App {
                 let mut tx = self.store().begin().await?;
                 if tx.delete_session(&id_hash).await? {
                     tx.append_audit(
-                        &AuditEvent::new(AuditKind::SessionExpired, now, client).subject(Some(record.login_id)),
+                        &AuditEvent::new(AuditKind::SessionExpired, now, client)
+                            .subject(Some(record.login_id)),
                     )
                     .await?;
                 }
@@ -115,16 +120,25 @@ impl App {
         let mut tx = self.store().begin().await?;
         tx.touch_session(&session.id_hash, now).await?;
         tx.commit().await?;
-        Ok(self.config().session_policy().expires_at(session.created_at, now))
+        Ok(self
+            .config()
+            .session_policy()
+            .expires_at(session.created_at, now))
     }
 
     /// Signs out: the session row is deleted, so the old cookie is dead.
-    pub async fn sign_out(&self, session: &CurrentSession, client: &ClientInfo) -> Result<(), AppError> {
+    pub async fn sign_out(
+        &self,
+        session: &CurrentSession,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         tx.delete_session(&session.id_hash).await?;
-        tx.append_audit(&AuditEvent::new(AuditKind::SignedOut, now, client).by_self(session.login.id))
-            .await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SignedOut, now, client).by_self(session.login.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -142,7 +156,11 @@ impl App {
     }
 
     /// The remembered language of a login (SPEC §9), chosen in the header.
-    pub async fn set_locale(&self, login_id: Uuid, locale: espace_domain::locale::Locale) -> Result<(), AppError> {
+    pub async fn set_locale(
+        &self,
+        login_id: Uuid,
+        locale: espace_domain::locale::Locale,
+    ) -> Result<(), AppError> {
         let mut tx = self.store().begin().await?;
         tx.set_login_locale(login_id, locale.code()).await?;
         tx.commit().await?;

@@ -592,4 +592,3 @@ store_impl!(
     begin_write: "BEGIN",
     for_update: " FOR UPDATE"
 );
-

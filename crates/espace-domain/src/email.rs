@@ -67,7 +67,11 @@ impl EmailAddress {
 impl fmt::Debug for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Personal data: never printed whole in logs.
-        write!(f, "EmailAddress(…@{})", self.normalized.rsplit_once('@').map_or("", |(_, d)| d))
+        write!(
+            f,
+            "EmailAddress(…@{})",
+            self.normalized.rsplit_once('@').map_or("", |(_, d)| d)
+        )
     }
 }
 
@@ -86,8 +90,21 @@ mod tests {
         let e = EmailAddress::parse("Alice.Martin@Acme.example").unwrap();
         assert_eq!(e.normalized(), "alice.martin@acme.example");
         assert_eq!(e.local_part(), "alice.martin");
-        for bad in ["", "alice", "alice@", "@acme.fr", "a@b", "a b@c.fr", "a..b@c.fr", "a@-c.fr", "a@c.fr\r\nBcc: x@y.z"] {
-            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be refused");
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@acme.fr",
+            "a@b",
+            "a b@c.fr",
+            "a..b@c.fr",
+            "a@-c.fr",
+            "a@c.fr\r\nBcc: x@y.z",
+        ] {
+            assert!(
+                EmailAddress::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 

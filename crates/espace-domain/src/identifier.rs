@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn parse_rejects_short_long_and_foreign_characters() {
-        assert_eq!(LoginIdentifier::parse("short"), Err(IdentifierError::Length));
+        assert_eq!(
+            LoginIdentifier::parse("short"),
+            Err(IdentifierError::Length)
+        );
         assert_eq!(
             LoginIdentifier::parse(&"a".repeat(65)),
             Err(IdentifierError::Length)

@@ -44,10 +44,10 @@ impl Locale {
             if weight == 0 {
                 continue;
             }
-            if let Some(locale) = Locale::parse(tag) {
-                if best.is_none_or(|(_, w)| weight > w) {
-                    best = Some((locale, weight));
-                }
+            if let Some(locale) = Locale::parse(tag)
+                && best.is_none_or(|(_, w)| weight > w)
+            {
+                best = Some((locale, weight));
             }
         }
         best.map(|(l, _)| l)
@@ -60,8 +60,14 @@ mod tests {
 
     #[test]
     fn negotiate_honours_order_and_quality() {
-        assert_eq!(Locale::negotiate("en-GB,en;q=0.9,fr;q=0.8"), Some(Locale::En));
-        assert_eq!(Locale::negotiate("de-DE,fr;q=0.5,en;q=0.7"), Some(Locale::En));
+        assert_eq!(
+            Locale::negotiate("en-GB,en;q=0.9,fr;q=0.8"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::negotiate("de-DE,fr;q=0.5,en;q=0.7"),
+            Some(Locale::En)
+        );
         assert_eq!(Locale::negotiate("fr-FR"), Some(Locale::Fr));
         assert_eq!(Locale::negotiate("de, es"), None);
         assert_eq!(Locale::negotiate("en;q=0, fr;q=0.1"), Some(Locale::Fr));

@@ -123,8 +123,14 @@ mod tests {
             );
         }
         let until = t0() + SignedDuration::from_mins(30);
-        assert_eq!(s.record_failure("fp4".into(), &policy, t0()), FailureOutcome::LockedNow { until });
-        assert_eq!(s.gate(t0() + SignedDuration::from_mins(29)), Gate::Locked { until });
+        assert_eq!(
+            s.record_failure("fp4".into(), &policy, t0()),
+            FailureOutcome::LockedNow { until }
+        );
+        assert_eq!(
+            s.gate(t0() + SignedDuration::from_mins(29)),
+            Gate::Locked { until }
+        );
         let later = until;
         assert_eq!(s.gate(later), Gate::Open);
         assert!(s.refreshed(later).is_clear());
@@ -134,9 +140,15 @@ mod tests {
     fn repeating_the_same_wrong_password_counts_once() {
         let policy = LockoutPolicy::default();
         let mut s = AttemptState::default();
-        assert_eq!(s.record_failure("same".into(), &policy, t0()), FailureOutcome::Counted { remaining: 4 });
+        assert_eq!(
+            s.record_failure("same".into(), &policy, t0()),
+            FailureOutcome::Counted { remaining: 4 }
+        );
         for _ in 0..10 {
-            assert_eq!(s.record_failure("same".into(), &policy, t0()), FailureOutcome::Repeated { remaining: 4 });
+            assert_eq!(
+                s.record_failure("same".into(), &policy, t0()),
+                FailureOutcome::Repeated { remaining: 4 }
+            );
         }
         assert!(s.last_was_repeat);
         assert_eq!(s.gate(t0()), Gate::Open);
@@ -145,7 +157,10 @@ mod tests {
 
     #[test]
     fn an_unexpired_lock_is_kept_by_refresh() {
-        let policy = LockoutPolicy { max_failures: 1, ..LockoutPolicy::default() };
+        let policy = LockoutPolicy {
+            max_failures: 1,
+            ..LockoutPolicy::default()
+        };
         let mut s = AttemptState::default();
         s.record_failure("x".into(), &policy, t0());
         let kept = s.clone().refreshed(t0() + SignedDuration::from_mins(1));

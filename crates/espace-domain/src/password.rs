@@ -50,20 +50,28 @@ impl Strength {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "rule", rename_all = "kebab-case")]
 pub enum Violation {
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     MissingLowercase,
     MissingUppercase,
     MissingDigit,
     MissingSpecial,
     /// Characters outside the allowed set, each named once, in order.
-    ForbiddenCharacters { characters: Vec<char> },
+    ForbiddenCharacters {
+        characters: Vec<char>,
+    },
     /// The typographic dash "–" printed in the user guide: the ASCII
     /// hyphen "-" is the allowed character.
     EnDash,
     ContainsIdentifier,
     ContainsEmail,
-    ContainsContextWord { word: String },
+    ContainsContextWord {
+        word: String,
+    },
     /// In the shipped list of the most common breached passwords.
     Common,
     /// Guessable by pattern (repeats, sequences, keyboard walks, words).
@@ -217,7 +225,9 @@ impl PasswordPolicy {
             SecurityProfile::NistAal2 => {
                 let controls: Vec<char> = unique(password.chars().filter(|c| c.is_control()));
                 if !controls.is_empty() {
-                    violations.push(Violation::ForbiddenCharacters { characters: controls });
+                    violations.push(Violation::ForbiddenCharacters {
+                        characters: controls,
+                    });
                 }
             }
         }
@@ -242,15 +252,19 @@ impl PasswordPolicy {
                 SecurityProfile::NistAal2 => Strength::Medium,
             }
         };
-        Evaluation { strength, violations }
+        Evaluation {
+            strength,
+            violations,
+        }
     }
 
     fn blocklists(&self, password: &str, ctx: &PasswordContext<'_>, out: &mut Vec<Violation>) {
         let lower = password.to_lowercase();
-        if let Some(id) = ctx.identifier.map(str::to_lowercase) {
-            if id.chars().count() >= 3 && lower.contains(&id) {
-                out.push(Violation::ContainsIdentifier);
-            }
+        if let Some(id) = ctx.identifier.map(str::to_lowercase)
+            && id.chars().count() >= 3
+            && lower.contains(&id)
+        {
+            out.push(Violation::ContainsIdentifier);
         }
         if let Some(email) = ctx.email.map(str::to_lowercase) {
             let local = email.rsplit_once('@').map_or(email.as_str(), |(l, _)| l);
@@ -263,7 +277,9 @@ impl PasswordPolicy {
         for word in personal.chain(configured) {
             if word.chars().count() >= 4
                 && lower.contains(&word)
-                && !out.iter().any(|v| matches!(v, Violation::ContainsContextWord { .. }))
+                && !out
+                    .iter()
+                    .any(|v| matches!(v, Violation::ContainsContextWord { .. }))
             {
                 out.push(Violation::ContainsContextWord { word });
             }
@@ -290,13 +306,13 @@ fn guide_composition(password: &str, out: &mut Vec<Violation>) {
     if password.contains('\u{2013}') {
         out.push(Violation::EnDash);
     }
-    let forbidden = unique(
-        password
-            .chars()
-            .filter(|&c| c != '\u{2013}' && !c.is_ascii_alphanumeric() && !GUIDE_SPECIALS.contains(&c)),
-    );
+    let forbidden = unique(password.chars().filter(|&c| {
+        c != '\u{2013}' && !c.is_ascii_alphanumeric() && !GUIDE_SPECIALS.contains(&c)
+    }));
     if !forbidden.is_empty() {
-        out.push(Violation::ForbiddenCharacters { characters: forbidden });
+        out.push(Violation::ForbiddenCharacters {
+            characters: forbidden,
+        });
     }
 }
 
@@ -348,9 +364,18 @@ mod tests {
     #[test]
     fn guide_levels_follow_the_user_guide_lengths() {
         let ctx = PasswordContext::default();
-        assert_eq!(guide().evaluate("Tr0ub/ad", &ctx).strength, Strength::Medium);
-        assert_eq!(guide().evaluate("Tr0ub/ador", &ctx).strength, Strength::Strong);
-        assert_eq!(guide().evaluate("Espace#2026", &ctx).strength, Strength::Strong);
+        assert_eq!(
+            guide().evaluate("Tr0ub/ad", &ctx).strength,
+            Strength::Medium
+        );
+        assert_eq!(
+            guide().evaluate("Tr0ub/ador", &ctx).strength,
+            Strength::Strong
+        );
+        assert_eq!(
+            guide().evaluate("Espace#2026", &ctx).strength,
+            Strength::Strong
+        );
         let short = guide().evaluate("Tr0b/ad", &ctx);
         assert_eq!(short.strength, Strength::TooWeak);
         assert_eq!(short.violations, vec![Violation::TooShort { min: 8 }]);
@@ -361,7 +386,12 @@ mod tests {
         let e = guide().evaluate("abc", &PasswordContext::default());
         assert_eq!(
             codes(&e),
-            vec!["too-short", "missing-uppercase", "missing-digit", "missing-special"]
+            vec![
+                "too-short",
+                "missing-uppercase",
+                "missing-digit",
+                "missing-special"
+            ]
         );
     }
 
@@ -372,16 +402,25 @@ mod tests {
             characters: vec!['$', ' ', 'µ']
         }));
         let accented = guide().evaluate("Élodie#2026x", &PasswordContext::default());
-        assert!(accented.violations.contains(&Violation::ForbiddenCharacters {
-            characters: vec!['É']
-        }));
+        assert!(
+            accented
+                .violations
+                .contains(&Violation::ForbiddenCharacters {
+                    characters: vec!['É']
+                })
+        );
     }
 
     #[test]
     fn guide_accepts_every_listed_special_and_refuses_the_typographic_dash() {
         for special in GUIDE_SPECIALS {
             let candidate = format!("Abcdef1{special}");
-            assert!(guide().evaluate(&candidate, &PasswordContext::default()).is_acceptable(), "{candidate}");
+            assert!(
+                guide()
+                    .evaluate(&candidate, &PasswordContext::default())
+                    .is_acceptable(),
+                "{candidate}"
+            );
         }
         let e = guide().evaluate("Abcdef1\u{2013}", &PasswordContext::default());
         assert_eq!(codes(&e), vec!["missing-special", "en-dash"]);
@@ -395,30 +434,74 @@ mod tests {
             personal_words: &["Acme Industries", "Lumière"],
             strong_auth_enforced: false,
         };
-        assert!(guide().evaluate("Alice.Martin#1", &ctx).violations.contains(&Violation::ContainsIdentifier));
-        assert!(guide().evaluate("A.martin#1Zz", &ctx).violations.contains(&Violation::ContainsEmail));
-        assert!(guide()
-            .evaluate("Lumière#2026x", &ctx)
-            .violations
-            .contains(&Violation::ContainsContextWord { word: "lumière".into() }));
-        assert!(guide().evaluate("MyEspaceClient#1", &ctx).violations.iter().any(|v| v.code() == "contains-context-word"));
+        assert!(
+            guide()
+                .evaluate("Alice.Martin#1", &ctx)
+                .violations
+                .contains(&Violation::ContainsIdentifier)
+        );
+        assert!(
+            guide()
+                .evaluate("A.martin#1Zz", &ctx)
+                .violations
+                .contains(&Violation::ContainsEmail)
+        );
+        assert!(guide().evaluate("Lumière#2026x", &ctx).violations.contains(
+            &Violation::ContainsContextWord {
+                word: "lumière".into()
+            }
+        ));
+        assert!(
+            guide()
+                .evaluate("MyEspaceClient#1", &ctx)
+                .violations
+                .iter()
+                .any(|v| v.code() == "contains-context-word")
+        );
     }
 
     #[test]
     fn common_passwords_are_refused_even_when_decorated() {
         let ctx = PasswordContext::default();
-        assert!(guide().evaluate("Password1!", &ctx).violations.contains(&Violation::Common));
-        assert!(guide().evaluate("Dragon2024!", &ctx).violations.contains(&Violation::Common));
-        assert!(nist().evaluate("qwertyuiop123456", &ctx).violations.contains(&Violation::Common) || nist().evaluate("qwertyuiop123456", &ctx).violations.contains(&Violation::TooPredictable));
+        assert!(
+            guide()
+                .evaluate("Password1!", &ctx)
+                .violations
+                .contains(&Violation::Common)
+        );
+        assert!(
+            guide()
+                .evaluate("Dragon2024!", &ctx)
+                .violations
+                .contains(&Violation::Common)
+        );
+        assert!(
+            nist()
+                .evaluate("qwertyuiop123456", &ctx)
+                .violations
+                .contains(&Violation::Common)
+                || nist()
+                    .evaluate("qwertyuiop123456", &ctx)
+                    .violations
+                    .contains(&Violation::TooPredictable)
+        );
     }
 
     #[test]
     fn nist_requires_fifteen_characters_alone_and_eight_with_strong_authentication() {
         let alone = PasswordContext::default();
-        let mfa = PasswordContext { strong_auth_enforced: true, ..PasswordContext::default() };
+        let mfa = PasswordContext {
+            strong_auth_enforced: true,
+            ..PasswordContext::default()
+        };
         let fourteen = "vivid-otter-43";
         assert_eq!(fourteen.chars().count(), 14);
-        assert!(nist().evaluate(fourteen, &alone).violations.contains(&Violation::TooShort { min: 15 }));
+        assert!(
+            nist()
+                .evaluate(fourteen, &alone)
+                .violations
+                .contains(&Violation::TooShort { min: 15 })
+        );
         assert!(nist().evaluate("vivid-otter-431", &alone).is_acceptable());
         assert!(nist().evaluate("quartz-v1", &mfa).is_acceptable());
     }
@@ -427,8 +510,18 @@ mod tests {
     fn nist_accepts_any_unicode_without_composition_rules() {
         let e = nist().evaluate("😀 correct horse é batterie", &PasswordContext::default());
         assert!(e.is_acceptable(), "{e:?}");
-        assert!(nist().evaluate("alllowercaseletterswithoutdigits", &PasswordContext::default()).is_acceptable());
-        assert_eq!(codes(&nist().evaluate("tab\tinside-a-longer-phrase", &PasswordContext::default())), vec!["forbidden-characters"]);
+        assert!(
+            nist()
+                .evaluate(
+                    "alllowercaseletterswithoutdigits",
+                    &PasswordContext::default()
+                )
+                .is_acceptable()
+        );
+        assert_eq!(
+            codes(&nist().evaluate("tab\tinside-a-longer-phrase", &PasswordContext::default())),
+            vec!["forbidden-characters"]
+        );
     }
 
     #[test]
@@ -441,10 +534,24 @@ mod tests {
     fn length_limits_are_64_and_128_accepted_129_refused() {
         let ctx = PasswordContext::default();
         let base = "Aa1#";
-        let of_len = |n: usize| format!("{base}{}", "xY7/".repeat(n).chars().take(n - base.len()).collect::<String>());
+        let of_len = |n: usize| {
+            format!(
+                "{base}{}",
+                "xY7/"
+                    .repeat(n)
+                    .chars()
+                    .take(n - base.len())
+                    .collect::<String>()
+            )
+        };
         assert!(guide().evaluate(&of_len(64), &ctx).is_acceptable());
         assert!(guide().evaluate(&of_len(128), &ctx).is_acceptable());
-        assert!(guide().evaluate(&of_len(129), &ctx).violations.contains(&Violation::TooLong { max: 128 }));
+        assert!(
+            guide()
+                .evaluate(&of_len(129), &ctx)
+                .violations
+                .contains(&Violation::TooLong { max: 128 })
+        );
     }
 
     #[test]

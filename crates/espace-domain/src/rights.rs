@@ -82,7 +82,10 @@ mod tests {
         for r in StaffRole::ALL {
             assert_eq!(StaffRole::parse(r.as_str()), Some(*r));
         }
-        assert_eq!(CompanyRole::parse("security-manager"), Some(CompanyRole::SecurityManager));
+        assert_eq!(
+            CompanyRole::parse("security-manager"),
+            Some(CompanyRole::SecurityManager)
+        );
         assert_eq!(Section::parse("nope"), None);
     }
 

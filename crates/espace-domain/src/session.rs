@@ -43,7 +43,12 @@ impl SessionPolicy {
         idle.min(absolute)
     }
 
-    pub fn is_expired(&self, created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp) -> bool {
+    pub fn is_expired(
+        &self,
+        created_at: Timestamp,
+        last_seen_at: Timestamp,
+        now: Timestamp,
+    ) -> bool {
         now >= self.expires_at(created_at, last_seen_at)
     }
 
@@ -66,7 +71,9 @@ pub mod duration_secs {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
         let secs = i64::deserialize(d)?;
         if secs <= 0 {
-            return Err(serde::de::Error::custom("a duration is a positive number of seconds"));
+            return Err(serde::de::Error::custom(
+                "a duration is a positive number of seconds",
+            ));
         }
         Ok(SignedDuration::from_secs(secs))
     }

@@ -81,7 +81,12 @@ mod tests {
     fn delay_is_zero_below_threshold_then_doubles_up_to_the_cap() {
         let p = IpThrottlePolicy::default();
         let now = Timestamp::from_second(1_800_000_000).unwrap();
-        let w = |n| Some(IpWindow { window_start: now, failures: n });
+        let w = |n| {
+            Some(IpWindow {
+                window_start: now,
+                failures: n,
+            })
+        };
         assert_eq!(p.delay(w(99), now), Duration::ZERO);
         assert_eq!(p.delay(w(100), now), Duration::from_millis(250));
         assert_eq!(p.delay(w(101), now), Duration::from_millis(500));

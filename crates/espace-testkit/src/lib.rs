@@ -26,7 +26,9 @@ pub struct MockClock(Arc<Mutex<Timestamp>>);
 impl Default for MockClock {
     fn default() -> Self {
         // 2026-11-23T09:00:00Z
-        Self(Arc::new(Mutex::new(Timestamp::from_second(1_795_424_400).unwrap_or(Timestamp::UNIX_EPOCH))))
+        Self(Arc::new(Mutex::new(
+            Timestamp::from_second(1_795_424_400).unwrap_or(Timestamp::UNIX_EPOCH),
+        )))
     }
 }
 
@@ -47,13 +49,19 @@ impl Clock for MockClock {
 /// Where the PostgreSQL tests connect. They never skip: if PostgreSQL is
 /// not reachable, they fail.
 pub fn postgres_admin_url() -> String {
-    std::env::var("ESPACE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("ESPACE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name() -> String {
-    format!("espace_test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), uuid::Uuid::new_v4().simple())
+    format!(
+        "espace_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 /// A fresh, empty database of `engine`; returns its URL.
@@ -62,19 +70,27 @@ pub async fn fresh_database(engine: Engine) -> String {
         Engine::Sqlite => {
             let dir = std::env::temp_dir().join("espace-tests");
             std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("temp dir: {e}"));
-            format!("sqlite://{}", dir.join(format!("{}.db", unique_name())).display())
+            format!(
+                "sqlite://{}",
+                dir.join(format!("{}.db", unique_name())).display()
+            )
         }
         Engine::Postgres => {
             let admin = postgres_admin_url();
             let mut conn = sqlx::PgConnection::connect(&admin)
                 .await
-                .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {admin} for the PostgreSQL suite: {e}"));
+                .unwrap_or_else(|e| {
+                    panic!("PostgreSQL must be reachable at {admin} for the PostgreSQL suite: {e}")
+                });
             let name = unique_name();
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
                 .unwrap_or_else(|e| panic!("create database: {e}"));
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_owned();
             format!("{base}/{name}")
         }
     }
@@ -105,10 +121,21 @@ impl TestApp {
     /// A second instance sharing this one's database and clock, as several
     /// instances share one PostgreSQL in production.
     pub async fn spawn_sibling(&self, configure: impl FnOnce(&mut Settings)) -> Self {
-        Self::spawn_on(self.engine, self.database_url.clone(), self.clock.clone(), configure).await
+        Self::spawn_on(
+            self.engine,
+            self.database_url.clone(),
+            self.clock.clone(),
+            configure,
+        )
+        .await
     }
 
-    async fn spawn_on(engine: Engine, url: String, clock: MockClock, configure: impl FnOnce(&mut Settings)) -> Self {
+    async fn spawn_on(
+        engine: Engine,
+        url: String,
+        clock: MockClock,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
         let mut settings = Settings::load(None, &[]).unwrap_or_else(|e| panic!("{e}"));
         settings.database_url = Some(url.clone());
         settings.database_max_connections = 5;
@@ -118,12 +145,29 @@ impl TestApp {
         let (app, db) = espace::open(&settings, true, Arc::new(clock.clone()))
             .await
             .unwrap_or_else(|e| panic!("open: {e}"));
-        app.seed_demo().await.unwrap_or_else(|e| panic!("seed: {e}"));
-        let state = espace_web::AppState::new(app.clone(), settings.web.clone()).unwrap_or_else(|e| panic!("{e}"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
+        app.seed_demo()
+            .await
+            .unwrap_or_else(|e| panic!("seed: {e}"));
+        let state = espace_web::AppState::new(app.clone(), settings.web.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        tokio::spawn(espace_web::serve(listener, espace_web::router(state), std::future::pending()));
-        TestApp { engine, addr, app, db, clock, database_url: url, settings }
+        tokio::spawn(espace_web::serve(
+            listener,
+            espace_web::router(state),
+            std::future::pending(),
+        ));
+        TestApp {
+            engine,
+            addr,
+            app,
+            db,
+            clock,
+            database_url: url,
+            settings,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -172,7 +216,8 @@ impl Page {
 
     /// The value of the hidden `csrf_token` input.
     pub fn csrf_token(&self) -> Option<String> {
-        let at = self.body.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+        let at =
+            self.body.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
         let rest = &self.body[at..];
         Some(rest[..rest.find('"')?].to_owned())
     }
@@ -201,7 +246,12 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("client: {e}"));
-        Self { addr, client, cookies: Mutex::new(BTreeMap::new()), headers: Vec::new() }
+        Self {
+            addr,
+            client,
+            cookies: Mutex::new(BTreeMap::new()),
+            headers: Vec::new(),
+        }
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
@@ -222,7 +272,12 @@ impl Browser {
     fn cookie_header(&self) -> String {
         self.cookies
             .lock()
-            .map(|c| c.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+            .map(|c| {
+                c.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
             .unwrap_or_default()
     }
 
@@ -236,8 +291,12 @@ impl Browser {
         let headers = res.headers().clone();
         for v in headers.get_all("set-cookie") {
             let Ok(v) = v.to_str() else { continue };
-            let Some((pair, attrs)) = v.split_once(';').or(Some((v, ""))) else { continue };
-            let Some((name, value)) = pair.split_once('=') else { continue };
+            let Some((pair, attrs)) = v.split_once(';').or(Some((v, ""))) else {
+                continue;
+            };
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
             if let Ok(mut jar) = self.cookies.lock() {
                 if attrs.contains("Max-Age=0") {
                     jar.remove(name);
@@ -247,7 +306,11 @@ impl Browser {
             }
         }
         let body = res.text().await.unwrap_or_default();
-        Page { status, headers, body }
+        Page {
+            status,
+            headers,
+            body,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -265,24 +328,38 @@ impl Browser {
 
     /// Posts a form as-is (the caller includes `csrf_token` or not).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        self.send(self.client.post(self.url(path)).form(fields)).await
+        self.send(self.client.post(self.url(path)).form(fields))
+            .await
     }
 
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
-        self.send(self.client.post(self.url(path)).header("content-type", content_type).body(body)).await
+        self.send(
+            self.client
+                .post(self.url(path))
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await
     }
 
     /// Loads `from` to get a token, then posts the form with it.
     pub async fn submit(&self, from: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(from).await;
-        let token = page.csrf_token().unwrap_or_else(|| panic!("no csrf token on {from}: {}", page.body));
+        let token = page
+            .csrf_token()
+            .unwrap_or_else(|| panic!("no csrf token on {from}: {}", page.body));
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         self.post_form(action, &all).await
     }
 
     pub async fn sign_in(&self, login: &str, password: &str) -> Page {
-        self.submit("/login", "/login", &[("login", login), ("password", password)]).await
+        self.submit(
+            "/login",
+            "/login",
+            &[("login", login), ("password", password)],
+        )
+        .await
     }
 }
 

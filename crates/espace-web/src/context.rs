@@ -68,8 +68,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
         match &ctx.session {
             Some(s) => Ok(Authenticated(Arc::clone(s), ctx)),
             None => {
-                let next = serde_urlencoded::to_string([("next", ctx.path.as_str())]).unwrap_or_default();
-                let notice = if ctx.session_ended { "&notice=expired" } else { "" };
+                let next =
+                    serde_urlencoded::to_string([("next", ctx.path.as_str())]).unwrap_or_default();
+                let notice = if ctx.session_ended {
+                    "&notice=expired"
+                } else {
+                    ""
+                };
                 Err(Redirect::to(&format!("/login?{next}{notice}")).into_response())
             }
         }
@@ -92,13 +97,19 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value with the attributes every Espace cookie has:
 /// `__Host-` prefix, Secure, HttpOnly, SameSite=Lax, Path=/.
 pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax{age}"))
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax{age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn plausible_token(t: &str) -> bool {
-    t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    t.len() == 43
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The client address: the peer, unless the peer is a trusted proxy; then
@@ -116,10 +127,18 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer)
 }
 
-fn negotiate_locale(headers: &HeaderMap, query: Option<&str>, session: Option<&CurrentSession>) -> Locale {
+fn negotiate_locale(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    session: Option<&CurrentSession>,
+) -> Locale {
     let from_query = query.and_then(|q| {
         serde_urlencoded::from_str::<Vec<(String, String)>>(q)
             .ok()?
@@ -128,7 +147,11 @@ fn negotiate_locale(headers: &HeaderMap, query: Option<&str>, session: Option<&C
             .and_then(|(_, v)| Locale::parse(&v))
     });
     from_query
-        .or_else(|| session.and_then(|s| s.login.locale.as_deref()).and_then(Locale::parse))
+        .or_else(|| {
+            session
+                .and_then(|s| s.login.locale.as_deref())
+                .and_then(Locale::parse)
+        })
         .or_else(|| cookie(headers, LANG_COOKIE).and_then(Locale::parse))
         .or_else(|| {
             headers
@@ -147,14 +170,22 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
     let ip = client_ip(peer, headers, &state.config.trusted_proxies);
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let client = ClientInfo::new(ip.to_string(), user_agent, request_id);
 
     let mut session = None;
     let mut session_ended = false;
     let mut clear_session_cookie = false;
-    let session_token = cookie(headers, SESSION_COOKIE).filter(|t| plausible_token(t)).map(str::to_owned);
+    let session_token = cookie(headers, SESSION_COOKIE)
+        .filter(|t| plausible_token(t))
+        .map(str::to_owned);
     if let Some(token) = &session_token {
         match state.app.resolve_session(token, &client).await {
             Ok(Resolved::Active(s)) => session = Some(Arc::<CurrentSession>::from(*s)),
@@ -170,7 +201,9 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
             }
         }
     }
-    let anon = cookie(headers, ANON_COOKIE).filter(|t| plausible_token(t)).map(str::to_owned);
+    let anon = cookie(headers, ANON_COOKIE)
+        .filter(|t| plausible_token(t))
+        .map(str::to_owned);
     let mut new_anon = None;
     let csrf_basis = match (&session, session_token, anon) {
         (Some(_), Some(token), _) => token,
@@ -191,7 +224,10 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Err(_) => return error_page(Locale::default(), &client.request_id, ErrorKind::Internal),
     };
     let locale = negotiate_locale(headers, req.uri().query(), session.as_deref());
-    let path = req.uri().path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned());
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/".to_owned(), |p| p.as_str().to_owned());
     req.extensions_mut().insert(Ctx {
         locale,
         client,
@@ -209,10 +245,14 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .iter()
         .any(|v| v.as_bytes().starts_with(SESSION_COOKIE.as_bytes()));
     if clear_session_cookie && !sets_session {
-        response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));
     }
     if let Some(anon) = new_anon {
-        response.headers_mut().append(header::SET_COOKIE, set_cookie(ANON_COOKIE, &anon, None));
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set_cookie(ANON_COOKIE, &anon, None));
     }
     response
 }
@@ -225,10 +265,16 @@ mod tests {
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.0.0.5".parse().unwrap());
+        h.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7, 10.0.0.5".parse().unwrap(),
+        );
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
         let stranger: IpAddr = "198.51.100.9".parse().unwrap();
-        assert_eq!(client_ip(proxy, &h, &trusted), "203.0.113.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(client_ip(stranger, &h, &trusted), stranger);
         assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
         assert_eq!(client_ip(proxy, &h, &[]), proxy);

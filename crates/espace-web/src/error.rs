@@ -39,7 +39,9 @@ impl ErrorKind {
 
     fn keys(self) -> (&'static str, &'static str) {
         match self {
-            ErrorKind::BadRequest | ErrorKind::UnsupportedMedia => ("error-400-title", "error-400-text"),
+            ErrorKind::BadRequest | ErrorKind::UnsupportedMedia => {
+                ("error-400-title", "error-400-text")
+            }
             ErrorKind::Csrf => ("error-403-csrf-title", "error-403-csrf-text"),
             ErrorKind::NotFound => ("error-404-title", "error-404-text"),
             ErrorKind::MethodNotAllowed => ("error-405-title", "error-405-text"),
@@ -78,7 +80,10 @@ pub fn error_page(locale: Locale, request_id: &str, kind: ErrorKind) -> Response
         Ok(html) => {
             let mut res = (kind.status(), Html(html)).into_response();
             if kind == ErrorKind::MethodNotAllowed {
-                res.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD, POST"));
+                res.headers_mut().insert(
+                    header::ALLOW,
+                    header::HeaderValue::from_static("GET, HEAD, POST"),
+                );
             }
             res
         }
@@ -105,7 +110,11 @@ pub async fn not_found(ctx: Ctx) -> Response {
 }
 
 pub async fn method_not_allowed(ctx: Ctx) -> Response {
-    error_page(ctx.locale, &ctx.client.request_id, ErrorKind::MethodNotAllowed)
+    error_page(
+        ctx.locale,
+        &ctx.client.request_id,
+        ErrorKind::MethodNotAllowed,
+    )
 }
 
 /// Last resort: a handler panicked. The process survives, the user gets a

@@ -21,7 +21,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for HtmlForm<T> {
         let fail = |kind| {
             let (locale, id) = ctx
                 .as_ref()
-                .map_or((Default::default(), String::new()), |c| (c.locale, c.client.request_id.clone()));
+                .map_or((Default::default(), String::new()), |c| {
+                    (c.locale, c.client.request_id.clone())
+                });
             error_page(locale, &id, kind)
         };
         let is_form = req

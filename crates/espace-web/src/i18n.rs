@@ -105,7 +105,11 @@ mod tests {
         ];
         for key in &en {
             for locale in Locale::ALL {
-                assert_ne!(Tr::new(locale).fmt(key, &args), *key, "{key} resolves in {locale:?}");
+                assert_ne!(
+                    Tr::new(locale).fmt(key, &args),
+                    *key,
+                    "{key} resolves in {locale:?}"
+                );
             }
         }
     }
@@ -113,8 +117,14 @@ mod tests {
     #[test]
     fn plurals_and_arguments_render_without_isolation_marks() {
         let t = Tr::new(Locale::En);
-        let one = t.fmt("login-remaining", &[("remaining", Arg::N(1)), ("minutes", Arg::N(30))]);
-        assert_eq!(one, "You have 1 more try before your login is locked for 30 minutes.");
+        let one = t.fmt(
+            "login-remaining",
+            &[("remaining", Arg::N(1)), ("minutes", Arg::N(30))],
+        );
+        assert_eq!(
+            one,
+            "You have 1 more try before your login is locked for 30 minutes."
+        );
         let fr = Tr::new(Locale::Fr).fmt("signed-in-as", &[("name", Arg::S("Alice"))]);
         assert_eq!(fr, "Connecté en tant que Alice");
     }

@@ -59,12 +59,20 @@ impl Default for WebConfig {
 
 impl WebConfig {
     pub fn validate(&self) -> Result<(), String> {
-        jiff::tz::TimeZone::get(&self.display_timezone)
-            .map_err(|_| format!("web.display_timezone: unknown time zone {:?}", self.display_timezone))?;
-        if let Some(origin) = &self.public_origin {
-            if !(origin.starts_with("https://") || origin.starts_with("http://")) || origin.ends_with('/') {
-                return Err("web.public_origin must look like https://espace.example (no trailing slash)".into());
-            }
+        jiff::tz::TimeZone::get(&self.display_timezone).map_err(|_| {
+            format!(
+                "web.display_timezone: unknown time zone {:?}",
+                self.display_timezone
+            )
+        })?;
+        if let Some(origin) = &self.public_origin
+            && (!(origin.starts_with("https://") || origin.starts_with("http://"))
+                || origin.ends_with('/'))
+        {
+            return Err(
+                "web.public_origin must look like https://espace.example (no trailing slash)"
+                    .into(),
+            );
         }
         if self.max_body_bytes < 1024 {
             return Err("web.max_body_bytes must be at least 1024".into());
@@ -84,7 +92,11 @@ impl AppState {
     pub fn new(app: App, config: WebConfig) -> Result<Self, String> {
         config.validate()?;
         let tz = jiff::tz::TimeZone::get(&config.display_timezone).map_err(|e| e.to_string())?;
-        Ok(Self { app, config: Arc::new(config), tz })
+        Ok(Self {
+            app,
+            config: Arc::new(config),
+            tz,
+        })
     }
 }
 
@@ -106,8 +118,14 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn_with_state(state.clone(), context::resolve))
-                .layer(middleware::from_fn_with_state(state.clone(), security::csrf)),
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    context::resolve,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    security::csrf,
+                )),
         );
 
     Router::new()
@@ -139,9 +157,12 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// How long the periodic clean-up waits between runs.

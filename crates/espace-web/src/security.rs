@@ -27,7 +27,10 @@ pub async fn headers(req: Request, next: Next) -> Response {
         h.insert(name, HeaderValue::from_static(value));
     };
     set("content-security-policy", CSP);
-    set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    set(
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    );
     set("x-content-type-options", "nosniff");
     set("x-frame-options", "DENY");
     set("referrer-policy", "strict-origin-when-cross-origin");
@@ -79,7 +82,10 @@ fn origin_allowed(origin: &str, host: Option<&str>, public_origin: Option<&str>)
 /// `X-CSRF-Token` header. Refusals are audited and explained.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // TRACE changes nothing and no route takes it: it gets a plain 405.
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+    if matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
         return next.run(req).await;
     }
     let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
@@ -87,10 +93,11 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     let h = req.headers();
     let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if let Some(site) = site {
-        if site != "same-origin" && site != "none" {
-            return refuse(&state, &ctx, "sec-fetch-site").await;
-        }
+    if let Some(site) = site
+        && site != "same-origin"
+        && site != "none"
+    {
+        return refuse(&state, &ctx, "sec-fetch-site").await;
     }
     if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
@@ -98,7 +105,10 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             return refuse(&state, &ctx, "origin").await;
         }
     }
-    let header_token = h.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header_token = h
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let is_form = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -111,11 +121,17 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         is_form
             .then(|| serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).ok())
             .flatten()
-            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v))
+            .and_then(|pairs| {
+                pairs
+                    .into_iter()
+                    .find(|(k, _)| k == "csrf_token")
+                    .map(|(_, v)| v)
+            })
     });
     match presented {
         Some(token) if state.app.keys().csrf_matches(&ctx.csrf_basis, &token) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         Some(_) => refuse(&state, &ctx, "token-mismatch").await,
         None => refuse(&state, &ctx, "token-missing").await,
@@ -128,7 +144,12 @@ async fn refuse(state: &AppState, ctx: &Ctx, reason: &'static str) -> Response {
     let subject = ctx.session.as_ref().map(|s| s.login.id);
     if let Err(e) = state
         .app
-        .record(AuditKind::CsrfRejected, subject, &ctx.client, json!({ "reason": reason, "path": ctx.path }))
+        .record(
+            AuditKind::CsrfRejected,
+            subject,
+            &ctx.client,
+            json!({ "reason": reason, "path": ctx.path }),
+        )
         .await
     {
         tracing::error!(error = %e, "could not audit a refused request");
@@ -157,7 +178,15 @@ mod tests {
     #[test]
     fn return_to_keeps_only_local_paths() {
         assert_eq!(safe_return_to(Some("/account?x=1")), "/account?x=1");
-        for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/ok\r\nx", "/login", ""] {
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/ok\r\nx",
+            "/login",
+            "",
+        ] {
             assert_eq!(safe_return_to(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_return_to(None), "/");
@@ -165,10 +194,26 @@ mod tests {
 
     #[test]
     fn origin_must_match_host_or_the_configured_origin() {
-        assert!(origin_allowed("http://127.0.0.1:8080", Some("127.0.0.1:8080"), None));
-        assert!(!origin_allowed("http://evil.example", Some("127.0.0.1:8080"), None));
+        assert!(origin_allowed(
+            "http://127.0.0.1:8080",
+            Some("127.0.0.1:8080"),
+            None
+        ));
+        assert!(!origin_allowed(
+            "http://evil.example",
+            Some("127.0.0.1:8080"),
+            None
+        ));
         assert!(!origin_allowed("null", Some("127.0.0.1:8080"), None));
-        assert!(origin_allowed("https://espace.example", Some("internal:8080"), Some("https://espace.example")));
-        assert!(!origin_allowed("https://espace.example.evil", None, Some("https://espace.example")));
+        assert!(origin_allowed(
+            "https://espace.example",
+            Some("internal:8080"),
+            Some("https://espace.example")
+        ));
+        assert!(!origin_allowed(
+            "https://espace.example.evil",
+            None,
+            Some("https://espace.example")
+        ));
     }
 }

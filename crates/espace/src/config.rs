@@ -65,11 +65,15 @@ impl Settings {
     /// Loads the layers. `env` is passed in (not read from the process) so
     /// that tests can give their own.
     pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Self, ConfigError> {
-        let defaults = config::Config::try_from(&Settings::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let defaults = config::Config::try_from(&Settings::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let mut builder = config::Config::builder().add_source(defaults);
         if let Some(path) = file {
             if !path.exists() {
-                return Err(ConfigError::Invalid(format!("config file {} not found", path.display())));
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} not found",
+                    path.display()
+                )));
             }
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
         }
@@ -88,17 +92,22 @@ impl Settings {
                 .with_list_parse_key("app.password.context_words")
                 .source(Some(espace_env)),
         );
-        let raw = builder.build().map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        let mut settings: Settings = raw.try_deserialize().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let raw = builder
+            .build()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut settings: Settings = raw
+            .try_deserialize()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         // The conventional variable, below ESPACE__DATABASE_URL.
-        if !env.iter().any(|(k, _)| k == "ESPACE__DATABASE_URL") {
-            if let Some((_, url)) = env.iter().find(|(k, _)| k == "DATABASE_URL") {
-                settings.database_url = Some(url.clone());
-            }
+        if !env.iter().any(|(k, _)| k == "ESPACE__DATABASE_URL")
+            && let Some((_, url)) = env.iter().find(|(k, _)| k == "DATABASE_URL")
+        {
+            settings.database_url = Some(url.clone());
         }
         if let Some(path) = &settings.database_url_file {
-            let url = std::fs::read_to_string(path)
-                .map_err(|e| ConfigError::Invalid(format!("database_url_file {}: {e}", path.display())))?;
+            let url = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::Invalid(format!("database_url_file {}: {e}", path.display()))
+            })?;
             settings.database_url = Some(url.trim().to_owned());
         }
         settings.validate()?;
@@ -106,17 +115,24 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.app.validate().map_err(|e| ConfigError::Invalid(format!("app.{e}")))?;
+        self.app
+            .validate()
+            .map_err(|e| ConfigError::Invalid(format!("app.{e}")))?;
         self.web.validate().map_err(ConfigError::Invalid)?;
         if let Some(url) = &self.database_url {
             espace_db::Engine::of_url(url).map_err(|e| ConfigError::Invalid(e.0))?;
         }
         if let Some(m) = self.metrics_listen.as_deref().filter(|m| !m.is_empty()) {
-            m.parse::<SocketAddr>()
-                .map_err(|_| ConfigError::Invalid(format!("metrics_listen: {m:?} is not an address like 127.0.0.1:9464")))?;
+            m.parse::<SocketAddr>().map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "metrics_listen: {m:?} is not an address like 127.0.0.1:9464"
+                ))
+            })?;
         }
         if self.database_max_connections == 0 {
-            return Err(ConfigError::Invalid("database_max_connections must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "database_max_connections must be at least 1".into(),
+            ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .map_err(|e| ConfigError::Invalid(format!("log_level: {e}")))?;
@@ -141,20 +157,29 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn defaults_load_and_environment_overrides_nested_keys() {
-        let s = Settings::load(None, &env(&[
-            ("ESPACE__APP__LOCKOUT__MAX_FAILURES", "3"),
-            ("ESPACE__WEB__TRUSTED_PROXIES", "10.0.0.0/8,192.168.0.1/32"),
-            ("ESPACE__APP__SECURITY_PROFILE", "nist-aal2"),
-        ]))
+        let s = Settings::load(
+            None,
+            &env(&[
+                ("ESPACE__APP__LOCKOUT__MAX_FAILURES", "3"),
+                ("ESPACE__WEB__TRUSTED_PROXIES", "10.0.0.0/8,192.168.0.1/32"),
+                ("ESPACE__APP__SECURITY_PROFILE", "nist-aal2"),
+            ]),
+        )
         .unwrap();
         assert_eq!(s.app.lockout.max_failures, 3);
         assert_eq!(s.web.trusted_proxies.len(), 2);
-        assert_eq!(s.app.security_profile, espace_domain::profile::SecurityProfile::NistAal2);
+        assert_eq!(
+            s.app.security_profile,
+            espace_domain::profile::SecurityProfile::NistAal2
+        );
         assert_eq!(s.listen.port(), 8080);
     }
 
@@ -163,17 +188,30 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("espace-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("espace.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[app.lockout]\nmax_failures = 7\n").unwrap();
-        let s = Settings::load(Some(&file), &env(&[("ESPACE__APP__LOCKOUT__MAX_FAILURES", "4")])).unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\n[app.lockout]\nmax_failures = 7\n",
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&file),
+            &env(&[("ESPACE__APP__LOCKOUT__MAX_FAILURES", "4")]),
+        )
+        .unwrap();
         assert_eq!(s.listen.port(), 9000);
         assert_eq!(s.app.lockout.max_failures, 4);
     }
 
     #[test]
     fn errors_name_the_bad_key() {
-        let e = Settings::load(None, &env(&[("ESPACE__APP__ARGON2__MEMORY_KIB", "1024")])).unwrap_err();
+        let e =
+            Settings::load(None, &env(&[("ESPACE__APP__ARGON2__MEMORY_KIB", "1024")])).unwrap_err();
         assert!(e.to_string().contains("argon2.memory_kib"), "{e}");
-        let e = Settings::load(None, &env(&[("ESPACE__WEB__DISPLAY_TIMEZONE", "Mars/Olympus")])).unwrap_err();
+        let e = Settings::load(
+            None,
+            &env(&[("ESPACE__WEB__DISPLAY_TIMEZONE", "Mars/Olympus")]),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("web.display_timezone"), "{e}");
         let e = Settings::load(None, &env(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(e.to_string().contains("database_url"), "{e}");

@@ -25,7 +25,11 @@ pub enum StartError {
 
 /// Opens the database (creating the data dir for SQLite), migrates it, and
 /// builds the application.
-pub async fn open(settings: &Settings, demo: bool, clock: Arc<dyn Clock>) -> Result<(App, Database), StartError> {
+pub async fn open(
+    settings: &Settings,
+    demo: bool,
+    clock: Arc<dyn Clock>,
+) -> Result<(App, Database), StartError> {
     let url = settings.database_url(demo);
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir)?;

@@ -56,7 +56,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Command::Serve { listen, data_dir, .. } = &cli.command {
+    if let Command::Serve {
+        listen, data_dir, ..
+    } = &cli.command
+    {
         if let Some(l) = listen {
             settings.listen = *l;
         }
@@ -65,7 +68,10 @@ fn main() -> ExitCode {
         }
     }
     init_tracing(&settings);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("espace: cannot start the runtime: {e}");
@@ -104,7 +110,9 @@ fn init_tracing(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&settings.log_level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match settings.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -114,7 +122,10 @@ fn init_tracing(settings: &Settings) {
 impl DemoBanner {
     fn print(url: &str) {
         println!("\nEspace demo is running at {url}");
-        println!("Demo logins (password for all: {}):", espace_app::demo::DEMO_PASSWORD);
+        println!(
+            "Demo logins (password for all: {}):",
+            espace_app::demo::DEMO_PASSWORD
+        );
         for (login, role) in espace_app::demo::demo_logins() {
             println!("  {login:<16} {role}");
         }
@@ -129,14 +140,17 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         tracing::info!(added, "demo data ready");
     }
     if let Some(addr) = settings.metrics_listen.as_deref().filter(|m| !m.is_empty()) {
-        let addr: std::net::SocketAddr = addr.parse().map_err(|_| std::io::Error::other("metrics_listen is not an address"))?;
+        let addr: std::net::SocketAddr = addr
+            .parse()
+            .map_err(|_| std::io::Error::other("metrics_listen is not an address"))?;
         metrics_exporter_prometheus::PrometheusBuilder::new()
             .with_http_listener(addr)
             .install()
             .map_err(|e| std::io::Error::other(format!("metrics listener {addr}: {e}")))?;
         tracing::info!(%addr, "metrics listener");
     }
-    let state = espace_web::AppState::new(app.clone(), settings.web.clone()).map_err(|e| StartError::App(espace_app::AppError::Config(e)))?;
+    let state = espace_web::AppState::new(app.clone(), settings.web.clone())
+        .map_err(|e| StartError::App(espace_app::AppError::Config(e)))?;
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, engine = db.engine().as_str(), hash_workers = app.hasher().workers(), "listening");
@@ -196,7 +210,11 @@ async fn bench_hash(settings: Settings, seconds: u64) -> Result<(), StartError> 
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                if pool.verify(None, secrecy::SecretString::from("Espace#2026".to_owned())).await.is_ok() {
+                if pool
+                    .verify(None, secrecy::SecretString::from("Espace#2026".to_owned()))
+                    .await
+                    .is_ok()
+                {
                     n += 1;
                 }
             }
@@ -209,8 +227,12 @@ async fn bench_hash(settings: Settings, seconds: u64) -> Result<(), StartError> 
         total += t.await.unwrap_or(0);
     }
     let rate = total as f64 / start.elapsed().as_secs_f64();
-    println!("argon2id m={} t={} p={} workers={workers}: {total} hashes in {:.1}s = {rate:.1} hashes/s",
-        settings.app.argon2.memory_kib, settings.app.argon2.iterations, settings.app.argon2.parallelism,
-        start.elapsed().as_secs_f64());
+    println!(
+        "argon2id m={} t={} p={} workers={workers}: {total} hashes in {:.1}s = {rate:.1} hashes/s",
+        settings.app.argon2.memory_kib,
+        settings.app.argon2.iterations,
+        settings.app.argon2.parallelism,
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -67,7 +67,10 @@ impl App {
         let missing_pw = req.password.expose_secret().is_empty();
         if missing_id || missing_pw {
             return Ok(SignInOutcome {
-                result: Err(SignInError::Missing { identifier: missing_id, password: missing_pw }),
+                result: Err(SignInError::Missing {
+                    identifier: missing_id,
+                    password: missing_pw,
+                }),
                 delay: Duration::ZERO,
             });
         }
@@ -85,7 +88,11 @@ impl App {
                 Ok(id) => tx.login_by_identifier(id.normalized()).await?,
                 Err(_) => None,
             };
-            (state.gate(now), login, config.ip_throttle.delay(window, now))
+            (
+                state.gate(now),
+                login,
+                config.ip_throttle.delay(window, now),
+            )
         };
         if !delay.is_zero() {
             let mut tx = self.store().begin().await?;
@@ -100,7 +107,10 @@ impl App {
         }
         if let Gate::Locked { until } = gate {
             self.refuse_locked(&req, login.as_ref(), until).await?;
-            return Ok(SignInOutcome { result: Err(SignInError::Locked { until }), delay });
+            return Ok(SignInOutcome {
+                result: Err(SignInError::Locked { until }),
+                delay,
+            });
         }
 
         // 2. Verify (dummy hash for unknown logins), outside any transaction.
@@ -110,14 +120,20 @@ impl App {
             None
         } else {
             let stored = login.as_ref().and_then(|l| l.password_hash.clone());
-            Some(self.hasher().verify(stored, SecretString::from(password.clone())).await?)
+            Some(
+                self.hasher()
+                    .verify(stored, SecretString::from(password.clone()))
+                    .await?,
+            )
         };
         let usable = login.as_ref().filter(|l| !l.disabled);
         let valid = verification.is_some_and(|v| v.valid) && usable.is_some();
         let rehash = match (valid, verification) {
-            (true, Some(v)) if v.needs_rehash => {
-                Some(self.hasher().hash(SecretString::from(password.clone())).await?)
-            }
+            (true, Some(v)) if v.needs_rehash => Some(
+                self.hasher()
+                    .hash(SecretString::from(password.clone()))
+                    .await?,
+            ),
             _ => None,
         };
 
@@ -129,17 +145,25 @@ impl App {
         if let Gate::Locked { until } = state.gate(now) {
             tx.commit().await?;
             self.refuse_locked(&req, login.as_ref(), until).await?;
-            return Ok(SignInOutcome { result: Err(SignInError::Locked { until }), delay });
+            return Ok(SignInOutcome {
+                result: Err(SignInError::Locked { until }),
+                delay,
+            });
         }
         if let (true, Some(login)) = (valid, usable) {
             state = Default::default();
             tx.save_attempt_state(&key, &state, now).await?;
             if let Some(phc) = rehash {
                 tx.set_password_hash(login.id, &phc).await?;
-                tx.append_audit(&AuditEvent::new(AuditKind::PasswordRehashed, now, &req.client).by_self(login.id))
-                    .await?;
+                tx.append_audit(
+                    &AuditEvent::new(AuditKind::PasswordRehashed, now, &req.client)
+                        .by_self(login.id),
+                )
+                .await?;
             }
-            let session_token = self.open_session(tx.as_mut(), login, &req.client, now).await?;
+            let session_token = self
+                .open_session(tx.as_mut(), login, &req.client, now)
+                .await?;
             tx.append_audit(
                 &AuditEvent::new(AuditKind::SignInSucceeded, now, &req.client)
                     .by_self(login.id)
@@ -149,7 +173,11 @@ impl App {
             tx.commit().await?;
             metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
             return Ok(SignInOutcome {
-                result: Ok(SignedIn { session_token, login_id: login.id, locale: login.locale.clone() }),
+                result: Ok(SignedIn {
+                    session_token,
+                    login_id: login.id,
+                    locale: login.locale.clone(),
+                }),
                 delay,
             });
         }
@@ -157,7 +185,9 @@ impl App {
         let fingerprint = self.keys().attempt_fingerprint(&key, &password)?;
         let outcome = state.record_failure(fingerprint, &config.lockout, now);
         tx.save_attempt_state(&key, &state, now).await?;
-        let window = config.ip_throttle.after_failure(tx.ip_window(&ip).await?, now);
+        let window = config
+            .ip_throttle
+            .after_failure(tx.ip_window(&ip).await?, now);
         tx.save_ip_window(&ip, &window).await?;
         let subject = login.as_ref().map(|l| l.id);
         let reason = match (&login, too_long) {
@@ -175,8 +205,14 @@ impl App {
         )
         .await?;
         let result = match outcome {
-            FailureOutcome::Counted { remaining } => SignInError::WrongCredentials { remaining, repeated: false },
-            FailureOutcome::Repeated { remaining } => SignInError::WrongCredentials { remaining, repeated: true },
+            FailureOutcome::Counted { remaining } => SignInError::WrongCredentials {
+                remaining,
+                repeated: false,
+            },
+            FailureOutcome::Repeated { remaining } => SignInError::WrongCredentials {
+                remaining,
+                repeated: true,
+            },
             FailureOutcome::LockedNow { until } => {
                 tx.append_audit(
                     &AuditEvent::new(AuditKind::LoginLocked, now, &req.client)
@@ -190,16 +226,28 @@ impl App {
         };
         tx.commit().await?;
         metrics::counter!("espace_signin_total", "outcome" => "failure").increment(1);
-        Ok(SignInOutcome { result: Err(result), delay })
+        Ok(SignInOutcome {
+            result: Err(result),
+            delay,
+        })
     }
 
-    async fn refuse_locked(&self, req: &SignInRequest, login: Option<&LoginRecord>, until: Timestamp) -> Result<(), AppError> {
+    async fn refuse_locked(
+        &self,
+        req: &SignInRequest,
+        login: Option<&LoginRecord>,
+        until: Timestamp,
+    ) -> Result<(), AppError> {
         let mut tx = self.store().begin().await?;
         tx.append_audit(
-            &AuditEvent::new(AuditKind::SignInRefusedLocked, self.clock().now(), &req.client)
-                .identifier(&req.identifier)
-                .subject(login.map(|l| l.id))
-                .detail(json!({ "until": until.to_string() })),
+            &AuditEvent::new(
+                AuditKind::SignInRefusedLocked,
+                self.clock().now(),
+                &req.client,
+            )
+            .identifier(&req.identifier)
+            .subject(login.map(|l| l.id))
+            .detail(json!({ "until": until.to_string() })),
         )
         .await?;
         tx.commit().await?;

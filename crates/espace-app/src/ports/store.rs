@@ -100,7 +100,12 @@ pub trait Tx: Send {
     async fn attempt_state(&mut self, key: &str) -> StoreResult<AttemptState>;
     /// Reads the counters of `key`, locking the row until commit.
     async fn attempt_state_for_update(&mut self, key: &str) -> StoreResult<AttemptState>;
-    async fn save_attempt_state(&mut self, key: &str, state: &AttemptState, now: Timestamp) -> StoreResult<()>;
+    async fn save_attempt_state(
+        &mut self,
+        key: &str,
+        state: &AttemptState,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     async fn ip_window(&mut self, ip: &str) -> StoreResult<Option<IpWindow>>;
     async fn save_ip_window(&mut self, ip: &str, window: &IpWindow) -> StoreResult<()>;
 
@@ -109,21 +114,45 @@ pub trait Tx: Send {
     async fn session_by_hash(&mut self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn touch_session(&mut self, id_hash: &str, now: Timestamp) -> StoreResult<()>;
     async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool>;
-    async fn delete_expired_sessions(&mut self, idle_before: Timestamp, created_before: Timestamp) -> StoreResult<u64>;
+    async fn delete_expired_sessions(
+        &mut self,
+        idle_before: Timestamp,
+        created_before: Timestamp,
+    ) -> StoreResult<u64>;
 
     // Audit.
     async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()>;
-    async fn audit_for_login(&mut self, login_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    async fn audit_for_login(&mut self, login_id: Uuid, limit: i64)
+    -> StoreResult<Vec<AuditEvent>>;
 
     // Provisioning (demo data now; invitations and back office later).
     async fn insert_person(&mut self, id: Uuid, now: Timestamp) -> StoreResult<bool>;
-    async fn insert_company(&mut self, company: &CompanyRecord, now: Timestamp) -> StoreResult<bool>;
+    async fn insert_company(
+        &mut self,
+        company: &CompanyRecord,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     async fn insert_login(&mut self, login: &LoginRecord, now: Timestamp) -> StoreResult<bool>;
-    async fn insert_contract(&mut self, company_id: Uuid, contract: &ContractRecord, referent: Option<Uuid>, now: Timestamp) -> StoreResult<bool>;
+    async fn insert_contract(
+        &mut self,
+        company_id: Uuid,
+        contract: &ContractRecord,
+        referent: Option<Uuid>,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     async fn grant_right(&mut self, login_id: Uuid, right: &RightRecord) -> StoreResult<()>;
-    async fn grant_company_role(&mut self, login_id: Uuid, company_id: Uuid, role: &str) -> StoreResult<()>;
+    async fn grant_company_role(
+        &mut self,
+        login_id: Uuid,
+        company_id: Uuid,
+        role: &str,
+    ) -> StoreResult<()>;
     async fn grant_staff_role(&mut self, login_id: Uuid, role: &str) -> StoreResult<()>;
-    async fn set_web_account_manager(&mut self, company_id: Uuid, login_id: Uuid) -> StoreResult<()>;
+    async fn set_web_account_manager(
+        &mut self,
+        company_id: Uuid,
+        login_id: Uuid,
+    ) -> StoreResult<()>;
 
     // Read models.
     async fn company(&mut self, id: Uuid) -> StoreResult<Option<CompanyRecord>>;

@@ -11,7 +11,14 @@ mod web;
 /// Audit kinds recorded for a login, oldest first.
 pub async fn audit_kinds(app: &espace_testkit::TestApp, login: &str) -> Vec<String> {
     let id = login_id(app, login).await;
-    let mut kinds: Vec<String> = app.app.activity(id, 500).await.unwrap().into_iter().map(|e| e.kind).collect();
+    let mut kinds: Vec<String> = app
+        .app
+        .activity(id, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
     kinds.reverse();
     kinds
 }
@@ -19,16 +26,28 @@ pub async fn audit_kinds(app: &espace_testkit::TestApp, login: &str) -> Vec<Stri
 pub async fn login_id(app: &espace_testkit::TestApp, login: &str) -> uuid::Uuid {
     let sql = "SELECT id FROM logins WHERE identifier_norm = $1";
     match &app.db {
-        espace_db::Database::Sqlite(s) => sqlx::query_scalar(sql).bind(login).fetch_one(s.pool()).await.unwrap(),
-        espace_db::Database::Postgres(s) => sqlx::query_scalar(sql).bind(login).fetch_one(s.pool()).await.unwrap(),
+        espace_db::Database::Sqlite(s) => sqlx::query_scalar(sql)
+            .bind(login)
+            .fetch_one(s.pool())
+            .await
+            .unwrap(),
+        espace_db::Database::Postgres(s) => sqlx::query_scalar(sql)
+            .bind(login)
+            .fetch_one(s.pool())
+            .await
+            .unwrap(),
     }
 }
 
 /// Runs a scalar query on either engine.
 pub async fn scalar_i64(app: &espace_testkit::TestApp, sql: &'static str) -> i64 {
     match &app.db {
-        espace_db::Database::Sqlite(s) => sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap(),
-        espace_db::Database::Postgres(s) => sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap(),
+        espace_db::Database::Sqlite(s) => {
+            sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap()
+        }
+        espace_db::Database::Postgres(s) => {
+            sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap()
+        }
     }
 }
 
@@ -36,5 +55,5 @@ pub async fn scalar_i64(app: &espace_testkit::TestApp, sql: &'static str) -> i64
 pub async fn login_id_of(app: &espace_app::App) -> uuid::Uuid {
     // alice.martin's fixed demo id.
     let _ = app;
-    uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_00000000a101)
+    uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_a101)
 }

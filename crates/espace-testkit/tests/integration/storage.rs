@@ -8,7 +8,9 @@ use crate::scalar_i64;
 async fn both_engines_have_the_same_tables_and_columns() {
     let mut schemas = Vec::new();
     for engine in [Engine::Sqlite, Engine::Postgres] {
-        let db = espace_db::Database::connect(&fresh_database(engine).await, 2).await.unwrap();
+        let db = espace_db::Database::connect(&fresh_database(engine).await, 2)
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         schemas.push(db.schema().await.unwrap());
     }

@@ -38,7 +38,10 @@ struct RightRow {
     profile: String,
 }
 
-pub async fn hub(State(state): State<AppState>, Authenticated(session, ctx): Authenticated) -> Response {
+pub async fn hub(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
     let o = match state.app.overview(&session).await {
         Ok(o) => o,
         Err(e) => return app_error(&ctx, &e),
@@ -46,15 +49,17 @@ pub async fn hub(State(state): State<AppState>, Authenticated(session, ctx): Aut
     let t = ctx.tr();
     let not_set = || t.get("account-not-set");
     let contract_name = |id: uuid::Uuid| {
-        o.contracts
-            .iter()
-            .find(|c| c.id == id)
-            .map_or_else(|| id.to_string(), |c| format!("{} — {}", c.reference, c.offer_name))
+        o.contracts.iter().find(|c| c.id == id).map_or_else(
+            || id.to_string(),
+            |c| format!("{} — {}", c.reference, c.offer_name),
+        )
     };
     let page = AccountHub {
         c: Chrome::new(&state, &ctx, "account-title", "account"),
         identifier: o.login.identifier.clone(),
-        name: format!("{} {}", o.login.first_name, o.login.last_name).trim().to_owned(),
+        name: format!("{} {}", o.login.first_name, o.login.last_name)
+            .trim()
+            .to_owned(),
         title: t.get(&format!("title-{}", o.login.title)),
         email: o.login.email.clone().unwrap_or_else(not_set),
         phone: o.login.phone.clone().unwrap_or_else(not_set),

@@ -28,7 +28,10 @@ struct ContractRow {
     commitment: String,
 }
 
-pub async fn dashboard(State(state): State<AppState>, Authenticated(session, ctx): Authenticated) -> Response {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
     let overview = match state.app.overview(&session).await {
         Ok(o) => o,
         Err(e) => return app_error(&ctx, &e),
@@ -38,15 +41,28 @@ pub async fn dashboard(State(state): State<AppState>, Authenticated(session, ctx
         reference: c.reference.clone(),
         offer: c.offer_name.clone(),
         status: t.get(&format!("contract-status-{}", c.status)),
-        commitment: c.commitment_end.clone().unwrap_or_else(|| t.get("contract-no-commitment")),
+        commitment: c
+            .commitment_end
+            .clone()
+            .unwrap_or_else(|| t.get("contract-no-commitment")),
     };
     let staff_roles = (!overview.staff_roles.is_empty()).then(|| {
-        let names: Vec<String> = overview.staff_roles.iter().map(|r| t.get(&format!("role-{r}"))).collect();
-        t.fmt("dashboard-staff-roles", &[("roles", Arg::S(&names.join(", ")))])
+        let names: Vec<String> = overview
+            .staff_roles
+            .iter()
+            .map(|r| t.get(&format!("role-{r}")))
+            .collect();
+        t.fmt(
+            "dashboard-staff-roles",
+            &[("roles", Arg::S(&names.join(", ")))],
+        )
     });
     let page = Dashboard {
         c: Chrome::new(&state, &ctx, "dashboard-title", "dashboard"),
-        hello: t.fmt("dashboard-hello", &[("name", Arg::S(&overview.login.first_name))]),
+        hello: t.fmt(
+            "dashboard-hello",
+            &[("name", Arg::S(&overview.login.first_name))],
+        ),
         company: overview
             .company
             .as_ref()

@@ -86,7 +86,11 @@ pub async fn show(
     render(&ctx, &page)
 }
 
-pub async fn submit(State(state): State<AppState>, ctx: Ctx, HtmlForm(form): HtmlForm<LoginForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    HtmlForm(form): HtmlForm<LoginForm>,
+) -> Response {
     let t = ctx.tr();
     let next = safe_return_to(form.next.as_deref());
     let outcome = state
@@ -102,10 +106,14 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, HtmlForm(form): Htm
         Err(AppError::Busy) => {
             let mut page = LoginPage::new(&state, &ctx, next);
             page.login_value = form.login;
-            page.errors.push(FormError { field: None, message: t.get("login-busy") });
+            page.errors.push(FormError {
+                field: None,
+                message: t.get("login-busy"),
+            });
             let mut res = render(&ctx, &page);
             *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             return res;
         }
         Err(e) => return app_error(&ctx, &e),
@@ -118,9 +126,15 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, HtmlForm(form): Htm
         Ok(signed_in) => {
             let mut res = Redirect::to(&next).into_response();
             let h = res.headers_mut();
-            h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &signed_in.session_token, None));
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &signed_in.session_token, None),
+            );
             if let Some(locale) = signed_in.locale {
-                h.append(header::SET_COOKIE, set_cookie(LANG_COOKIE, &locale, Some(31_536_000)));
+                h.append(
+                    header::SET_COOKIE,
+                    set_cookie(LANG_COOKIE, &locale, Some(31_536_000)),
+                );
             }
             return res;
         }
@@ -131,37 +145,62 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, HtmlForm(form): Htm
     let mut page = LoginPage::new(&state, &ctx, next);
     page.login_value = form.login.chars().take(200).collect();
     match error {
-        SignInError::Missing { identifier, password } => {
+        SignInError::Missing {
+            identifier,
+            password,
+        } => {
             if identifier {
                 let m = t.get("login-missing-identifier");
                 page.login_error = Some(m.clone());
-                page.errors.push(FormError { field: Some("login"), message: m });
+                page.errors.push(FormError {
+                    field: Some("login"),
+                    message: m,
+                });
             }
             if password {
                 let m = t.get("login-missing-password");
                 page.password_error = Some(m.clone());
-                page.errors.push(FormError { field: Some("password"), message: m });
+                page.errors.push(FormError {
+                    field: Some("password"),
+                    message: m,
+                });
             }
         }
-        SignInError::WrongCredentials { remaining, repeated } => {
+        SignInError::WrongCredentials {
+            remaining,
+            repeated,
+        } => {
             let m = t.get("login-wrong");
             page.password_error = Some(m.clone());
-            page.errors.push(FormError { field: Some("password"), message: m });
+            page.errors.push(FormError {
+                field: Some("password"),
+                message: m,
+            });
             if repeated {
                 page.help.push(t.get("login-repeated"));
             }
             page.help.push(t.fmt(
                 "login-remaining",
-                &[("remaining", Arg::N(i64::from(remaining))), ("minutes", Arg::N(minutes))],
+                &[
+                    ("remaining", Arg::N(i64::from(remaining))),
+                    ("minutes", Arg::N(minutes)),
+                ],
             ));
         }
         SignInError::Locked { until } => {
-            let left = until.duration_since(state.app.clock().now()).as_mins().max(0) + 1;
+            let left = until
+                .duration_since(state.app.clock().now())
+                .as_mins()
+                .max(0)
+                + 1;
             page.errors.push(FormError {
                 field: None,
                 message: t.fmt(
                     "login-locked",
-                    &[("time", Arg::S(&local_time(&state, until))), ("minutes", Arg::N(left))],
+                    &[
+                        ("time", Arg::S(&local_time(&state, until))),
+                        ("minutes", Arg::N(left)),
+                    ],
                 ),
             });
             page.help.push(t.get("login-locked-help"));
@@ -171,15 +210,22 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, HtmlForm(form): Htm
 }
 
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Some(session) = &ctx.session {
-        if let Err(e) = state.app.sign_out(session, &ctx.client).await {
-            return app_error(&ctx, &e);
-        }
+    if let Some(session) = &ctx.session
+        && let Err(e) = state.app.sign_out(session, &ctx.client).await
+    {
+        return app_error(&ctx, &e);
     }
-    let mut res = Redirect::to(&format!("/login?notice=signed-out&lang={}", ctx.locale.code())).into_response();
+    let mut res = Redirect::to(&format!(
+        "/login?notice=signed-out&lang={}",
+        ctx.locale.code()
+    ))
+    .into_response();
     let h = res.headers_mut();
     h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));
     // Nothing of the session stays in the browser (ASVS 14.3.1).
-    h.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
+    h.insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+    );
     res
 }

@@ -37,7 +37,12 @@ struct Accessibility {
 }
 
 pub async fn accessibility(State(state): State<AppState>, ctx: Ctx) -> Response {
-    render(&ctx, &Accessibility { c: Chrome::new(&state, &ctx, "a11y-title", "accessibility") })
+    render(
+        &ctx,
+        &Accessibility {
+            c: Chrome::new(&state, &ctx, "a11y-title", "accessibility"),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -50,18 +55,24 @@ pub struct LanguageForm {
 
 /// Chooses the language; remembered per login when signed in, and in a
 /// cookie otherwise.
-pub async fn language(State(state): State<AppState>, ctx: Ctx, HtmlForm(form): HtmlForm<LanguageForm>) -> Response {
+pub async fn language(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    HtmlForm(form): HtmlForm<LanguageForm>,
+) -> Response {
     let Some(locale) = Locale::parse(&form.lang) else {
         return error_page(ctx.locale, &ctx.client.request_id, ErrorKind::BadRequest);
     };
-    if let Some(session) = &ctx.session {
-        if let Err(e) = state.app.set_locale(session.login.id, locale).await {
-            return app_error(&ctx, &e);
-        }
+    if let Some(session) = &ctx.session
+        && let Err(e) = state.app.set_locale(session.login.id, locale).await
+    {
+        return app_error(&ctx, &e);
     }
     let mut res = Redirect::to(&safe_return_to(form.return_to.as_deref())).into_response();
-    res.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(LANG_COOKIE, locale.code(), Some(31_536_000)));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, locale.code(), Some(31_536_000)),
+    );
     res
 }
 
@@ -85,7 +96,11 @@ pub async fn extend_session(
         .is_some_and(|a| a.contains("application/json"));
     let Some(session) = &ctx.session else {
         if wants_json {
-            return (StatusCode::UNAUTHORIZED, Json(json!({ "signed_in": false }))).into_response();
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "signed_in": false })),
+            )
+                .into_response();
         }
         return Redirect::to("/login?notice=expired").into_response();
     };

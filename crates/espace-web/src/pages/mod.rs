@@ -9,10 +9,10 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use jiff::Timestamp;
 
+use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{ErrorKind, error_page};
 use crate::i18n::{Arg, Tr};
-use crate::AppState;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -49,7 +49,10 @@ impl Chrome {
                 expires_ms: s.expires_at.as_millisecond(),
                 warn_ms: policy.warn_before.as_millis() as i64,
                 absolute: s.at_absolute_limit,
-                idle_notice: t.fmt("session-idle-notice", &[("minutes", Arg::N(policy.idle_timeout.as_mins()))]),
+                idle_notice: t.fmt(
+                    "session-idle-notice",
+                    &[("minutes", Arg::N(policy.idle_timeout.as_mins()))],
+                ),
             }
         });
         Self {
