@@ -1,0 +1,129 @@
+// Starts a throw-away Espace server (`espace serve --demo`) for one group of
+// tests, on a free loopback port, with its own data directory.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const E2E_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The espace binary: $ESPACE_BIN, else $CARGO_TARGET_DIR/debug/espace, else ../target/debug/espace. */
+export function espaceBinary() {
+  if (process.env.ESPACE_BIN) return resolve(process.env.ESPACE_BIN);
+  if (process.env.CARGO_TARGET_DIR) return resolve(process.env.CARGO_TARGET_DIR, 'debug', 'espace');
+  return resolve(E2E_DIR, '..', 'target', 'debug', 'espace');
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Variables that would point the server somewhere else than its fresh data dir.
+const STRIPPED = ['DATABASE_URL', 'ESPACE_CONFIG', 'ESPACE__DATABASE_URL', 'ESPACE__DATABASE_URL_FILE',
+  'ESPACE__LISTEN', 'ESPACE__DATA_DIR', 'ESPACE__METRICS_LISTEN'];
+
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+async function startOnce(bin, port, dataDir) {
+  const env = { ...process.env };
+  for (const k of STRIPPED) delete env[k];
+  env.ESPACE__METRICS_LISTEN = '';
+  if (process.env.E2E_DATABASE_URL) env.DATABASE_URL = process.env.E2E_DATABASE_URL;
+
+  const child = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const log = [];
+  const keep = (chunk) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line) log.push(line);
+    }
+    if (log.length > 400) log.splice(0, log.length - 400);
+    if (process.env.E2E_SERVER_LOG) process.stderr.write(chunk);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const exit = new Promise((r) => child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    running.delete(child);
+    r(exited);
+  }));
+
+  const baseURL = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !exited) {
+    try {
+      const res = await fetch(`${baseURL}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return { child, log, exit, baseURL };
+    } catch { /* not listening yet */ }
+    await sleep(100);
+  }
+  if (!exited) child.kill('SIGKILL');
+  await exit;
+  const err = new Error(`espace did not become healthy on ${baseURL} (${JSON.stringify(exited)}).\n` +
+    `Last server output:\n${log.slice(-40).join('\n')}`);
+  err.portClash = log.some((l) => /address already in use|AddrInUse/i.test(l));
+  throw err;
+}
+
+/**
+ * Starts `espace serve --demo` and waits for GET /healthz to answer 200.
+ * Returns { baseURL, log(), stop() }.
+ */
+export async function startServer() {
+  const bin = espaceBinary();
+  if (!existsSync(bin)) {
+    throw new Error(`espace binary not found at ${bin}: build it (cargo build -p espace) or set ESPACE_BIN`);
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'espace-e2e-'));
+  let started;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      started = await startOnce(bin, await freePort(), dataDir);
+      break;
+    } catch (e) {
+      if (!e.portClash || attempt >= 3) {
+        await rm(dataDir, { recursive: true, force: true });
+        throw e;
+      }
+    }
+  }
+  const { child, log, exit, baseURL } = started;
+  return {
+    baseURL,
+    log: () => log.join('\n'),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        process.stderr.write(`espace exited during the tests (${child.exitCode ?? child.signalCode}); ` +
+          `its last output:\n${log.slice(-40).join('\n')}\n`);
+      } else {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exit;
+        clearTimeout(t);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
