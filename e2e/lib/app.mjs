@@ -37,6 +37,10 @@ export const T = {
     csrf: 'This form has expired',
     skip: 'Skip to main content',
     sections: ['My personal information', 'My company', 'My security'],
+    sessionWarningTitle: 'Your session is about to end',
+    sessionWarningText: /^You will be signed out at (\d{2}:\d{2}) unless you stay signed in\.$/,
+    sessionStay: 'Stay signed in',
+    sessionExtended: 'Your session has been extended.',
   },
   fr: {
     loginTitle: 'Se connecter',
@@ -64,6 +68,10 @@ export const T = {
     csrf: 'Ce formulaire a expiré',
     skip: 'Aller au contenu principal',
     sections: ['Mes informations personnelles', 'Ma société', 'Ma sécurité'],
+    sessionWarningTitle: 'Votre session va bientôt se terminer',
+    sessionWarningText: /^Vous serez déconnecté à (\d{2}:\d{2}) si vous ne restez pas connecté\.$/,
+    sessionStay: 'Rester connecté',
+    sessionExtended: 'Votre session a été prolongée.',
   },
 };
 
@@ -77,11 +85,12 @@ export async function text(locator) {
 /**
  * One server and one browser for the tests of the enclosing describe():
  * returns an object whose fields are filled in before the tests run.
+ * `serverEnv`: extra environment variables for the server.
  */
-export function useEnvironment() {
+export function useEnvironment({ serverEnv } = {}) {
   const env = { server: null, browser: null, baseURL: null };
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer({ env: serverEnv });
     env.baseURL = env.server.baseURL;
     env.browser = await launchBrowser();
   });

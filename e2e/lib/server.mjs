@@ -42,11 +42,12 @@ process.on('exit', () => {
   }
 });
 
-async function startOnce(bin, port, dataDir) {
+async function startOnce(bin, port, dataDir, extraEnv) {
   const env = { ...process.env };
   for (const k of STRIPPED) delete env[k];
   env.ESPACE__METRICS_LISTEN = '';
   if (process.env.E2E_DATABASE_URL) env.DATABASE_URL = process.env.E2E_DATABASE_URL;
+  Object.assign(env, extraEnv);
 
   const child = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
     env,
@@ -89,9 +90,10 @@ async function startOnce(bin, port, dataDir) {
 
 /**
  * Starts `espace serve --demo` and waits for GET /healthz to answer 200.
+ * `env`: extra variables for the server (e.g. a short session timeout).
  * Returns { baseURL, log(), stop() }.
  */
-export async function startServer() {
+export async function startServer({ env = {} } = {}) {
   const bin = espaceBinary();
   if (!existsSync(bin)) {
     throw new Error(`espace binary not found at ${bin}: build it (cargo build -p espace) or set ESPACE_BIN`);
@@ -100,7 +102,7 @@ export async function startServer() {
   let started;
   for (let attempt = 1; ; attempt++) {
     try {
-      started = await startOnce(bin, await freePort(), dataDir);
+      started = await startOnce(bin, await freePort(), dataDir, env);
       break;
     } catch (e) {
       if (!e.portClash || attempt >= 3) {

@@ -84,12 +84,16 @@ for (const js of [true, false]) {
         }
       });
 
-      it(`${l}: the dashboard, my account and the accessibility statement`, async () => {
+      it(`${l}: the dashboard, my account, the accessibility statement and what's new`, async () => {
         const page = await env.page(opts);
         try {
           await page.goto('/accessibility');
           assert.equal(await h1(page), t.a11yTitle);
           await axeCheck(page, '/accessibility (signed out)');
+
+          await page.goto('/whats-new');
+          assert.equal(await h1(page), l === 'en' ? "What's new" : 'Nouveautés');
+          await axeCheck(page, '/whats-new (signed out)');
 
           await signIn(page, 'alice.martin');
           assert.equal(await lang(page), l);
@@ -103,6 +107,9 @@ for (const js of [true, false]) {
           await page.goto('/accessibility');
           assert.equal(await h1(page), t.a11yTitle);
           await axeCheck(page, '/accessibility (signed in)');
+
+          await page.goto('/whats-new');
+          await axeCheck(page, '/whats-new (signed in)');
 
           // The page after signing out, with its notice.
           await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: t.signOut }).click()]);

@@ -139,3 +139,14 @@ error-413-text = The form sent is larger than Espace accepts. Shorten the text a
 error-500-text = An unexpected error stopped the operation; nothing was changed. Try again in a moment; if it happens again, give support the reference below.
 error-503-title = Service busy
 error-503-text = Espace is very busy right now. Wait a few seconds and try again.
+
+footer-whats-new = What's new
+whats-new-title = What's new
+whats-new-intro = The latest changes to Espace, newest first.
+whats-new-0-1-title = Version 0.1 — secure sign-in
+whats-new-0-1-date = November 2026
+whats-new-0-1-signin = Sign in with your login and password. Your login is not case-sensitive.
+whats-new-0-1-lock = After 5 wrong passwords your login is locked for 30 minutes, then unlocks by itself. Typing the same wrong password again (often an old password saved in your browser) counts only once, and the page tells you.
+whats-new-0-1-session = For your security you are signed out after 30 minutes without activity; two minutes before, a message lets you stay signed in.
+whats-new-0-1-language = Choose French or English in the header; your choice is remembered for your login.
+whats-new-0-1-account = The dashboard lists your contracts; My account shows your personal information, your company and your rights.

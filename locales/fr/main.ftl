@@ -139,3 +139,14 @@ error-413-text = Le formulaire envoyé dépasse la taille acceptée par Espace. 
 error-500-text = Une erreur inattendue a interrompu l'opération ; rien n'a été modifié. Réessayez dans un instant ; si cela se reproduit, communiquez au support la référence ci-dessous.
 error-503-title = Service très sollicité
 error-503-text = Espace est très sollicité en ce moment. Patientez quelques secondes puis réessayez.
+
+footer-whats-new = Nouveautés
+whats-new-title = Nouveautés
+whats-new-intro = Les dernières évolutions d'Espace, des plus récentes aux plus anciennes.
+whats-new-0-1-title = Version 0.1 — connexion sécurisée
+whats-new-0-1-date = Novembre 2026
+whats-new-0-1-signin = Connectez-vous avec votre identifiant et votre mot de passe. Majuscules et minuscules de l'identifiant sont équivalentes.
+whats-new-0-1-lock = Après 5 mots de passe erronés, votre identifiant est bloqué 30 minutes, puis se débloque de lui-même. Saisir à nouveau le même mauvais mot de passe (souvent un ancien mot de passe enregistré dans le navigateur) ne compte qu'une fois, et la page vous le signale.
+whats-new-0-1-session = Pour votre sécurité, vous êtes déconnecté après 30 minutes sans activité ; deux minutes avant, un message vous permet de rester connecté.
+whats-new-0-1-language = Choisissez le français ou l'anglais dans l'en-tête ; votre choix est mémorisé pour votre identifiant.
+whats-new-0-1-account = Le tableau de bord liste vos contrats ; Mon compte présente vos informations personnelles, votre société et vos droits.

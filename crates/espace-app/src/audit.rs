@@ -95,7 +95,8 @@ pub struct AuditEvent {
 impl AuditEvent {
     pub fn new(kind: AuditKind, at: Timestamp, client: &ClientInfo) -> Self {
         Self {
-            id: Uuid::new_v4(),
+            // Time-ordered, so events of the same instant keep their order.
+            id: Uuid::now_v7(),
             at,
             kind: kind.as_str().to_owned(),
             actor_login_id: None,

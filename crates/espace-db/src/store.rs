@@ -70,48 +70,56 @@ macro_rules! store_impl {
         }
 
         impl DbTx<$db> {
+            /// One column of a row, as `T`.
+            fn col<T>(row: &$row, name: &str) -> StoreResult<T>
+            where
+                T: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db>,
+            {
+                row.try_get(name).map_err(err)
+            }
+
             fn login(row: &$row) -> StoreResult<LoginRecord> {
                 Ok(LoginRecord {
-                    id: row.try_get("id").map_err(err)?,
-                    person_id: row.try_get("person_id").map_err(err)?,
-                    company_id: row.try_get("company_id").map_err(err)?,
-                    identifier: row.try_get("identifier").map_err(err)?,
-                    password_hash: row.try_get("password_hash").map_err(err)?,
-                    email: row.try_get("email").map_err(err)?,
-                    phone: row.try_get("phone").map_err(err)?,
-                    title: row.try_get("title").map_err(err)?,
-                    first_name: row.try_get("first_name").map_err(err)?,
-                    last_name: row.try_get("last_name").map_err(err)?,
-                    locale: row.try_get("locale").map_err(err)?,
-                    disabled: row.try_get("disabled").map_err(err)?,
+                    id: Self::col(&row, "id")?,
+                    person_id: Self::col(&row, "person_id")?,
+                    company_id: Self::col(&row, "company_id")?,
+                    identifier: Self::col(&row, "identifier")?,
+                    password_hash: Self::col(&row, "password_hash")?,
+                    email: Self::col(&row, "email")?,
+                    phone: Self::col(&row, "phone")?,
+                    title: Self::col(&row, "title")?,
+                    first_name: Self::col(&row, "first_name")?,
+                    last_name: Self::col(&row, "last_name")?,
+                    locale: Self::col(&row, "locale")?,
+                    disabled: Self::col(&row, "disabled")?,
                 })
             }
 
             fn attempt(row: Option<$row>) -> StoreResult<AttemptState> {
                 let Some(row) = row else { return Ok(AttemptState::default()) };
-                let failures: i32 = row.try_get("failures").map_err(err)?;
-                let fingerprints: String = row.try_get("fingerprints").map_err(err)?;
-                let locked_until: Option<i64> = row.try_get("locked_until").map_err(err)?;
+                let failures: i32 = Self::col(&row, "failures")?;
+                let fingerprints: String = Self::col(&row, "fingerprints")?;
+                let locked_until: Option<i64> = Self::col(&row, "locked_until")?;
                 Ok(AttemptState {
                     failures: u32::try_from(failures).unwrap_or(0),
                     fingerprints: serde_json::from_str(&fingerprints).map_err(err)?,
                     locked_until: locked_until.map(ts).transpose()?,
-                    last_was_repeat: row.try_get("last_was_repeat").map_err(err)?,
+                    last_was_repeat: Self::col(&row, "last_was_repeat")?,
                 })
             }
 
             fn audit(row: &$row) -> StoreResult<AuditEvent> {
-                let detail: String = row.try_get("detail").map_err(err)?;
+                let detail: String = Self::col(&row, "detail")?;
                 Ok(AuditEvent {
-                    id: row.try_get("id").map_err(err)?,
-                    at: ts(row.try_get("at").map_err(err)?)?,
-                    kind: row.try_get("kind").map_err(err)?,
-                    actor_login_id: row.try_get("actor_login_id").map_err(err)?,
-                    subject_login_id: row.try_get("subject_login_id").map_err(err)?,
-                    identifier: row.try_get("identifier").map_err(err)?,
-                    ip: row.try_get("ip").map_err(err)?,
-                    user_agent: row.try_get("user_agent").map_err(err)?,
-                    request_id: row.try_get("request_id").map_err(err)?,
+                    id: Self::col(&row, "id")?,
+                    at: ts(Self::col(&row, "at")?)?,
+                    kind: Self::col(&row, "kind")?,
+                    actor_login_id: Self::col(&row, "actor_login_id")?,
+                    subject_login_id: Self::col(&row, "subject_login_id")?,
+                    identifier: Self::col(&row, "identifier")?,
+                    ip: Self::col(&row, "ip")?,
+                    user_agent: Self::col(&row, "user_agent")?,
+                    request_id: Self::col(&row, "request_id")?,
                     detail: serde_json::from_str(&detail).map_err(err)?,
                 })
             }
@@ -253,9 +261,9 @@ macro_rules! store_impl {
                     .await
                     .map_err(err)?;
                 let Some(row) = row else { return Ok(None) };
-                let failures: i32 = row.try_get("failures").map_err(err)?;
+                let failures: i32 = Self::col(&row, "failures")?;
                 Ok(Some(IpWindow {
-                    window_start: ts(row.try_get("window_start").map_err(err)?)?,
+                    window_start: ts(Self::col(&row, "window_start")?)?,
                     failures: u32::try_from(failures).unwrap_or(0),
                 }))
             }
@@ -304,14 +312,14 @@ macro_rules! store_impl {
                 .map_err(err)?;
                 let Some(row) = row else { return Ok(None) };
                 Ok(Some(SessionRecord {
-                    id_hash: row.try_get("id_hash").map_err(err)?,
-                    login_id: row.try_get("login_id").map_err(err)?,
-                    created_at: ts(row.try_get("created_at").map_err(err)?)?,
-                    last_seen_at: ts(row.try_get("last_seen_at").map_err(err)?)?,
-                    authenticated_at: ts(row.try_get("authenticated_at").map_err(err)?)?,
-                    aal: row.try_get("aal").map_err(err)?,
-                    ip: row.try_get("ip").map_err(err)?,
-                    user_agent: row.try_get("user_agent").map_err(err)?,
+                    id_hash: Self::col(&row, "id_hash")?,
+                    login_id: Self::col(&row, "login_id")?,
+                    created_at: ts(Self::col(&row, "created_at")?)?,
+                    last_seen_at: ts(Self::col(&row, "last_seen_at")?)?,
+                    authenticated_at: ts(Self::col(&row, "authenticated_at")?)?,
+                    aal: Self::col(&row, "aal")?,
+                    ip: Self::col(&row, "ip")?,
+                    user_agent: Self::col(&row, "user_agent")?,
                 }))
             }
 
@@ -368,7 +376,7 @@ macro_rules! store_impl {
             async fn audit_for_login(&mut self, login_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>> {
                 let rows = sqlx::query(
                     "SELECT id, at, kind, actor_login_id, subject_login_id, identifier, ip, user_agent, request_id, detail \
-                     FROM audit_events WHERE subject_login_id = $1 ORDER BY at DESC, id LIMIT $2",
+                     FROM audit_events WHERE subject_login_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
                 )
                 .bind(login_id)
                 .bind(limit)
@@ -510,11 +518,11 @@ macro_rules! store_impl {
                     .map_err(err)?;
                 let Some(row) = row else { return Ok(None) };
                 Ok(Some(CompanyRecord {
-                    id: row.try_get("id").map_err(err)?,
-                    name: row.try_get("name").map_err(err)?,
-                    siren: row.try_get("siren").map_err(err)?,
-                    vat_number: row.try_get("vat_number").map_err(err)?,
-                    billing_address: row.try_get("billing_address").map_err(err)?,
+                    id: Self::col(&row, "id")?,
+                    name: Self::col(&row, "name")?,
+                    siren: Self::col(&row, "siren")?,
+                    vat_number: Self::col(&row, "vat_number")?,
+                    billing_address: Self::col(&row, "billing_address")?,
                 }))
             }
 
@@ -537,11 +545,11 @@ macro_rules! store_impl {
                 rows.iter()
                     .map(|row| {
                         Ok(ContractRecord {
-                            id: row.try_get("id").map_err(err)?,
-                            reference: row.try_get("reference").map_err(err)?,
-                            offer_name: row.try_get("offer_name").map_err(err)?,
-                            status: row.try_get("status").map_err(err)?,
-                            commitment_end: row.try_get("commitment_end").map_err(err)?,
+                            id: Self::col(&row, "id")?,
+                            reference: Self::col(&row, "reference")?,
+                            offer_name: Self::col(&row, "offer_name")?,
+                            status: Self::col(&row, "status")?,
+                            commitment_end: Self::col(&row, "commitment_end")?,
                         })
                     })
                     .collect()
@@ -558,9 +566,9 @@ macro_rules! store_impl {
                 rows.iter()
                     .map(|row| {
                         Ok(RightRecord {
-                            contract_id: row.try_get("contract_id").map_err(err)?,
-                            section: row.try_get("section").map_err(err)?,
-                            profile: row.try_get("profile").map_err(err)?,
+                            contract_id: Self::col(&row, "contract_id")?,
+                            section: Self::col(&row, "section")?,
+                            profile: Self::col(&row, "profile")?,
                         })
                     })
                     .collect()

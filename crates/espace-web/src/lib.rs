@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/account", get(pages::account::hub))
         .route("/accessibility", get(pages::misc::accessibility))
+        .route("/whats-new", get(pages::misc::whats_new))
         .route("/language", post(pages::misc::language))
         .route("/session/extend", post(pages::misc::extend_session))
         .fallback(error::not_found)

@@ -20,17 +20,15 @@
   var body = document.body;
   var expires = Number(body.dataset.sessionExpires || 0);
   var warnBefore = Number(body.dataset.sessionWarn || 0);
+  // Times are shown as the server formats them (its configured time zone),
+  // like every other time on the page.
+  var expiresText = body.dataset.sessionExpiresText || "";
   var warning = document.getElementById("session-warning");
   var text = document.getElementById("session-warning-text");
   var status = document.getElementById("session-status");
   if (!expires || !warning || !text) return;
   var timers = [];
   var previousFocus = null;
-
-  function hhmm(ms) {
-    var d = new Date(ms);
-    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
-  }
 
   function schedule() {
     timers.forEach(clearTimeout);
@@ -43,7 +41,7 @@
   function showWarning() {
     var absolute = text.dataset.absolute === "true";
     var template = absolute ? text.dataset.templateAbsolute : text.dataset.templateIdle;
-    text.textContent = template.replace("{ $time }", hhmm(expires)).replace(/\{ ?\$time ?\}/, hhmm(expires));
+    text.textContent = template.replace(/\{ ?\$time ?\}/, expiresText);
     warning.setAttribute("role", "alertdialog");
     warning.hidden = false;
     var button = warning.querySelector("button");
@@ -71,6 +69,7 @@
       }).then(function (r) { return r.json(); }).then(function (json) {
         if (!json.signed_in) { ended(); return; }
         expires = json.expires_at_ms;
+        expiresText = json.expires_at_text;
         warning.hidden = true;
         warning.removeAttribute("role");
         if (status) status.textContent = json.message;

@@ -141,7 +141,18 @@ impl App {
         //    (a concurrent attempt may have set it meanwhile).
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let mut state = tx.attempt_state_for_update(&key).await?.refreshed(now);
+        let stored = tx.attempt_state_for_update(&key).await?;
+        if let Some(until) = stored.locked_until.filter(|u| *u <= now) {
+            // The lock lifted by itself: the timeline says so.
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::LoginUnlocked, now, &req.client)
+                    .identifier(&req.identifier)
+                    .subject(login.as_ref().map(|l| l.id))
+                    .detail(json!({ "reason": "lock-expired", "locked_until": until.to_string() })),
+            )
+            .await?;
+        }
+        let mut state = stored.refreshed(now);
         if let Gate::Locked { until } = state.gate(now) {
             tx.commit().await?;
             self.refuse_locked(&req, login.as_ref(), until).await?;

@@ -72,6 +72,7 @@ both_engines!(
         let kinds = audit_kinds(&app, "alice.martin").await;
         assert!(kinds.contains(&"login.locked".to_owned()));
         assert!(kinds.contains(&"signin.refused-locked".to_owned()));
+        assert!(kinds.contains(&"login.unlocked".to_owned()), "the lock lifting is on the timeline");
         assert_eq!(kinds.last().map(String::as_str), Some("signin.succeeded"));
     }
 );

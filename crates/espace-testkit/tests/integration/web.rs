@@ -136,3 +136,18 @@ both_engines!(
         assert!(staff.get("/").await.body.contains("Support agent"));
     }
 );
+
+both_engines!(
+    async fn public_pages_answer_in_both_languages(engine) {
+        let app = TestApp::spawn(engine).await;
+        for (lang, a11y, news) in [("en", "Accessibility statement", "What's new"), ("fr", "Déclaration d&#39;accessibilité", "Nouveautés")] {
+            let b = app.browser().with_header("accept-language", lang);
+            let page = b.get("/accessibility").await;
+            assert_eq!(page.status, 200);
+            assert!(page.body.contains(a11y) && page.body.contains("Défenseur des droits"));
+            let page = b.get("/whats-new").await;
+            assert_eq!(page.status, 200);
+            assert!(page.body.contains(&news.replace('\'', "&#39;")) || page.body.contains(news), "{lang}");
+        }
+    }
+);

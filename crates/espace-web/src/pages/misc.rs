@@ -45,6 +45,21 @@ pub async fn accessibility(State(state): State<AppState>, ctx: Ctx) -> Response 
     )
 }
 
+#[derive(Template)]
+#[template(path = "whats_new.html")]
+struct WhatsNew {
+    c: Chrome,
+}
+
+pub async fn whats_new(State(state): State<AppState>, ctx: Ctx) -> Response {
+    render(
+        &ctx,
+        &WhatsNew {
+            c: Chrome::new(&state, &ctx, "whats-new-title", "whats-new"),
+        },
+    )
+}
+
 #[derive(Deserialize)]
 pub struct LanguageForm {
     lang: String,

@@ -33,6 +33,11 @@ pub struct UserChrome {
     pub display: String,
     pub expires_ms: i64,
     pub warn_ms: i64,
+    /// The expiry as shown to people, in the configured time zone.
+    pub expires_text: String,
+    /// The warning sentences with a `{ $time }` slot the script fills in.
+    pub warning_idle: String,
+    pub warning_absolute: String,
     pub absolute: bool,
     pub idle_notice: String,
 }
@@ -48,6 +53,10 @@ impl Chrome {
                 display: t.fmt("signed-in-as", &[("name", Arg::S(name.trim()))]),
                 expires_ms: s.expires_at.as_millisecond(),
                 warn_ms: policy.warn_before.as_millis() as i64,
+                expires_text: local_time(state, s.expires_at),
+                warning_idle: t.fmt("session-warning-text", &[("time", Arg::S("{ $time }"))]),
+                warning_absolute: t
+                    .fmt("session-warning-absolute", &[("time", Arg::S("{ $time }"))]),
                 absolute: s.at_absolute_limit,
                 idle_notice: t.fmt(
                     "session-idle-notice",
