@@ -18,8 +18,10 @@ STORM_CONNECTIONS="${STORM_CONNECTIONS:-8}"
 PAGE_CONNECTIONS="${PAGE_CONNECTIONS:-200}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
-cargo build --release -q -p espace
-BIN="$CARGO_TARGET_DIR/release/espace"
+if [ -z "${ESPACE_BIN:-}" ]; then
+  cargo build --release -q -p espace
+fi
+BIN="${ESPACE_BIN:-$CARGO_TARGET_DIR/release/espace}"
 OUT=bench/results; mkdir -p "$OUT"
 DATA=$(mktemp -d)
 BASE="http://127.0.0.1:$PORT"
