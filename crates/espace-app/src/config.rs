@@ -3,7 +3,7 @@
 use espace_domain::lockout::LockoutPolicy;
 use espace_domain::password::{PasswordPolicy, PasswordRules};
 use espace_domain::profile::SecurityProfile;
-use espace_domain::session::SessionPolicy;
+use espace_domain::session::{SessionOverrides, SessionPolicy};
 use espace_domain::throttle::IpThrottlePolicy;
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +15,8 @@ pub struct AppConfig {
     pub password: PasswordRules,
     pub lockout: LockoutPolicy,
     pub ip_throttle: IpThrottlePolicy,
-    /// Overrides the profile's session lifetimes when set.
-    pub session: Option<SessionPolicy>,
+    /// Session lifetimes; each unset one follows the security profile.
+    pub session: SessionOverrides,
     pub argon2: Argon2Config,
 }
 
@@ -61,7 +61,7 @@ impl Argon2Config {
 impl AppConfig {
     pub fn session_policy(&self) -> SessionPolicy {
         self.session
-            .unwrap_or_else(|| SessionPolicy::for_profile(self.security_profile))
+            .apply(SessionPolicy::for_profile(self.security_profile))
     }
 
     pub fn password_policy(&self) -> PasswordPolicy {

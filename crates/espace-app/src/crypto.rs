@@ -173,7 +173,13 @@ impl PasswordHasherPool {
             let params = self.params.clone();
             tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                job(Self::argon2(params))
+                let start = std::time::Instant::now();
+                let out = job(Self::argon2(params));
+                // Busy time of the pool: the benchmark derives the Argon2
+                // bound of a run from it (count / sum × workers).
+                metrics::histogram!("espace_password_hash_duration_seconds")
+                    .record(start.elapsed().as_secs_f64());
+                out
             })
             .await
             .map_err(|e| AppError::Unexpected(format!("hashing task: {e}")))

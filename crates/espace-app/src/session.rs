@@ -143,16 +143,26 @@ impl App {
         Ok(())
     }
 
-    /// Removes sessions past either timeout (run periodically).
-    pub async fn purge_expired_sessions(&self) -> Result<u64, AppError> {
+    /// Periodic clean-up: sessions past either timeout, failure series
+    /// forgotten after `lockout.forget_after`, ended address windows.
+    /// Returns how many rows went.
+    pub async fn housekeeping(&self) -> Result<u64, AppError> {
         let policy = self.config().session_policy();
+        let config = self.config();
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let n = tx
+        let sessions = tx
             .delete_expired_sessions(now - policy.idle_timeout, now - policy.absolute_timeout)
             .await?;
+        let counters = tx
+            .purge_counters(
+                now - config.lockout.forget_after,
+                now,
+                now - config.ip_throttle.window,
+            )
+            .await?;
         tx.commit().await?;
-        Ok(n)
+        Ok(sessions + counters)
     }
 
     /// The remembered language of a login (SPEC §9), chosen in the header.

@@ -282,6 +282,23 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn purge_counters(&mut self, idle_before: Timestamp, now: Timestamp, window_before: Timestamp) -> StoreResult<u64> {
+                let attempts = sqlx::query(
+                    "DELETE FROM signin_attempts WHERE updated_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)",
+                )
+                .bind(ms(idle_before))
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                let windows = sqlx::query("DELETE FROM ip_windows WHERE window_start <= $1")
+                    .bind(ms(window_before))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(attempts.rows_affected() + windows.rows_affected())
+            }
+
             async fn insert_session(&mut self, s: &SessionRecord) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO sessions (id_hash, login_id, created_at, last_seen_at, authenticated_at, aal, ip, user_agent) \

@@ -16,6 +16,10 @@ pub struct LockoutPolicy {
     /// How long the lock lasts; it lifts by itself.
     #[serde(with = "crate::session::duration_secs")]
     pub lock_duration: SignedDuration,
+    /// A series of failures with no new failure for this long is forgotten
+    /// (housekeeping), so that an old typo never counts towards a lock.
+    #[serde(with = "crate::session::duration_secs")]
+    pub forget_after: SignedDuration,
 }
 
 impl Default for LockoutPolicy {
@@ -23,6 +27,7 @@ impl Default for LockoutPolicy {
         Self {
             max_failures: 5,
             lock_duration: SignedDuration::from_mins(30),
+            forget_after: SignedDuration::from_hours(24),
         }
     }
 }

@@ -59,6 +59,54 @@ impl SessionPolicy {
     }
 }
 
+/// Configuration of session lifetimes: each one unset takes the value of
+/// the security profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionOverrides {
+    #[serde(with = "duration_secs_opt")]
+    pub idle_timeout: Option<SignedDuration>,
+    #[serde(with = "duration_secs_opt")]
+    pub absolute_timeout: Option<SignedDuration>,
+    #[serde(with = "duration_secs_opt")]
+    pub warn_before: Option<SignedDuration>,
+}
+
+impl SessionOverrides {
+    pub fn apply(&self, base: SessionPolicy) -> SessionPolicy {
+        SessionPolicy {
+            idle_timeout: self.idle_timeout.unwrap_or(base.idle_timeout),
+            absolute_timeout: self.absolute_timeout.unwrap_or(base.absolute_timeout),
+            warn_before: self.warn_before.unwrap_or(base.warn_before),
+        }
+    }
+}
+
+/// Serde helper: optional durations as whole seconds.
+pub mod duration_secs_opt {
+    use jiff::SignedDuration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<SignedDuration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&d.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<SignedDuration>, D::Error> {
+        match Option::<i64>::deserialize(d)? {
+            Some(secs) if secs <= 0 => Err(serde::de::Error::custom(
+                "a duration is a positive number of seconds",
+            )),
+            Some(secs) => Ok(Some(SignedDuration::from_secs(secs))),
+            None => Ok(None),
+        }
+    }
+}
+
 /// Serde helper: durations as whole seconds in configuration files.
 pub mod duration_secs {
     use jiff::SignedDuration;

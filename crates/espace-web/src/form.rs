@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 use crate::context::Ctx;
 use crate::error::{ErrorKind, error_page};
 
-/// An `application/x-www-form-urlencoded` body. Duplicate fields and
-/// unknown shapes are refused (ASVS 5.1.1: documented, reject).
+/// An `application/x-www-form-urlencoded` body. A duplicated field is
+/// refused with a 400 (ASVS 5.1.1: parameter pollution is rejected);
+/// fields a form does not declare are ignored, never bound.
 pub struct HtmlForm<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for HtmlForm<T> {

@@ -137,6 +137,11 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(error::panic_response))
+                // The operation reference is ours: a client-sent id is dropped.
+                .layer(middleware::map_request(|mut req: Request| async move {
+                    req.headers_mut().remove(REQUEST_ID);
+                    req
+                }))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(

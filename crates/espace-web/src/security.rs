@@ -148,7 +148,7 @@ async fn refuse(state: &AppState, ctx: &Ctx, reason: &'static str) -> Response {
             AuditKind::CsrfRejected,
             subject,
             &ctx.client,
-            json!({ "reason": reason, "path": ctx.path }),
+            json!({ "reason": reason, "path": ctx.path.split('?').next().unwrap_or("/") }),
         )
         .await
     {

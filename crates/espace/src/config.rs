@@ -203,6 +203,19 @@ mod tests {
     }
 
     #[test]
+    fn one_session_lifetime_can_be_set_alone() {
+        let s =
+            Settings::load(None, &env(&[("ESPACE__APP__SESSION__IDLE_TIMEOUT", "600")])).unwrap();
+        let p = s.app.session_policy();
+        assert_eq!(p.idle_timeout, jiff::SignedDuration::from_mins(10));
+        assert_eq!(
+            p.absolute_timeout,
+            jiff::SignedDuration::from_hours(12),
+            "from the profile"
+        );
+    }
+
+    #[test]
     fn errors_name_the_bad_key() {
         let e =
             Settings::load(None, &env(&[("ESPACE__APP__ARGON2__MEMORY_KIB", "1024")])).unwrap_err();

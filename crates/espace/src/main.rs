@@ -110,7 +110,10 @@ fn init_tracing(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&settings.log_level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // No colour codes when logs go to a file or a collector.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
+        .with_ansi(ansi)
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match settings.log_format {
@@ -161,15 +164,17 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         println!("Espace is running at {url}");
     }
 
-    // Housekeeping: expired sessions are removed periodically.
+    // Housekeeping: expired sessions and stale counters are removed periodically.
     let housekeeping = app.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(espace_web::HOUSEKEEPING_EVERY).await;
-            match housekeeping.purge_expired_sessions().await {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
+            match housekeeping.housekeeping().await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(removed = n, "expired sessions and counters purged")
+                }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "session purge failed"),
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }
         }
     });

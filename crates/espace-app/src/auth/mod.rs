@@ -29,6 +29,9 @@ pub struct SignInRequest {
     pub identifier: String,
     pub password: SecretString,
     pub client: ClientInfo,
+    /// The session this browser had (its id hash), ended by the sign-in so
+    /// that no earlier session survives a new one (ASVS 7.2.4).
+    pub replaces_session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +174,9 @@ impl App {
                         .by_self(login.id),
                 )
                 .await?;
+            }
+            if let Some(previous) = &req.replaces_session {
+                tx.delete_session(previous).await?;
             }
             let session_token = self
                 .open_session(tx.as_mut(), login, &req.client, now)

@@ -108,6 +108,14 @@ pub trait Tx: Send {
     ) -> StoreResult<()>;
     async fn ip_window(&mut self, ip: &str) -> StoreResult<Option<IpWindow>>;
     async fn save_ip_window(&mut self, ip: &str, window: &IpWindow) -> StoreResult<()>;
+    /// Deletes unlocked counters untouched since `idle_before`, and address
+    /// windows that started before `window_before`.
+    async fn purge_counters(
+        &mut self,
+        idle_before: Timestamp,
+        now: Timestamp,
+        window_before: Timestamp,
+    ) -> StoreResult<u64>;
 
     // Sessions.
     async fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;

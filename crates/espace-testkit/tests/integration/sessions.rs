@@ -160,3 +160,39 @@ both_engines!(
         assert!(again.error_summary().unwrap().contains("incorrect"));
     }
 );
+
+both_engines!(
+    async fn a_new_sign_in_ends_the_session_the_browser_had(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = app.browser();
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let first = b.cookie("__Host-espace-session").unwrap();
+        // /login redirects a signed-in browser, so the form comes from a page.
+        let r = b.submit("/", "/login", &[("login", "bruno.leroy"), ("password", DEMO_PASSWORD)]).await;
+        assert_eq!(r.status, 303);
+        assert_ne!(b.cookie("__Host-espace-session").unwrap(), first);
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM sessions").await, 1);
+        let old = app.browser();
+        old.set_cookie("__Host-espace-session", &first);
+        assert_eq!(old.get("/").await.status, 303);
+    }
+);
+
+both_engines!(
+    async fn housekeeping_removes_expired_sessions_and_stale_counters(engine) {
+        let app = TestApp::spawn(engine).await;
+        app.browser().sign_in("alice.martin", DEMO_PASSWORD).await;
+        app.browser().sign_in("bruno.leroy", "Typo#2026x").await;
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM signin_attempts").await, 1);
+        app.clock.advance(SignedDuration::from_hours(23));
+        app.app.housekeeping().await.unwrap();
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM sessions").await, 0, "idle sessions go");
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM signin_attempts").await, 1, "a recent series stays");
+        app.clock.advance(SignedDuration::from_hours(2));
+        app.app.housekeeping().await.unwrap();
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM signin_attempts").await, 0, "forgotten after 24 h");
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM ip_windows").await, 0);
+        let r = app.browser().with_header("accept-language", "en").sign_in("bruno.leroy", "Other#2026x").await;
+        assert!(r.error_summary().unwrap().contains("4 more tries"));
+    }
+);

@@ -151,3 +151,13 @@ both_engines!(
         }
     }
 );
+
+both_engines!(
+    async fn the_operation_reference_is_never_the_clients(engine) {
+        let app = TestApp::spawn(engine).await;
+        let r = app.browser().with_header("x-request-id", "forged-by-client").get("/login").await;
+        let id = r.header("x-request-id").unwrap();
+        assert_ne!(id, "forged-by-client");
+        assert_eq!(id.len(), 36, "a UUID of ours: {id}");
+    }
+);

@@ -99,6 +99,7 @@ pub async fn submit(
             identifier: form.login.clone(),
             password: SecretString::from(form.password),
             client: ctx.client.clone(),
+            replaces_session: ctx.session.as_ref().map(|s| s.id_hash.clone()),
         })
         .await;
     let outcome = match outcome {
