@@ -56,11 +56,12 @@ describe('session-expiry warning', { timeout: 120_000 }, () => {
         const message = await text(page.locator('#session-warning-text'));
         const m = message.match(t.sessionWarningText);
         assert.ok(m, `warning text: ${message}`);
-        const hhmm = await page.evaluate((ms) => {
-          const d = new Date(ms);
-          return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-        }, before);
-        assert.equal(m[1], hhmm, 'the warning gives the time the session ends');
+        // Times are shown in the server's display time zone (Europe/Paris by
+        // default), like every other time in Espace, whatever the browser's.
+        const hhmm = new Intl.DateTimeFormat('en-GB', {
+          timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+        }).format(new Date(before));
+        assert.equal(m[1], hhmm, 'the warning gives the time the session ends, in Paris time');
         const stay = warning.getByRole('button', { name: t.sessionStay });
         assert.equal(await stay.isVisible(), true);
         assert.ok(await hasFocus(stay), `"${t.sessionStay}" should have the focus`);

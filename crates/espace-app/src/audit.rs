@@ -20,6 +20,8 @@ pub enum AuditKind {
     SessionExpired,
     PasswordRehashed,
     CsrfRejected,
+    SessionRevoked,
+    OtherSessionsRevoked,
 }
 
 impl AuditKind {
@@ -34,6 +36,8 @@ impl AuditKind {
         AuditKind::SessionExpired,
         AuditKind::PasswordRehashed,
         AuditKind::CsrfRejected,
+        AuditKind::SessionRevoked,
+        AuditKind::OtherSessionsRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,8 @@ impl AuditKind {
             AuditKind::SessionExpired => "session.expired",
             AuditKind::PasswordRehashed => "password.rehashed",
             AuditKind::CsrfRejected => "request.csrf-rejected",
+            AuditKind::SessionRevoked => "session.revoked",
+            AuditKind::OtherSessionsRevoked => "session.others-revoked",
         }
     }
 

@@ -29,6 +29,15 @@ pub struct CurrentSession {
     pub at_absolute_limit: bool,
 }
 
+/// One signed-in device, as "My sessions" shows it.
+#[derive(Debug, Clone)]
+pub struct SessionEntry {
+    pub record: SessionRecord,
+    /// The session of the request itself.
+    pub current: bool,
+    pub expires_at: Timestamp,
+}
+
 #[derive(Debug, Clone)]
 pub enum Resolved {
     Active(Box<CurrentSession>),
@@ -141,6 +150,73 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The devices where this login is signed in (SPEC §6), live ones only,
+    /// most recently active first.
+    pub async fn my_sessions(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<Vec<SessionEntry>, AppError> {
+        let policy = self.config().session_policy();
+        let now = self.clock().now();
+        let mut tx = self.store().begin_read().await?;
+        let records = tx.sessions_of(session.login.id).await?;
+        Ok(records
+            .into_iter()
+            .filter(|r| !policy.is_expired(r.created_at, r.last_seen_at, now))
+            .map(|r| SessionEntry {
+                current: r.id_hash == session.id_hash,
+                expires_at: policy.expires_at(r.created_at, r.last_seen_at),
+                record: r,
+            })
+            .collect())
+    }
+
+    /// Signs out one other device of the same login. Another login's
+    /// session, or an unknown one, is "not found" — never touched.
+    pub async fn revoke_session(
+        &self,
+        session: &CurrentSession,
+        id_hash: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        if id_hash == session.id_hash {
+            // The current device signs out with "Sign out".
+            return Err(AppError::NotFound);
+        }
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        if !tx.delete_session_of(session.login.id, id_hash).await? {
+            return Err(AppError::NotFound);
+        }
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SessionRevoked, now, client).by_self(session.login.id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs out every other device of the login; returns how many.
+    pub async fn revoke_other_sessions(
+        &self,
+        session: &CurrentSession,
+        client: &ClientInfo,
+    ) -> Result<u64, AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let n = tx
+            .delete_other_sessions(session.login.id, &session.id_hash)
+            .await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::OtherSessionsRevoked, now, client)
+                .by_self(session.login.id)
+                .detail(serde_json::json!({ "count": n })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Periodic clean-up: sessions past either timeout, failure series

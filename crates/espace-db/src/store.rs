@@ -95,6 +95,19 @@ macro_rules! store_impl {
                 })
             }
 
+            fn session(row: &$row) -> StoreResult<SessionRecord> {
+                Ok(SessionRecord {
+                    id_hash: Self::col(row, "id_hash")?,
+                    login_id: Self::col(row, "login_id")?,
+                    created_at: ts(Self::col(row, "created_at")?)?,
+                    last_seen_at: ts(Self::col(row, "last_seen_at")?)?,
+                    authenticated_at: ts(Self::col(row, "authenticated_at")?)?,
+                    aal: Self::col(row, "aal")?,
+                    ip: Self::col(row, "ip")?,
+                    user_agent: Self::col(row, "user_agent")?,
+                })
+            }
+
             fn attempt(row: Option<$row>) -> StoreResult<AttemptState> {
                 let Some(row) = row else { return Ok(AttemptState::default()) };
                 let failures: i32 = Self::col(&row, "failures")?;
@@ -327,17 +340,7 @@ macro_rules! store_impl {
                 .fetch_optional(&mut *self.tx)
                 .await
                 .map_err(err)?;
-                let Some(row) = row else { return Ok(None) };
-                Ok(Some(SessionRecord {
-                    id_hash: Self::col(&row, "id_hash")?,
-                    login_id: Self::col(&row, "login_id")?,
-                    created_at: ts(Self::col(&row, "created_at")?)?,
-                    last_seen_at: ts(Self::col(&row, "last_seen_at")?)?,
-                    authenticated_at: ts(Self::col(&row, "authenticated_at")?)?,
-                    aal: Self::col(&row, "aal")?,
-                    ip: Self::col(&row, "ip")?,
-                    user_agent: Self::col(&row, "user_agent")?,
-                }))
+                row.as_ref().map(Self::session).transpose()
             }
 
             async fn touch_session(&mut self, id_hash: &str, now: Timestamp) -> StoreResult<()> {
@@ -357,6 +360,38 @@ macro_rules! store_impl {
                     .await
                     .map_err(err)?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn sessions_of(&mut self, login_id: Uuid) -> StoreResult<Vec<SessionRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id_hash, login_id, created_at, last_seen_at, authenticated_at, aal, ip, user_agent \
+                     FROM sessions WHERE login_id = $1 ORDER BY last_seen_at DESC, id_hash",
+                )
+                .bind(login_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::session).collect()
+            }
+
+            async fn delete_session_of(&mut self, login_id: Uuid, id_hash: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND login_id = $2")
+                    .bind(id_hash)
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn delete_other_sessions(&mut self, login_id: Uuid, keep: &str) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE login_id = $1 AND id_hash <> $2")
+                    .bind(login_id)
+                    .bind(keep)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected())
             }
 
             async fn delete_expired_sessions(&mut self, idle_before: Timestamp, created_before: Timestamp) -> StoreResult<u64> {

@@ -102,6 +102,9 @@ mod tests {
             ("id", Arg::S("x")),
             ("minutes", Arg::N(3)),
             ("remaining", Arg::N(2)),
+            ("count", Arg::N(2)),
+            ("browser", Arg::S("x")),
+            ("os", Arg::S("x")),
         ];
         for key in &en {
             for locale in Locale::ALL {
@@ -110,6 +113,16 @@ mod tests {
                     *key,
                     "{key} resolves in {locale:?}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_audit_kind_has_a_timeline_label_in_both_languages() {
+        for kind in espace_app::audit::AuditKind::ALL {
+            let key = format!("activity-kind-{}", kind.as_str().replace('.', "-"));
+            for locale in Locale::ALL {
+                assert_ne!(Tr::new(locale).get(&key), key, "{key} in {locale:?}");
             }
         }
     }

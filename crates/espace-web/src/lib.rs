@@ -111,6 +111,13 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
         .route("/account", get(pages::account::hub))
+        .route("/account/sessions", get(pages::sessions::list))
+        .route("/account/sessions/revoke", post(pages::sessions::revoke))
+        .route(
+            "/account/sessions/revoke-others",
+            post(pages::sessions::revoke_others),
+        )
+        .route("/account/activity", get(pages::sessions::activity))
         .route("/accessibility", get(pages::misc::accessibility))
         .route("/whats-new", get(pages::misc::whats_new))
         .route("/language", post(pages::misc::language))

@@ -122,6 +122,10 @@ pub trait Tx: Send {
     async fn session_by_hash(&mut self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn touch_session(&mut self, id_hash: &str, now: Timestamp) -> StoreResult<()>;
     async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool>;
+    async fn sessions_of(&mut self, login_id: Uuid) -> StoreResult<Vec<SessionRecord>>;
+    /// Deletes a session only if it belongs to `login_id`.
+    async fn delete_session_of(&mut self, login_id: Uuid, id_hash: &str) -> StoreResult<bool>;
+    async fn delete_other_sessions(&mut self, login_id: Uuid, keep: &str) -> StoreResult<u64>;
     async fn delete_expired_sessions(
         &mut self,
         idle_before: Timestamp,

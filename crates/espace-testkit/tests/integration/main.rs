@@ -2,6 +2,7 @@
 //! on PostgreSQL (`both_engines!`), through HTTP against the real router.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+mod account;
 mod auth;
 mod csrf;
 mod sessions;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod home;
 pub mod login;
 pub mod misc;
+pub mod sessions;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -80,6 +81,13 @@ impl Chrome {
 /// A time of day in the configured zone, e.g. "14:35".
 pub fn local_time(state: &AppState, at: Timestamp) -> String {
     at.to_zoned(state.tz.clone()).strftime("%H:%M").to_string()
+}
+
+/// A date and time in the configured zone, e.g. "23/11/2026 14:35".
+pub fn local_datetime(state: &AppState, at: Timestamp) -> String {
+    at.to_zoned(state.tz.clone())
+        .strftime("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// Renders a page; a template error is a 500 with a reference.

@@ -1,0 +1,198 @@
+//! `/account/sessions`: signed-in devices, sign out one or all others
+//! (SPEC §6, ASVS 7.5.2), and `/account/activity`: the security timeline.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Chrome, local_datetime, render};
+use crate::AppState;
+use crate::context::Authenticated;
+use crate::error::app_error;
+use crate::form::HtmlForm;
+use crate::i18n::{Arg, Tr};
+
+/// "Chrome 156 on Linux", from a User-Agent header.
+pub fn describe_device(t: &Tr, user_agent: &str) -> String {
+    let parsed = woothee::parser::Parser::new().parse(user_agent);
+    match parsed {
+        Some(ua) if ua.name != "UNKNOWN" => {
+            let browser = if ua.version.is_empty() || ua.version == "UNKNOWN" {
+                ua.name.to_owned()
+            } else {
+                format!(
+                    "{} {}",
+                    ua.name,
+                    ua.version.split('.').next().unwrap_or(ua.version)
+                )
+            };
+            let os = if ua.os == "UNKNOWN" {
+                t.get("device-unknown-os")
+            } else {
+                ua.os.to_owned()
+            };
+            t.fmt(
+                "device-format",
+                &[("browser", Arg::S(&browser)), ("os", Arg::S(&os))],
+            )
+        }
+        _ => t.get("device-unknown"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct SessionsPage {
+    c: Chrome,
+    notice: Option<String>,
+    rows: Vec<SessionRow>,
+    others: usize,
+}
+
+struct SessionRow {
+    id: String,
+    device: String,
+    address: String,
+    signed_in: String,
+    signed_in_iso: String,
+    last_seen: String,
+    last_seen_iso: String,
+    current: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+    count: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    query: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Response {
+    let query = query.map(|q| q.0).unwrap_or_default();
+    let entries = match state.app.my_sessions(&session).await {
+        Ok(e) => e,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let t = ctx.tr();
+    let rows: Vec<SessionRow> = entries
+        .iter()
+        .map(|e| SessionRow {
+            id: e.record.id_hash.clone(),
+            device: describe_device(&t, &e.record.user_agent),
+            address: e.record.ip.clone(),
+            signed_in: local_datetime(&state, e.record.created_at),
+            signed_in_iso: e.record.created_at.to_string(),
+            last_seen: local_datetime(&state, e.record.last_seen_at),
+            last_seen_iso: e.record.last_seen_at.to_string(),
+            current: e.current,
+        })
+        .collect();
+    let notice = match query.notice.as_deref() {
+        Some("revoked") => Some(t.get("sessions-notice-revoked")),
+        Some("others-revoked") => Some(t.fmt(
+            "sessions-notice-others-revoked",
+            &[("count", Arg::N(query.count.unwrap_or(0)))],
+        )),
+        _ => None,
+    };
+    let others = rows.iter().filter(|r| !r.current).count();
+    render(
+        &ctx,
+        &SessionsPage {
+            c: Chrome::new(&state, &ctx, "sessions-title", "account"),
+            notice,
+            rows,
+            others,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    session: String,
+    #[allow(dead_code)]
+    csrf_token: Option<String>,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    HtmlForm(form): HtmlForm<RevokeForm>,
+) -> Response {
+    match state
+        .app
+        .revoke_session(&session, &form.session, &ctx.client)
+        .await
+    {
+        Ok(()) => Redirect::to("/account/sessions?notice=revoked").into_response(),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+pub async fn revoke_others(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    match state.app.revoke_other_sessions(&session, &ctx.client).await {
+        Ok(n) => Redirect::to(&format!(
+            "/account/sessions?notice=others-revoked&count={n}"
+        ))
+        .into_response(),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activity.html")]
+struct ActivityPage {
+    c: Chrome,
+    rows: Vec<ActivityRow>,
+}
+
+struct ActivityRow {
+    when: String,
+    when_iso: String,
+    event: String,
+    from: String,
+    by: String,
+}
+
+/// How many events the timeline shows.
+const ACTIVITY_LIMIT: i64 = 200;
+
+pub async fn activity(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    let events = match state.app.activity(session.login.id, ACTIVITY_LIMIT).await {
+        Ok(e) => e,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let t = ctx.tr();
+    let rows = events
+        .iter()
+        .map(|e| ActivityRow {
+            when: local_datetime(&state, e.at),
+            when_iso: e.at.to_string(),
+            event: t.get(&format!("activity-kind-{}", e.kind.replace('.', "-"))),
+            from: format!("{} — {}", describe_device(&t, &e.user_agent), e.ip),
+            by: match e.actor_login_id {
+                Some(actor) if actor == session.login.id => t.get("activity-by-you"),
+                Some(_) => t.get("activity-by-staff"),
+                None => t.get("activity-by-unknown"),
+            },
+        })
+        .collect();
+    render(
+        &ctx,
+        &ActivityPage {
+            c: Chrome::new(&state, &ctx, "activity-title", "account"),
+            rows,
+        },
+    )
+}

@@ -1,0 +1,56 @@
+// My Account: signed-in devices and the security timeline, with JavaScript
+// on and off, in both languages, with axe on each page.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { axeCheck } from '../lib/axe.mjs';
+import { LOCALE, done, h1, jsLabel, signIn, text, useEnvironment } from '../lib/app.mjs';
+
+const TITLES = {
+  en: { sessions: 'Signed-in devices', activity: 'Security activity', signOut: 'Sign out', others: 'Sign out all other devices', none: 'No other device is signed in.', thisDevice: 'This device', signedIn: 'Signed in' },
+  fr: { sessions: 'Appareils connectés', activity: 'Activité de sécurité', signOut: 'Déconnecter', others: 'Déconnecter tous les autres appareils', none: "Aucun autre appareil n'est connecté.", thisDevice: 'Cet appareil', signedIn: 'Connexion' },
+};
+
+for (const js of [true, false]) {
+  describe(`my account: devices and activity (${jsLabel(js)})`, { timeout: 120_000 }, () => {
+    const env = useEnvironment();
+
+    for (const l of ['en', 'fr']) {
+      const t = TITLES[l];
+      it(`${l}: another device is listed, signed out, and the timeline says so`, async () => {
+        const login = l === 'en' ? 'bruno.leroy' : 'chloe.dubois';
+        const other = await env.page({ js, locale: LOCALE[l] });
+        const page = await env.page({ js, locale: LOCALE[l] });
+        try {
+          await signIn(other, login);
+          await signIn(page, login);
+
+          // From the My Account hub to the devices page, by its link.
+          await page.goto('/account');
+          await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: t.sessions }).click()]);
+          assert.equal(await h1(page), t.sessions);
+          assert.match(await text(page.locator('tbody')), new RegExp(t.thisDevice));
+          await axeCheck(page, `/account/sessions (${l})`);
+
+          // Sign the other device out with its own button.
+          const buttons = page.locator('tbody button');
+          assert.equal(await buttons.count(), 1);
+          await Promise.all([page.waitForNavigation(), buttons.first().click()]);
+          assert.equal(await page.locator('p.notice[role=status]').count(), 1);
+          await axeCheck(page, `/account/sessions after signing out a device (${l})`);
+          assert.equal(await text(page.locator('main')).then((m) => m.includes(t.none)), true);
+
+          await other.goto('/account');
+          assert.equal(new URL(other.url()).pathname, '/login', 'the other device is signed out');
+
+          await page.goto('/account/activity');
+          assert.equal(await h1(page), t.activity);
+          assert.match(await text(page.locator('tbody')), new RegExp(t.signedIn));
+          await axeCheck(page, `/account/activity (${l})`);
+        } finally {
+          await done(other);
+          await done(page);
+        }
+      });
+    }
+  });
+}
