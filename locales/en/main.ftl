@@ -195,3 +195,4 @@ activity-kind-password-rehashed = Password storage strengthened
 activity-kind-request-csrf-rejected = Form from another site refused
 activity-kind-session-revoked = A device was signed out
 activity-kind-session-others-revoked = All other devices were signed out
+whats-new-0-1-devices = My account lists the devices where you are signed in: sign one out, or all the others. Your security activity shows every sign-in, failure, lock and sign-out on your login.

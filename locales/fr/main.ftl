@@ -195,3 +195,4 @@ activity-kind-password-rehashed = Stockage du mot de passe renforcé
 activity-kind-request-csrf-rejected = Formulaire venant d'un autre site refusé
 activity-kind-session-revoked = Un appareil a été déconnecté
 activity-kind-session-others-revoked = Tous les autres appareils ont été déconnectés
+whats-new-0-1-devices = Mon compte liste les appareils où vous êtes connecté : déconnectez-en un, ou tous les autres. Votre activité de sécurité montre chaque connexion, échec, blocage et déconnexion sur votre identifiant.
