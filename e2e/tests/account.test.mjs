@@ -6,8 +6,8 @@ import { axeCheck } from '../lib/axe.mjs';
 import { LOCALE, done, h1, jsLabel, signIn, text, useEnvironment } from '../lib/app.mjs';
 
 const TITLES = {
-  en: { sessions: 'Signed-in devices', activity: 'Security activity', signOut: 'Sign out', others: 'Sign out all other devices', none: 'No other device is signed in.', thisDevice: 'This device', signedIn: 'Signed in' },
-  fr: { sessions: 'Appareils connectés', activity: 'Activité de sécurité', signOut: 'Déconnecter', others: 'Déconnecter tous les autres appareils', none: "Aucun autre appareil n'est connecté.", thisDevice: 'Cet appareil', signedIn: 'Connexion' },
+  en: { rights: 'My rights', sessions: 'Signed-in devices', activity: 'Security activity', signOut: 'Sign out', others: 'Sign out all other devices', none: 'No other device is signed in.', thisDevice: 'This device', signedIn: 'Signed in' },
+  fr: { rights: 'Mes droits', sessions: 'Appareils connectés', activity: 'Activité de sécurité', signOut: 'Déconnecter', others: 'Déconnecter tous les autres appareils', none: "Aucun autre appareil n'est connecté.", thisDevice: 'Cet appareil', signedIn: 'Connexion' },
 };
 
 for (const js of [true, false]) {
@@ -50,6 +50,10 @@ for (const js of [true, false]) {
 
           await other.goto('/account');
           assert.equal(new URL(other.url()).pathname, '/login', 'the other device is signed out');
+
+          await page.goto('/account/rights');
+          assert.equal(await h1(page), t.rights);
+          await axeCheck(page, `/account/rights (${l})`);
 
           await page.goto('/account/activity');
           assert.equal(await h1(page), t.activity);

@@ -111,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
         .route("/account", get(pages::account::hub))
+        .route("/account/rights", get(pages::account::rights))
         .route("/account/sessions", get(pages::sessions::list))
         .route("/account/sessions/revoke", post(pages::sessions::revoke))
         .route(

@@ -88,3 +88,26 @@ both_engines!(
         assert_eq!(app.browser().get("/account/activity").await.status, 303, "signed-in only");
     }
 );
+
+both_engines!(
+    async fn my_rights_show_the_own_matrix_and_roles_only(engine) {
+        let app = TestApp::spawn(engine).await;
+        let alice = app.browser().with_header("accept-language", "en");
+        alice.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let page = alice.get("/account/rights").await;
+        assert_eq!(page.status, 200);
+        let body = &page.body;
+        assert!(body.contains("ACME-FIB-001 — Fibre Pro 1 Gb/s") && body.contains("ACME-MOB-002"));
+        assert!(!body.contains("BIST-"), "never another company's contracts");
+        assert_eq!(body.matches("Manager (acts)").count(), 2, "invoices on two contracts");
+        assert_eq!(body.matches("Visitor (reads)").count(), 2, "consumption on two contracts");
+        assert_eq!(body.matches(">No access<").count(), 10, "5 other sections × 2 contracts");
+        assert!(body.contains("You have no company role."));
+        let bruno = app.browser().with_header("accept-language", "fr");
+        bruno.sign_in("bruno.leroy", DEMO_PASSWORD).await;
+        let page = bruno.get("/account/rights").await.body;
+        assert_eq!(page.matches("Gestionnaire (agit)").count(), 14);
+        assert!(page.contains("Administrateur de la société") && page.contains("Gestionnaire de sécurité"));
+        assert_eq!(app.browser().get("/account/rights").await.status, 303, "signed-in only");
+    }
+);

@@ -88,3 +88,63 @@ pub async fn hub(
     };
     render(&ctx, &page)
 }
+
+#[derive(Template)]
+#[template(path = "rights.html")]
+struct RightsPage {
+    c: Chrome,
+    sections: Vec<String>,
+    rows: Vec<MatrixRow>,
+    roles: Vec<String>,
+}
+
+struct MatrixRow {
+    contract: String,
+    cells: Vec<Option<String>>,
+}
+
+/// `/account/rights`: the same information as the profile, as a matrix of
+/// contracts and sections (SPEC §6), read-only. Only the own login's rights.
+pub async fn rights(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    let o = match state.app.overview(&session).await {
+        Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let t = ctx.tr();
+    let sections = espace_domain::rights::Section::ALL;
+    let rows = o
+        .contracts
+        .iter()
+        .filter(|c| o.rights.iter().any(|r| r.contract_id == c.id))
+        .map(|c| MatrixRow {
+            contract: format!("{} — {}", c.reference, c.offer_name),
+            cells: sections
+                .iter()
+                .map(|s| {
+                    o.rights
+                        .iter()
+                        .find(|r| r.contract_id == c.id && r.section == s.as_str())
+                        .map(|r| t.get(&format!("profile-{}", r.profile)))
+                })
+                .collect(),
+        })
+        .collect();
+    let page = RightsPage {
+        c: Chrome::new(&state, &ctx, "rights-title", "account"),
+        sections: sections
+            .iter()
+            .map(|s| t.get(&format!("section-{}", s.as_str())))
+            .collect(),
+        rows,
+        roles: o
+            .company_roles
+            .iter()
+            .chain(o.staff_roles.iter())
+            .map(|r| t.get(&format!("role-{r}")))
+            .collect(),
+    };
+    render(&ctx, &page)
+}
