@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
-use super::{Chrome, render};
+use super::{Chrome, render, role_names};
 use crate::AppState;
 use crate::context::Authenticated;
 use crate::error::app_error;
@@ -70,12 +70,7 @@ pub async fn hub(
             vat: c.vat_number.clone().unwrap_or_else(not_set),
             address: c.billing_address.clone(),
         }),
-        roles: o
-            .company_roles
-            .iter()
-            .chain(o.staff_roles.iter())
-            .map(|r| t.get(&format!("role-{r}")))
-            .collect(),
+        roles: role_names(&t, o.company_roles.iter().chain(&o.staff_roles)),
         rights: o
             .rights
             .iter()
@@ -139,12 +134,7 @@ pub async fn rights(
             .map(|s| t.get(&format!("section-{}", s.as_str())))
             .collect(),
         rows,
-        roles: o
-            .company_roles
-            .iter()
-            .chain(o.staff_roles.iter())
-            .map(|r| t.get(&format!("role-{r}")))
-            .collect(),
+        roles: role_names(&t, o.company_roles.iter().chain(&o.staff_roles)),
     };
     render(&ctx, &page)
 }

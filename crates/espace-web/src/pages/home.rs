@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use espace_app::ports::ContractRecord;
 
-use super::{Chrome, render};
+use super::{Chrome, render, role_names};
 use crate::AppState;
 use crate::context::Authenticated;
 use crate::error::app_error;
@@ -47,11 +47,7 @@ pub async fn dashboard(
             .unwrap_or_else(|| t.get("contract-no-commitment")),
     };
     let staff_roles = (!overview.staff_roles.is_empty()).then(|| {
-        let names: Vec<String> = overview
-            .staff_roles
-            .iter()
-            .map(|r| t.get(&format!("role-{r}")))
-            .collect();
+        let names = role_names(&t, &overview.staff_roles);
         t.fmt(
             "dashboard-staff-roles",
             &[("roles", Arg::S(&names.join(", ")))],

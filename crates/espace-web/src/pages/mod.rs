@@ -90,6 +90,14 @@ pub fn local_datetime(state: &AppState, at: Timestamp) -> String {
         .to_string()
 }
 
+/// Company and staff role codes, as their names in the page's language.
+pub fn role_names<'a>(t: &Tr, roles: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    roles
+        .into_iter()
+        .map(|r| t.get(&format!("role-{r}")))
+        .collect()
+}
+
 /// Renders a page; a template error is a 500 with a reference.
 pub fn render(ctx: &Ctx, page: &impl Template) -> Response {
     match page.render() {
