@@ -204,3 +204,245 @@ rights-none = No access
 rights-no-role = You have no company role.
 rights-help = Your company administrator gives and removes rights; ask them if you need more.
 whats-new-0-1-rights = My rights shows what you may do on each contract and section, and your company roles.
+
+## My Account: password, contact, company, users (issue 3)
+account-password-link = Change my password
+account-contact-link = Change my title, e-mail or phone
+account-company-link = My company and my web account manager
+account-users-link = Users and rights of my company
+account-backoffice-link = Messages from my customers
+activity-by-administrator = Your company administrator
+activity-kind-password-changed = Password changed
+activity-kind-password-change-failed = Password change refused: wrong current password
+activity-kind-password-set = Password chosen from the invitation
+activity-kind-contact-title-changed = Title changed
+activity-kind-contact-email-change-requested = New e-mail address: code sent
+activity-kind-contact-email-changed = E-mail address changed
+activity-kind-contact-phone-change-requested = New mobile number: code sent
+activity-kind-contact-phone-changed = Phone number changed
+activity-kind-contact-change-undone = Contact change undone from the link sent to the previous address
+activity-kind-code-rejected = Wrong or expired code
+activity-kind-signin-new-device = Sign-in from a new device
+activity-kind-session-not-me = Sign-in reported as "not me"
+activity-kind-company-manager-contacted = Message sent to the web account manager
+activity-kind-company-manager-replied = Answer from the web account manager
+activity-kind-users-invited = Invited to the company's customer space
+activity-kind-users-rights-changed = Rights changed
+activity-kind-users-referent-changed = Contract referent changed
+activity-kind-users-access-removed = Access removed
+
+problem-required-current-password = Enter your current password.
+problem-required-new-password = Choose a new password.
+problem-required-new-password-confirm = Type the new password a second time.
+problem-required-email = Enter an e-mail address.
+problem-required-code = Enter the 6-digit code.
+problem-required-message = Write your message.
+problem-required-first-name = Enter the first name.
+problem-required-last-name = Enter the last name.
+problem-too-long = Use at most { $max } characters.
+problem-wrong-password = The current password is incorrect.
+problem-mismatch = The two new passwords are different.
+problem-same-as-before = The new password must be different from the current one.
+problem-policy = The new password does not follow every rule.
+problem-email-shape = Enter an e-mail address like name@example.com.
+problem-email-length = An e-mail address has at most 254 characters.
+problem-phone-shape = Enter a phone number like 06 12 34 56 78 or +33 6 12 34 56 78.
+problem-phone-invalid = This number does not exist: check the digits and the country code.
+problem-code-shape = The code has 6 digits.
+problem-code-wrong = This code is incorrect. { $remaining ->
+    [one] 1 try left.
+   *[other] { $remaining } tries left.
+}
+problem-code-void = This code no longer works (expired after 10 minutes, or too many tries). Ask for a new one with the form below.
+problem-choice = Choose one of the options offered.
+problem-beyond-own-rights = You cannot give a right you do not hold yourself.
+problem-taken = This identifier is already taken.
+problem-last-administrator = The company must keep at least one administrator.
+problem-referent = This person is the referent of a contract: hand that role over to someone else first.
+problem-own-login = You cannot remove your own access.
+
+rule-guide-length = At least { $medium } characters (medium level) or { $strong } characters (strong level).
+rule-guide-classes = At least 1 lower-case letter, 1 upper-case letter and 1 digit.
+rule-guide-specials = At least 1 special character among { $specials }
+rule-guide-forbidden = No other character: $, µ, spaces, accented letters and the typographic dash "–" are not allowed.
+rule-nist-length = At least { $min } characters; any character, spaces and accents included.
+rule-nist-any = No required mix of letters, digits or symbols: length is what counts.
+rule-personal = Not your login, your e-mail address or your name.
+rule-common = Not one of the most common passwords.
+rule-violation-too-short = It has fewer than { $min } characters.
+rule-violation-too-long = It has more than { $max } characters.
+rule-violation-missing-lowercase = It has no lower-case letter.
+rule-violation-missing-uppercase = It has no upper-case letter.
+rule-violation-missing-digit = It has no digit.
+rule-violation-missing-special = It has no special character among # ! . @ _ - /.
+rule-violation-forbidden-characters = { $count ->
+    [one] This character is not allowed: { $characters }.
+   *[other] These characters are not allowed: { $characters }.
+}
+rule-violation-en-dash = The typographic dash "–" is not allowed: type the hyphen "-" instead.
+rule-violation-contains-identifier = It contains your login.
+rule-violation-contains-email = It contains your e-mail address.
+rule-violation-contains-context-word = It contains "{ $word }".
+rule-violation-common = It is one of the most common passwords.
+rule-violation-too-predictable = It is too easy to guess (repeats, sequences, keyboard patterns or words).
+
+password-title = Change my password
+password-intro = Type your current password, then the new one twice.
+password-current = Current password
+password-new = New password
+password-confirm = New password again
+password-rules-title = Your new password must follow these rules:
+password-others-signed-out = Once it is changed, every other device where you are signed in is signed out, and you receive an e-mail.
+password-submit = Change my password
+password-changed = Your password has been changed. { $count ->
+    [0] No other device was signed in.
+    [one] 1 other device has been signed out.
+   *[other] { $count } other devices have been signed out.
+}
+password-level = Level: { $level }
+password-level-too-weak = too weak
+password-level-medium = medium
+password-level-strong = strong
+login-notice-password-set = Your password is set. Sign in with your login and this password.
+
+contact-title = My contact information
+contact-intro = A new e-mail address or mobile number takes effect only once you type the code we send to it. Your previous address is told and can undo the change for 72 hours.
+contact-title-section = Title
+contact-save-title = Save the title
+contact-email-section = E-mail address
+contact-current = Now:
+contact-verified = verified
+contact-unverified = not verified yet
+contact-unverified-phone = not verified (landline)
+contact-new-email = New e-mail address
+contact-email-hint = We send a 6-digit code to this address; nothing changes until you type it here.
+contact-send-code = Send the code
+contact-pending-email = A code was sent to
+contact-pending-phone = A code was sent by SMS to
+contact-code-until = It works until
+contact-code-label = Code received by e-mail
+contact-code-label-sms = Code received by SMS
+contact-code-hint = 6 digits, valid 10 minutes, 5 tries.
+contact-confirm = Confirm
+contact-phone-section = Phone number
+contact-phone-label = Mobile or landline number
+contact-phone-hint = For example 06 12 34 56 78, or +32 470 12 34 56 abroad. A mobile number is confirmed by an SMS code; a landline takes effect at once. Leave empty to remove your number.
+contact-save-phone = Save the number
+contact-notice-title-saved = Your title has been saved.
+contact-notice-email-code-sent = A 6-digit code has been sent to the new address. Type it below to confirm the change.
+contact-notice-phone-code-sent = A 6-digit code has been sent by SMS. Type it below to confirm the change.
+contact-notice-email-changed = Your e-mail address has been changed. Your previous address has been told and can undo it for 72 hours.
+contact-notice-phone-changed = Your phone number has been changed.
+contact-notice-phone-removed = Your phone number has been removed.
+contact-notice-unchanged = Nothing changed: this is already your current information.
+
+company-title = My company
+company-info = Company information
+company-read-only = To change this information, write to your web account manager.
+company-manager = My web account manager
+company-manager-explain = Your web account manager answers your questions about your contracts and your company. Write below: the message reaches their inbox and their e-mail.
+company-no-manager = No web account manager is assigned to your company yet.
+company-conversation = My conversation with my web account manager
+company-no-messages = No message yet.
+company-message-label = Your message
+company-message-hint = Up to 5,000 characters. Never write a password or a code.
+company-send = Send to my web account manager
+company-notice-sent = Your message has been sent to your web account manager.
+
+inbox-title = Messages from my customers
+inbox-intro = The conversations with the customers of the companies assigned to you, the most recent first.
+inbox-empty = No message yet.
+inbox-customer = Customer
+inbox-company = Company
+inbox-last = Last message
+inbox-when = Date
+inbox-state = State
+inbox-awaiting = Awaiting your answer
+inbox-answered = Answered
+conversation-title = Conversation
+conversation-reply-label = Your answer
+conversation-send = Send the answer
+conversation-notice-sent = Your answer has been sent to the customer.
+
+link-dead-title = This link no longer works
+link-dead-text = It has already been used, it has expired, or it is incomplete. Links sent by e-mail work once and for a limited time.
+link-to-login = Go to the sign-in page
+link-sign-in-and-change = Sign in and change my password
+undo-title = Undo a change of contact information
+undo-field-email = e-mail address
+undo-field-phone = phone number
+undo-nothing = (none)
+undo-text = The { $what } of the login { $identifier } will go back to: { $value }.
+undo-consequence = Every device signed in to this login will be signed out. If you did not make this change, change your password afterwards.
+undo-button = Undo the change
+undo-done-title = The change has been undone
+undo-done-text = Your previous contact information is back and every device has been signed out. If you did not make the change, someone may know your password: change it now.
+not-me-title = Sign-in you do not recognise
+not-me-text = The device named in the e-mail will be signed out at once. Then change your password: whoever signed in knows it.
+not-me-button = Sign this device out
+not-me-done-title = The device has been signed out
+not-me-done-signed-out = The device you did not recognise has been signed out.
+not-me-done-already = That device was already signed out.
+not-me-done-next = Now change your password, and check your security activity.
+invitation-title = Choose your password
+invitation-welcome = You are invited to the customer space of
+invitation-identifier = Your login:
+invitation-submit = Save my password
+
+users-title = Users and rights
+users-intro = The logins of your company and their rights on each contract. You can give only the rights you hold yourself.
+users-invite = Invite a user
+users-search = Search by name, login or e-mail
+users-search-button = Search
+users-count = { $count ->
+    [0] No login found.
+    [one] 1 login.
+   *[other] { $count } logins.
+}
+users-name = Name
+users-rights = Rights
+users-status = Status
+users-status-active = Active
+users-status-invited = Invited (no password yet)
+users-status-removed = Access removed
+users-rights-caption = Rights per contract and section
+users-rights-locked = A greyed-out choice is a right you do not hold yourself: you cannot change it.
+users-save-rights = Save the rights
+users-referent = Contract referent
+users-referent-explain = Each contract has one referent login, the provider's contact for that contract.
+users-referent-now = referent:
+users-make-referent = Make this person the referent
+users-remove = Remove access
+users-remove-explain = The login is disabled at once: its rights and roles are removed and its devices signed out. Its history is kept.
+users-remove-button = Remove this person's access
+user-title = User
+user-notice-invited = The invitation has been sent: the person chooses a password through the link in the e-mail (valid 7 days).
+user-notice-rights-added = This person already had a login in your company: the rights have been added to it.
+user-notice-rights-saved = The rights have been saved.
+user-notice-referent-saved = The referent has been changed.
+user-notice-removed = The access has been removed.
+invite-title = Invite a user
+invite-step = Step { $step } of { $count }
+invite-person = Who
+invite-first-name = First name
+invite-last-name = Last name
+invite-email-hint = The invitation is sent to this address. If a login of your company already uses it, that login is kept and gets the rights.
+invite-next = Next: the rights
+invite-rights = Rights
+invite-reused = A login of your company already uses this address ({ $identifier }): the rights below will be added to it.
+invite-send = Send the invitation
+profile-none = None
+
+outbox-title = Demo outbox
+outbox-intro = Every e-mail and SMS the demo would send, the most recent first. This page exists only in demo mode.
+outbox-empty = No message yet.
+outbox-channel = Channel
+outbox-channel-email = E-mail
+outbox-channel-sms = SMS
+outbox-to = To
+outbox-when = Queued at
+outbox-status = Status
+outbox-status-pending = Waiting to be sent
+outbox-status-sent = Sent
+outbox-status-failed = Failed
+outbox-html = See the HTML version

@@ -204,3 +204,245 @@ rights-none = Aucun accès
 rights-no-role = Vous n'avez aucun rôle dans la société.
 rights-help = Votre administrateur de société donne et retire les droits ; adressez-vous à lui si vous avez besoin de plus.
 whats-new-0-1-rights = Mes droits montre ce que vous pouvez faire sur chaque contrat et rubrique, et vos rôles dans la société.
+
+## Mon compte : mot de passe, coordonnées, société, utilisateurs (ticket 3)
+account-password-link = Modifier mon mot de passe
+account-contact-link = Modifier ma civilité, mon adresse électronique ou mon téléphone
+account-company-link = Ma société et mon gestionnaire de compte web
+account-users-link = Utilisateurs et droits de ma société
+account-backoffice-link = Messages de mes clients
+activity-by-administrator = L’administrateur de votre société
+activity-kind-password-changed = Mot de passe modifié
+activity-kind-password-change-failed = Modification du mot de passe refusée : mot de passe actuel erroné
+activity-kind-password-set = Mot de passe choisi depuis l’invitation
+activity-kind-contact-title-changed = Civilité modifiée
+activity-kind-contact-email-change-requested = Nouvelle adresse électronique : code envoyé
+activity-kind-contact-email-changed = Adresse électronique modifiée
+activity-kind-contact-phone-change-requested = Nouveau numéro de mobile : code envoyé
+activity-kind-contact-phone-changed = Numéro de téléphone modifié
+activity-kind-contact-change-undone = Modification des coordonnées annulée depuis le lien envoyé à l’ancienne adresse
+activity-kind-code-rejected = Code erroné ou expiré
+activity-kind-signin-new-device = Connexion depuis un nouvel appareil
+activity-kind-session-not-me = Connexion signalée « ce n’était pas moi »
+activity-kind-company-manager-contacted = Message envoyé au gestionnaire de compte web
+activity-kind-company-manager-replied = Réponse du gestionnaire de compte web
+activity-kind-users-invited = Invitation dans l’espace client de la société
+activity-kind-users-rights-changed = Droits modifiés
+activity-kind-users-referent-changed = Référent de contrat modifié
+activity-kind-users-access-removed = Accès retiré
+
+problem-required-current-password = Saisissez votre mot de passe actuel.
+problem-required-new-password = Choisissez un nouveau mot de passe.
+problem-required-new-password-confirm = Saisissez une seconde fois le nouveau mot de passe.
+problem-required-email = Saisissez une adresse électronique.
+problem-required-code = Saisissez le code à 6 chiffres.
+problem-required-message = Écrivez votre message.
+problem-required-first-name = Saisissez le prénom.
+problem-required-last-name = Saisissez le nom.
+problem-too-long = Utilisez au plus { $max } caractères.
+problem-wrong-password = Le mot de passe actuel est incorrect.
+problem-mismatch = Les deux nouveaux mots de passe sont différents.
+problem-same-as-before = Le nouveau mot de passe doit être différent de l’actuel.
+problem-policy = Le nouveau mot de passe ne respecte pas toutes les règles.
+problem-email-shape = Saisissez une adresse électronique de la forme nom@exemple.fr.
+problem-email-length = Une adresse électronique compte au plus 254 caractères.
+problem-phone-shape = Saisissez un numéro de la forme 06 12 34 56 78 ou +33 6 12 34 56 78.
+problem-phone-invalid = Ce numéro n’existe pas : vérifiez les chiffres et l’indicatif du pays.
+problem-code-shape = Le code compte 6 chiffres.
+problem-code-wrong = Ce code est incorrect. { $remaining ->
+    [one] Il reste 1 essai.
+   *[other] Il reste { $remaining } essais.
+}
+problem-code-void = Ce code ne fonctionne plus (expiré après 10 minutes, ou trop d’essais). Demandez-en un nouveau avec le formulaire ci-dessous.
+problem-choice = Choisissez l’une des options proposées.
+problem-beyond-own-rights = Vous ne pouvez pas donner un droit que vous n’avez pas vous-même.
+problem-taken = Cet identifiant est déjà pris.
+problem-last-administrator = La société doit garder au moins un administrateur.
+problem-referent = Cette personne est référente d’un contrat : confiez d’abord ce rôle à quelqu’un d’autre.
+problem-own-login = Vous ne pouvez pas retirer votre propre accès.
+
+rule-guide-length = Au moins { $medium } caractères (niveau moyen) ou { $strong } caractères (niveau fort).
+rule-guide-classes = Au moins 1 lettre minuscule, 1 lettre majuscule et 1 chiffre.
+rule-guide-specials = Au moins 1 caractère spécial parmi { $specials }
+rule-guide-forbidden = Aucun autre caractère : $, µ, les espaces, les lettres accentuées et le tiret typographique « – » ne sont pas autorisés.
+rule-nist-length = Au moins { $min } caractères ; tous les caractères sont permis, espaces et accents compris.
+rule-nist-any = Aucun mélange imposé de lettres, chiffres ou symboles : c’est la longueur qui compte.
+rule-personal = Ni votre identifiant, ni votre adresse électronique, ni votre nom.
+rule-common = Pas un des mots de passe les plus courants.
+rule-violation-too-short = Il compte moins de { $min } caractères.
+rule-violation-too-long = Il compte plus de { $max } caractères.
+rule-violation-missing-lowercase = Il ne contient pas de lettre minuscule.
+rule-violation-missing-uppercase = Il ne contient pas de lettre majuscule.
+rule-violation-missing-digit = Il ne contient pas de chiffre.
+rule-violation-missing-special = Il ne contient pas de caractère spécial parmi # ! . @ _ - /.
+rule-violation-forbidden-characters = { $count ->
+    [one] Ce caractère n’est pas autorisé : { $characters }.
+   *[other] Ces caractères ne sont pas autorisés : { $characters }.
+}
+rule-violation-en-dash = Le tiret typographique « – » n’est pas autorisé : tapez le trait d’union « - ».
+rule-violation-contains-identifier = Il contient votre identifiant.
+rule-violation-contains-email = Il contient votre adresse électronique.
+rule-violation-contains-context-word = Il contient « { $word } ».
+rule-violation-common = C’est l’un des mots de passe les plus courants.
+rule-violation-too-predictable = Il est trop facile à deviner (répétitions, suites, motifs de clavier ou mots).
+
+password-title = Modifier mon mot de passe
+password-intro = Saisissez votre mot de passe actuel, puis deux fois le nouveau.
+password-current = Mot de passe actuel
+password-new = Nouveau mot de passe
+password-confirm = Nouveau mot de passe (confirmation)
+password-rules-title = Votre nouveau mot de passe doit respecter ces règles :
+password-others-signed-out = Une fois modifié, tous vos autres appareils connectés sont déconnectés et vous recevez un courriel.
+password-submit = Modifier mon mot de passe
+password-changed = Votre mot de passe a été modifié. { $count ->
+    [0] Aucun autre appareil n’était connecté.
+    [one] 1 autre appareil a été déconnecté.
+   *[other] { $count } autres appareils ont été déconnectés.
+}
+password-level = Niveau : { $level }
+password-level-too-weak = trop faible
+password-level-medium = moyen
+password-level-strong = fort
+login-notice-password-set = Votre mot de passe est enregistré. Connectez-vous avec votre identifiant et ce mot de passe.
+
+contact-title = Mes coordonnées
+contact-intro = Une nouvelle adresse électronique ou un nouveau numéro de mobile ne s’applique qu’une fois saisi le code que nous y envoyons. Votre ancienne adresse est prévenue et peut annuler la modification pendant 72 heures.
+contact-title-section = Civilité
+contact-save-title = Enregistrer la civilité
+contact-email-section = Adresse électronique
+contact-current = Actuellement :
+contact-verified = vérifiée
+contact-unverified = pas encore vérifiée
+contact-unverified-phone = non vérifié (ligne fixe)
+contact-new-email = Nouvelle adresse électronique
+contact-email-hint = Nous envoyons un code à 6 chiffres à cette adresse ; rien ne change tant que vous ne l’avez pas saisi ici.
+contact-send-code = Envoyer le code
+contact-pending-email = Un code a été envoyé à
+contact-pending-phone = Un code a été envoyé par SMS au
+contact-code-until = Il fonctionne jusqu’au
+contact-code-label = Code reçu par courriel
+contact-code-label-sms = Code reçu par SMS
+contact-code-hint = 6 chiffres, valable 10 minutes, 5 essais.
+contact-confirm = Confirmer
+contact-phone-section = Numéro de téléphone
+contact-phone-label = Numéro de mobile ou de fixe
+contact-phone-hint = Par exemple 06 12 34 56 78, ou +32 470 12 34 56 à l’étranger. Un mobile est confirmé par un code SMS ; un fixe s’applique aussitôt. Laissez vide pour supprimer votre numéro.
+contact-save-phone = Enregistrer le numéro
+contact-notice-title-saved = Votre civilité a été enregistrée.
+contact-notice-email-code-sent = Un code à 6 chiffres a été envoyé à la nouvelle adresse. Saisissez-le ci-dessous pour confirmer la modification.
+contact-notice-phone-code-sent = Un code à 6 chiffres a été envoyé par SMS. Saisissez-le ci-dessous pour confirmer la modification.
+contact-notice-email-changed = Votre adresse électronique a été modifiée. Votre ancienne adresse a été prévenue et peut annuler pendant 72 heures.
+contact-notice-phone-changed = Votre numéro de téléphone a été modifié.
+contact-notice-phone-removed = Votre numéro de téléphone a été supprimé.
+contact-notice-unchanged = Rien n’a changé : ce sont déjà vos coordonnées actuelles.
+
+company-title = Ma société
+company-info = Informations de la société
+company-read-only = Pour modifier ces informations, écrivez à votre gestionnaire de compte web.
+company-manager = Mon gestionnaire de compte web
+company-manager-explain = Votre gestionnaire de compte web répond à vos questions sur vos contrats et votre société. Écrivez ci-dessous : le message arrive dans sa boîte de réception et par courriel.
+company-no-manager = Aucun gestionnaire de compte web n’est encore affecté à votre société.
+company-conversation = Ma conversation avec mon gestionnaire de compte web
+company-no-messages = Aucun message pour l’instant.
+company-message-label = Votre message
+company-message-hint = Jusqu’à 5 000 caractères. N’écrivez jamais de mot de passe ni de code.
+company-send = Envoyer à mon gestionnaire de compte web
+company-notice-sent = Votre message a été envoyé à votre gestionnaire de compte web.
+
+inbox-title = Messages de mes clients
+inbox-intro = Les conversations avec les clients des sociétés qui vous sont affectées, les plus récentes d’abord.
+inbox-empty = Aucun message pour l’instant.
+inbox-customer = Client
+inbox-company = Société
+inbox-last = Dernier message
+inbox-when = Date
+inbox-state = État
+inbox-awaiting = En attente de votre réponse
+inbox-answered = Répondu
+conversation-title = Conversation
+conversation-reply-label = Votre réponse
+conversation-send = Envoyer la réponse
+conversation-notice-sent = Votre réponse a été envoyée au client.
+
+link-dead-title = Ce lien ne fonctionne plus
+link-dead-text = Il a déjà servi, il a expiré ou il est incomplet. Les liens envoyés par courriel fonctionnent une fois et pour une durée limitée.
+link-to-login = Aller à la page de connexion
+link-sign-in-and-change = Me connecter et changer mon mot de passe
+undo-title = Annuler une modification de coordonnées
+undo-field-email = adresse électronique
+undo-field-phone = numéro de téléphone
+undo-nothing = (aucun)
+undo-text = L’élément « { $what } » de l’identifiant { $identifier } reviendra à : { $value }.
+undo-consequence = Tous les appareils connectés à cet identifiant seront déconnectés. Si vous n’êtes pas à l’origine de la modification, changez ensuite votre mot de passe.
+undo-button = Annuler la modification
+undo-done-title = La modification a été annulée
+undo-done-text = Vos anciennes coordonnées sont rétablies et tous les appareils ont été déconnectés. Si vous n’êtes pas à l’origine de la modification, quelqu’un connaît peut-être votre mot de passe : changez-le maintenant.
+not-me-title = Connexion que vous ne reconnaissez pas
+not-me-text = L’appareil indiqué dans le courriel sera aussitôt déconnecté. Changez ensuite votre mot de passe : la personne qui s’est connectée le connaît.
+not-me-button = Déconnecter cet appareil
+not-me-done-title = L’appareil a été déconnecté
+not-me-done-signed-out = L’appareil que vous ne reconnaissiez pas a été déconnecté.
+not-me-done-already = Cet appareil était déjà déconnecté.
+not-me-done-next = Changez maintenant votre mot de passe et vérifiez votre activité de sécurité.
+invitation-title = Choisissez votre mot de passe
+invitation-welcome = Vous êtes invité(e) dans l’espace client de
+invitation-identifier = Votre identifiant :
+invitation-submit = Enregistrer mon mot de passe
+
+users-title = Utilisateurs et droits
+users-intro = Les identifiants de votre société et leurs droits sur chaque contrat. Vous ne pouvez donner que les droits que vous avez vous-même.
+users-invite = Inviter un utilisateur
+users-search = Rechercher par nom, identifiant ou adresse électronique
+users-search-button = Rechercher
+users-count = { $count ->
+    [0] Aucun identifiant trouvé.
+    [one] 1 identifiant.
+   *[other] { $count } identifiants.
+}
+users-name = Nom
+users-rights = Droits
+users-status = Statut
+users-status-active = Actif
+users-status-invited = Invité (pas encore de mot de passe)
+users-status-removed = Accès retiré
+users-rights-caption = Droits par contrat et par rubrique
+users-rights-locked = Un choix grisé est un droit que vous n’avez pas vous-même : vous ne pouvez pas le modifier.
+users-save-rights = Enregistrer les droits
+users-referent = Référent du contrat
+users-referent-explain = Chaque contrat a un identifiant référent, l’interlocuteur du fournisseur pour ce contrat.
+users-referent-now = référent :
+users-make-referent = Désigner cette personne comme référente
+users-remove = Retirer l’accès
+users-remove-explain = L’identifiant est aussitôt désactivé : ses droits et rôles sont retirés et ses appareils déconnectés. Son historique est conservé.
+users-remove-button = Retirer l’accès de cette personne
+user-title = Utilisateur
+user-notice-invited = L’invitation a été envoyée : la personne choisit un mot de passe par le lien du courriel (valable 7 jours).
+user-notice-rights-added = Cette personne avait déjà un identifiant dans votre société : les droits y ont été ajoutés.
+user-notice-rights-saved = Les droits ont été enregistrés.
+user-notice-referent-saved = Le référent a été modifié.
+user-notice-removed = L’accès a été retiré.
+invite-title = Inviter un utilisateur
+invite-step = Étape { $step } sur { $count }
+invite-person = Qui
+invite-first-name = Prénom
+invite-last-name = Nom
+invite-email-hint = L’invitation est envoyée à cette adresse. Si un identifiant de votre société l’utilise déjà, il est conservé et reçoit les droits.
+invite-next = Suivant : les droits
+invite-rights = Droits
+invite-reused = Un identifiant de votre société utilise déjà cette adresse ({ $identifier }) : les droits ci-dessous y seront ajoutés.
+invite-send = Envoyer l’invitation
+profile-none = Aucun
+
+outbox-title = Boîte d’envoi de la démonstration
+outbox-intro = Tous les courriels et SMS que la démonstration enverrait, les plus récents d’abord. Cette page n’existe qu’en mode démonstration.
+outbox-empty = Aucun message pour l’instant.
+outbox-channel = Canal
+outbox-channel-email = Courriel
+outbox-channel-sms = SMS
+outbox-to = Destinataire
+outbox-when = Mis en file le
+outbox-status = État
+outbox-status-pending = En attente d’envoi
+outbox-status-sent = Envoyé
+outbox-status-failed = Échec
+outbox-html = Voir la version HTML

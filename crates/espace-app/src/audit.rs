@@ -22,6 +22,24 @@ pub enum AuditKind {
     CsrfRejected,
     SessionRevoked,
     OtherSessionsRevoked,
+    PasswordChanged,
+    PasswordChangeFailed,
+    PasswordSet,
+    TitleChanged,
+    EmailChangeRequested,
+    EmailChanged,
+    PhoneChangeRequested,
+    PhoneChanged,
+    ContactChangeUndone,
+    CodeRejected,
+    NewDevice,
+    NotMeReported,
+    ManagerContacted,
+    ManagerReplied,
+    UserInvited,
+    RightsChanged,
+    ReferentChanged,
+    AccessRemoved,
 }
 
 impl AuditKind {
@@ -38,6 +56,24 @@ impl AuditKind {
         AuditKind::CsrfRejected,
         AuditKind::SessionRevoked,
         AuditKind::OtherSessionsRevoked,
+        AuditKind::PasswordChanged,
+        AuditKind::PasswordChangeFailed,
+        AuditKind::PasswordSet,
+        AuditKind::TitleChanged,
+        AuditKind::EmailChangeRequested,
+        AuditKind::EmailChanged,
+        AuditKind::PhoneChangeRequested,
+        AuditKind::PhoneChanged,
+        AuditKind::ContactChangeUndone,
+        AuditKind::CodeRejected,
+        AuditKind::NewDevice,
+        AuditKind::NotMeReported,
+        AuditKind::ManagerContacted,
+        AuditKind::ManagerReplied,
+        AuditKind::UserInvited,
+        AuditKind::RightsChanged,
+        AuditKind::ReferentChanged,
+        AuditKind::AccessRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +90,24 @@ impl AuditKind {
             AuditKind::CsrfRejected => "request.csrf-rejected",
             AuditKind::SessionRevoked => "session.revoked",
             AuditKind::OtherSessionsRevoked => "session.others-revoked",
+            AuditKind::PasswordChanged => "password.changed",
+            AuditKind::PasswordChangeFailed => "password.change-failed",
+            AuditKind::PasswordSet => "password.set",
+            AuditKind::TitleChanged => "contact.title-changed",
+            AuditKind::EmailChangeRequested => "contact.email-change-requested",
+            AuditKind::EmailChanged => "contact.email-changed",
+            AuditKind::PhoneChangeRequested => "contact.phone-change-requested",
+            AuditKind::PhoneChanged => "contact.phone-changed",
+            AuditKind::ContactChangeUndone => "contact.change-undone",
+            AuditKind::CodeRejected => "code.rejected",
+            AuditKind::NewDevice => "signin.new-device",
+            AuditKind::NotMeReported => "session.not-me",
+            AuditKind::ManagerContacted => "company.manager-contacted",
+            AuditKind::ManagerReplied => "company.manager-replied",
+            AuditKind::UserInvited => "users.invited",
+            AuditKind::RightsChanged => "users.rights-changed",
+            AuditKind::ReferentChanged => "users.referent-changed",
+            AuditKind::AccessRemoved => "users.access-removed",
         }
     }
 
@@ -122,6 +176,13 @@ impl AuditEvent {
         self
     }
 
+    /// `actor` acted on `subject`'s login (an administrator, staff).
+    pub fn by(mut self, actor: Uuid, subject: Uuid) -> Self {
+        self.actor_login_id = Some(actor);
+        self.subject_login_id = Some(subject);
+        self
+    }
+
     pub fn subject(mut self, login_id: Option<Uuid>) -> Self {
         self.subject_login_id = login_id;
         self
@@ -163,13 +224,46 @@ impl crate::App {
         Ok(())
     }
 
-    /// The security timeline of a login, newest first.
+    /// The security timeline of a login, newest first, with who acted.
     pub async fn activity(
         &self,
         login_id: Uuid,
         limit: i64,
-    ) -> Result<Vec<AuditEvent>, crate::AppError> {
+    ) -> Result<Vec<(AuditEvent, Actor)>, crate::AppError> {
         let mut tx = self.store().begin_read().await?;
-        Ok(tx.audit_for_login(login_id, limit).await?)
+        let events = tx.audit_for_login(login_id, limit).await?;
+        let mut staff: std::collections::HashMap<Uuid, bool> = Default::default();
+        let mut out = Vec::with_capacity(events.len());
+        for e in events {
+            let actor = match e.actor_login_id {
+                None => Actor::Nobody,
+                Some(a) if a == login_id => Actor::You,
+                Some(a) => {
+                    let is_staff = match staff.get(&a) {
+                        Some(s) => *s,
+                        None => {
+                            let s = !tx.staff_roles_of(a).await?.is_empty();
+                            staff.insert(a, s);
+                            s
+                        }
+                    };
+                    if is_staff { Actor::Staff } else { Actor::Administrator }
+                }
+            };
+            out.push((e, actor));
+        }
+        Ok(out)
     }
+}
+
+/// Who acted, as the timeline says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    You,
+    /// Provider staff.
+    Staff,
+    /// A company administrator.
+    Administrator,
+    /// Nobody signed in (a failed sign-in, an undo link).
+    Nobody,
 }

@@ -7,7 +7,10 @@ use espace_domain::session::{SessionOverrides, SessionPolicy};
 use espace_domain::throttle::IpThrottlePolicy;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+use crate::notify::OutboxConfig;
+use espace_domain::onetime::CodePolicy;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AppConfig {
     /// `guide` (default) or `nist-aal2` (SPEC §3.1).
@@ -18,6 +21,30 @@ pub struct AppConfig {
     /// Session lifetimes; each unset one follows the security profile.
     pub session: SessionOverrides,
     pub argon2: Argon2Config,
+    /// The address people reach Espace at, for links in e-mails
+    /// (`https://espace.example`, no trailing slash). Not configured here:
+    /// the binary sets it from `web.public_origin` (or the listen address).
+    #[serde(skip)]
+    pub public_url: String,
+    /// One-time codes (SPEC §4.1).
+    pub codes: CodePolicy,
+    pub outbox: OutboxConfig,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            security_profile: SecurityProfile::default(),
+            password: PasswordRules::default(),
+            lockout: LockoutPolicy::default(),
+            ip_throttle: IpThrottlePolicy::default(),
+            session: SessionOverrides::default(),
+            argon2: Argon2Config::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            codes: CodePolicy::default(),
+            outbox: OutboxConfig::default(),
+        }
+    }
 }
 
 /// Argon2id cost. SPEC §3.1: at least m = 19 MiB, t = 2, p = 1.
@@ -89,6 +116,18 @@ impl AppConfig {
         }
         if p.nist_single_factor_length < 15 || p.nist_multi_factor_length < 8 {
             return Err("password.nist_single_factor_length must be at least 15 and password.nist_multi_factor_length at least 8".into());
+        }
+        if !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://"))
+            || self.public_url.ends_with('/')
+        {
+            return Err("app.public_url must look like https://espace.example (no trailing slash)".into());
+        }
+        if self.codes.max_tries < 1 || self.codes.ttl.as_secs() < 60 {
+            return Err("app.codes: max_tries must be at least 1 and ttl at least 60 s".into());
+        }
+        let o = &self.outbox;
+        if o.batch < 1 || o.max_attempts < 1 || o.retry_base.as_secs() < 1 || o.retry_max < o.retry_base || o.lease.as_secs() < 10 {
+            return Err("app.outbox: batch and max_attempts at least 1, retry_base at least 1 s and not above retry_max, lease at least 10 s".into());
         }
         let s = self.session_policy();
         if s.idle_timeout > s.absolute_timeout {

@@ -55,6 +55,7 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> Result<Vec<u8>, AppError> {
 pub struct ServerKeys {
     csrf: [u8; 32],
     fingerprint: [u8; 32],
+    codes: [u8; 32],
 }
 
 impl std::fmt::Debug for ServerKeys {
@@ -79,8 +80,13 @@ impl ServerKeys {
         };
         let csrf = load("csrf-v1").await?;
         let fingerprint = load("attempt-fingerprint-v1").await?;
+        let codes = load("one-time-codes-v1").await?;
         tx.commit().await?;
-        Ok(Self { csrf, fingerprint })
+        Ok(Self {
+            csrf,
+            fingerprint,
+            codes,
+        })
     }
 
     /// The CSRF synchronizer token of a browser session: derived from the
@@ -99,6 +105,53 @@ impl ServerKeys {
     pub fn attempt_fingerprint(&self, key: &str, password: &str) -> Result<String, AppError> {
         let mac = hmac(&self.fingerprint, &[key.as_bytes(), password.as_bytes()])?;
         Ok(hex(&mac[..16]))
+    }
+}
+
+impl ServerKeys {
+    /// The stored form of a one-time code: an HMAC bound to the login, the
+    /// purpose and the target, so that a code (only a million values) is
+    /// worthless without the server key and cannot serve another purpose.
+    pub fn code_hash(
+        &self,
+        login: uuid::Uuid,
+        purpose: &str,
+        target: &str,
+        code: &str,
+    ) -> Result<String, AppError> {
+        let mac = hmac(
+            &self.codes,
+            &[
+                login.as_bytes(),
+                purpose.as_bytes(),
+                target.as_bytes(),
+                code.as_bytes(),
+            ],
+        )?;
+        Ok(hex(&mac))
+    }
+
+    pub fn code_matches(
+        &self,
+        stored: &str,
+        login: uuid::Uuid,
+        purpose: &str,
+        target: &str,
+        code: &str,
+    ) -> bool {
+        self.code_hash(login, purpose, target, code)
+            .is_ok_and(|h| bool::from(h.as_bytes().ct_eq(stored.as_bytes())))
+    }
+}
+
+/// A uniformly drawn 6-digit code (rejection sampling: no modulo bias).
+pub fn random_code() -> Result<String, AppError> {
+    loop {
+        let n = u32::from_be_bytes(random_bytes::<4>()?);
+        // The largest multiple of 1e6 below 2^32.
+        if n < 4_294_000_000 {
+            return Ok(format!("{:06}", n % 1_000_000));
+        }
     }
 }
 

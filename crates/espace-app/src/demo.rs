@@ -157,6 +157,7 @@ impl App {
                 siren: Some("552100554".into()),
                 vat_number: Some("FR44552100554".into()),
                 billing_address: "12 rue de la Paix, 75002 Paris".into(),
+                web_account_manager_id: None,
             },
             now,
         )
@@ -168,6 +169,7 @@ impl App {
                 siren: Some("803244557".into()),
                 vat_number: Some("FR61803244557".into()),
                 billing_address: "3 quai Saint-Antoine, 69002 Lyon".into(),
+                web_account_manager_id: None,
             },
             now,
         )
@@ -188,6 +190,8 @@ impl App {
                     last_name: l.last_name.into(),
                     locale: None,
                     disabled: false,
+                    email_verified: true,
+                    phone_verified: l.phone.is_some(),
                 },
                 now,
             )
@@ -228,6 +232,7 @@ impl App {
                     offer_name: offer.into(),
                     status: "active".into(),
                     commitment_end: end.map(Into::into),
+                    referent_login_id: Some(id(referent)),
                 },
                 Some(id(referent)),
                 now,

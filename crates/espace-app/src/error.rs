@@ -42,3 +42,67 @@ impl From<StoreError> for AppError {
         AppError::Unexpected(e.to_string())
     }
 }
+
+/// Why one field of a form was refused. The web layer words it in the
+/// page's language and ties it to the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    TooLong { max: usize },
+    WrongPassword,
+    Mismatch,
+    SameAsBefore,
+    Policy(Vec<espace_domain::password::Violation>),
+    Email(espace_domain::email::EmailError),
+    Phone(espace_domain::phone::PhoneError),
+    /// Not six digits.
+    CodeShape,
+    CodeWrong { remaining: u32 },
+    /// Expired, exhausted, or never sent: a new code is needed.
+    CodeVoid,
+    /// A value outside the offered choices (a tampered form).
+    Choice,
+    /// Given rights the acting administrator does not hold.
+    BeyondOwnRights,
+    /// The identifier is taken.
+    Taken,
+    /// A company must keep at least one administrator.
+    LastAdministrator,
+    /// The login is the referent of a contract: hand that over first.
+    Referent,
+    /// Not on one's own login (remove one's own access, say).
+    OwnLogin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The form field's name.
+    pub field: &'static str,
+    pub problem: Problem,
+}
+
+/// The outcome of a use case behind a form: refused input (nothing
+/// changed), or an error of the application.
+#[derive(Debug)]
+pub enum FormRejection {
+    Invalid(Vec<FieldProblem>),
+    App(AppError),
+}
+
+impl FormRejection {
+    pub fn one(field: &'static str, problem: Problem) -> Self {
+        FormRejection::Invalid(vec![FieldProblem { field, problem }])
+    }
+}
+
+impl From<AppError> for FormRejection {
+    fn from(e: AppError) -> Self {
+        FormRejection::App(e)
+    }
+}
+
+impl From<StoreError> for FormRejection {
+    fn from(e: StoreError) -> Self {
+        FormRejection::App(e.into())
+    }
+}

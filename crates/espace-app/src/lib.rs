@@ -4,15 +4,19 @@
 //! function here and renders what comes back. Authorisation is decided
 //! here, never only in a route or a template.
 
+pub mod account;
 pub mod audit;
+pub mod company;
 pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod notify;
 pub mod overview;
 pub mod ports;
 pub mod session;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -20,7 +24,7 @@ pub use config::AppConfig;
 pub use error::AppError;
 
 use crate::crypto::{PasswordHasherPool, ServerKeys};
-use crate::ports::{Clock, Store};
+use crate::ports::{Clock, Outlets, Store};
 
 /// Everything the use cases need, built once at start and shared.
 #[derive(Clone)]
@@ -34,6 +38,7 @@ struct Inner {
     hasher: PasswordHasherPool,
     keys: ServerKeys,
     config: AppConfig,
+    outlets: Outlets,
 }
 
 impl App {
@@ -43,6 +48,7 @@ impl App {
         config: AppConfig,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
+        outlets: Outlets,
     ) -> Result<Self, AppError> {
         config.validate().map_err(AppError::Config)?;
         let keys = ServerKeys::load_or_create(store.as_ref()).await?;
@@ -54,6 +60,7 @@ impl App {
                 hasher,
                 keys,
                 config,
+                outlets,
             }),
         })
     }
@@ -72,6 +79,10 @@ impl App {
 
     pub fn keys(&self) -> &ServerKeys {
         &self.inner.keys
+    }
+
+    pub(crate) fn outlets(&self) -> &Outlets {
+        &self.inner.outlets
     }
 
     pub(crate) fn store(&self) -> &dyn Store {

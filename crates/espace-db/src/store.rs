@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use espace_app::audit::AuditEvent;
 use espace_app::ports::{
-    CompanyRecord, ContractRecord, LoginRecord, RightRecord, SessionRecord, Store, StoreError,
-    StoreResult, Tx,
+    ActionTokenRecord, CodeRecord, CompanyRecord, DeviceSeen, ContractRecord, LoginRecord, OutboxRecord,
+    RightRecord, SessionRecord, Store, StoreError, StoreResult, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::throttle::IpWindow;
@@ -28,14 +28,25 @@ macro_rules! login_query {
     ($where:literal) => {
         concat!(
             "SELECT id, person_id, company_id, identifier, password_hash, email, phone, title, \
-             first_name, last_name, locale, disabled FROM logins WHERE ",
+             first_name, last_name, locale, disabled, email_verified, phone_verified FROM logins WHERE ",
             $where
         )
     };
 }
 
+macro_rules! outbox_query {
+    ($head:literal, $tail:literal) => {
+        concat!(
+            $head,
+            "id, channel, recipient, login_id, kind, subject, body_text, body_html, status, \
+             attempts, next_attempt_at, last_error, created_at, sent_at",
+            $tail
+        )
+    };
+}
+
 macro_rules! store_impl {
-    ($store:ident, $db:ty, $pool:ty, $row:ty, begin_write: $begin_write:literal, for_update: $for_update:literal) => {
+    ($store:ident, $db:ty, $pool:ty, $row:ty, begin_write: $begin_write:literal, for_update: $for_update:literal, skip_locked: $skip_locked:literal) => {
         #[derive(Clone)]
         pub struct $store {
             pool: $pool,
@@ -92,7 +103,61 @@ macro_rules! store_impl {
                     last_name: Self::col(&row, "last_name")?,
                     locale: Self::col(&row, "locale")?,
                     disabled: Self::col(&row, "disabled")?,
+                    email_verified: Self::col(&row, "email_verified")?,
+                    phone_verified: Self::col(&row, "phone_verified")?,
                 })
+            }
+
+            fn logins(rows: &[$row]) -> StoreResult<Vec<LoginRecord>> {
+                rows.iter().map(Self::login).collect()
+            }
+
+            fn outbox(row: &$row) -> StoreResult<OutboxRecord> {
+                Ok(OutboxRecord {
+                    id: Self::col(row, "id")?,
+                    channel: Self::col(row, "channel")?,
+                    recipient: Self::col(row, "recipient")?,
+                    login_id: Self::col(row, "login_id")?,
+                    kind: Self::col(row, "kind")?,
+                    subject: Self::col(row, "subject")?,
+                    body_text: Self::col(row, "body_text")?,
+                    body_html: Self::col(row, "body_html")?,
+                    status: Self::col(row, "status")?,
+                    attempts: Self::col(row, "attempts")?,
+                    next_attempt_at: ts(Self::col(row, "next_attempt_at")?)?,
+                    last_error: Self::col(row, "last_error")?,
+                    created_at: ts(Self::col(row, "created_at")?)?,
+                    sent_at: Self::col::<Option<i64>>(row, "sent_at")?.map(ts).transpose()?,
+                })
+            }
+
+            fn wam(row: &$row) -> StoreResult<WamMessageRecord> {
+                Ok(WamMessageRecord {
+                    id: Self::col(row, "id")?,
+                    company_id: Self::col(row, "company_id")?,
+                    customer_login_id: Self::col(row, "customer_login_id")?,
+                    author_login_id: Self::col(row, "author_login_id")?,
+                    from_staff: Self::col(row, "from_staff")?,
+                    body: Self::col(row, "body")?,
+                    created_at: ts(Self::col(row, "created_at")?)?,
+                })
+            }
+
+            fn contract(row: &$row) -> StoreResult<ContractRecord> {
+                Ok(ContractRecord {
+                    id: Self::col(row, "id")?,
+                    reference: Self::col(row, "reference")?,
+                    offer_name: Self::col(row, "offer_name")?,
+                    status: Self::col(row, "status")?,
+                    commitment_end: Self::col(row, "commitment_end")?,
+                    referent_login_id: Self::col(row, "referent_login_id")?,
+                })
+            }
+
+            /// Runs an update of one row keyed by a login id.
+            async fn exec(&mut self, sql: &'static str, q: impl FnOnce(sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments>) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments>) -> StoreResult<u64> {
+                let done = q(sqlx::query(sql)).execute(&mut *self.tx).await.map_err(err)?;
+                Ok(done.rows_affected())
             }
 
             fn session(row: &$row) -> StoreResult<SessionRecord> {
@@ -204,6 +269,342 @@ macro_rules! store_impl {
                     .await
                     .map_err(err)?;
                 Ok(())
+            }
+
+            async fn set_title(&mut self, login_id: Uuid, title: &str) -> StoreResult<()> {
+                let title = title.to_owned();
+                self.exec("UPDATE logins SET title = $1 WHERE id = $2", |q| q.bind(title).bind(login_id)).await?;
+                Ok(())
+            }
+
+            async fn set_email(&mut self, login_id: Uuid, email: Option<&str>, verified: bool) -> StoreResult<()> {
+                let display = email.map(str::to_owned);
+                let norm = email.map(str::to_ascii_lowercase);
+                self.exec(
+                    "UPDATE logins SET email = $1, email_norm = $2, email_verified = $3 WHERE id = $4",
+                    |q| q.bind(display).bind(norm).bind(verified).bind(login_id),
+                )
+                .await?;
+                Ok(())
+            }
+
+            async fn set_phone(&mut self, login_id: Uuid, phone: Option<&str>, verified: bool) -> StoreResult<()> {
+                let phone = phone.map(str::to_owned);
+                self.exec("UPDATE logins SET phone = $1, phone_verified = $2 WHERE id = $3", |q| {
+                    q.bind(phone).bind(verified).bind(login_id)
+                })
+                .await?;
+                Ok(())
+            }
+
+            async fn set_disabled(&mut self, login_id: Uuid, disabled: bool) -> StoreResult<()> {
+                self.exec("UPDATE logins SET disabled = $1 WHERE id = $2", |q| q.bind(disabled).bind(login_id)).await?;
+                Ok(())
+            }
+
+            async fn logins_by_verified_email(&mut self, normalized: &str) -> StoreResult<Vec<LoginRecord>> {
+                let rows = sqlx::query(login_query!("email_norm = $1 AND email_verified ORDER BY identifier_norm"))
+                    .bind(normalized)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Self::logins(&rows)
+            }
+
+            async fn logins_of_company(&mut self, company_id: Uuid) -> StoreResult<Vec<LoginRecord>> {
+                let rows = sqlx::query(login_query!("company_id = $1 ORDER BY last_name, first_name, identifier_norm"))
+                    .bind(company_id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Self::logins(&rows)
+            }
+
+            async fn enqueue(&mut self, m: &OutboxRecord) -> StoreResult<()> {
+                sqlx::query(outbox_query!("INSERT INTO outbox (", ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
+                    .bind(m.id)
+                    .bind(&m.channel)
+                    .bind(&m.recipient)
+                    .bind(m.login_id)
+                    .bind(&m.kind)
+                    .bind(&m.subject)
+                    .bind(&m.body_text)
+                    .bind(&m.body_html)
+                    .bind(&m.status)
+                    .bind(m.attempts)
+                    .bind(ms(m.next_attempt_at))
+                    .bind(&m.last_error)
+                    .bind(ms(m.created_at))
+                    .bind(m.sent_at.map(ms))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn claim_outbox(&mut self, channels: &[&str], now: Timestamp, lease_until: Timestamp, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+                let rows = sqlx::query(concat!(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN (\
+                     SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+                     AND ((channel = 'email' AND $3) OR (channel = 'sms' AND $4)) \
+                     ORDER BY next_attempt_at, id LIMIT $5",
+                    $skip_locked,
+                    ") RETURNING id, channel, recipient, login_id, kind, subject, body_text, body_html, status, \
+                     attempts, next_attempt_at, last_error, created_at, sent_at"
+                ))
+                .bind(ms(lease_until))
+                .bind(ms(now))
+                .bind(channels.contains(&"email"))
+                .bind(channels.contains(&"sms"))
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::outbox).collect()
+            }
+
+            async fn outbox_sent(&mut self, id: Uuid, now: Timestamp, keep_body: bool) -> StoreResult<()> {
+                // Bodies may hold one-time codes: dropped once delivered
+                // unless kept on purpose (the demo outbox).
+                self.exec(
+                    "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL, \
+                     body_text = CASE WHEN $2 THEN body_text ELSE '' END, \
+                     body_html = CASE WHEN $2 THEN body_html ELSE NULL END WHERE id = $3",
+                    |q| q.bind(ms(now)).bind(keep_body).bind(id),
+                )
+                .await?;
+                Ok(())
+            }
+
+            async fn outbox_retry(&mut self, id: Uuid, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
+                let error: String = error.chars().take(500).collect();
+                self.exec("UPDATE outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3", |q| {
+                    q.bind(ms(next_attempt_at)).bind(error).bind(id)
+                })
+                .await?;
+                Ok(())
+            }
+
+            async fn outbox_failed(&mut self, id: Uuid, error: &str) -> StoreResult<()> {
+                let error: String = error.chars().take(500).collect();
+                self.exec("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2", |q| q.bind(error).bind(id)).await?;
+                Ok(())
+            }
+
+            async fn outbox_recent(&mut self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+                let rows = sqlx::query(outbox_query!("SELECT ", " FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1"))
+                    .bind(limit)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                rows.iter().map(Self::outbox).collect()
+            }
+
+            async fn outbox_by_id(&mut self, id: Uuid) -> StoreResult<Option<OutboxRecord>> {
+                let row = sqlx::query(outbox_query!("SELECT ", " FROM outbox WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::outbox).transpose()
+            }
+
+            async fn outbox_pending(&mut self) -> StoreResult<Vec<(String, i64)>> {
+                let rows = sqlx::query("SELECT channel, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY channel ORDER BY channel")
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                rows.iter().map(|r| Ok((Self::col(r, "channel")?, Self::col(r, "n")?))).collect()
+            }
+
+            async fn put_code(&mut self, c: &CodeRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO one_time_codes (login_id, purpose, target, code_hash, created_at, expires_at, tries) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (login_id, purpose) DO UPDATE SET \
+                     target = excluded.target, code_hash = excluded.code_hash, created_at = excluded.created_at, \
+                     expires_at = excluded.expires_at, tries = excluded.tries",
+                )
+                .bind(c.login_id)
+                .bind(&c.purpose)
+                .bind(&c.target)
+                .bind(&c.code_hash)
+                .bind(ms(c.created_at))
+                .bind(ms(c.expires_at))
+                .bind(c.tries)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn code(&mut self, login_id: Uuid, purpose: &str) -> StoreResult<Option<CodeRecord>> {
+                let row = sqlx::query(concat!(
+                    "SELECT login_id, purpose, target, code_hash, created_at, expires_at, tries FROM one_time_codes \
+                     WHERE login_id = $1 AND purpose = $2",
+                    $for_update
+                ))
+                .bind(login_id)
+                .bind(purpose)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(CodeRecord {
+                    login_id: Self::col(&row, "login_id")?,
+                    purpose: Self::col(&row, "purpose")?,
+                    target: Self::col(&row, "target")?,
+                    code_hash: Self::col(&row, "code_hash")?,
+                    created_at: ts(Self::col(&row, "created_at")?)?,
+                    expires_at: ts(Self::col(&row, "expires_at")?)?,
+                    tries: Self::col(&row, "tries")?,
+                }))
+            }
+
+            async fn set_code_tries(&mut self, login_id: Uuid, purpose: &str, tries: i32) -> StoreResult<()> {
+                let purpose = purpose.to_owned();
+                self.exec("UPDATE one_time_codes SET tries = $1 WHERE login_id = $2 AND purpose = $3", |q| {
+                    q.bind(tries).bind(login_id).bind(purpose)
+                })
+                .await?;
+                Ok(())
+            }
+
+            async fn delete_code(&mut self, login_id: Uuid, purpose: &str) -> StoreResult<()> {
+                let purpose = purpose.to_owned();
+                self.exec("DELETE FROM one_time_codes WHERE login_id = $1 AND purpose = $2", |q| q.bind(login_id).bind(purpose)).await?;
+                Ok(())
+            }
+
+            async fn insert_action_token(&mut self, t: &ActionTokenRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO action_tokens (token_hash, purpose, login_id, payload, created_at, expires_at, used_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&t.token_hash)
+                .bind(&t.purpose)
+                .bind(t.login_id)
+                .bind(t.payload.to_string())
+                .bind(ms(t.created_at))
+                .bind(ms(t.expires_at))
+                .bind(t.used_at.map(ms))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn action_token(&mut self, token_hash: &str) -> StoreResult<Option<ActionTokenRecord>> {
+                let row = sqlx::query(
+                    "SELECT token_hash, purpose, login_id, payload, created_at, expires_at, used_at FROM action_tokens WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                let Some(row) = row else { return Ok(None) };
+                let payload: String = Self::col(&row, "payload")?;
+                Ok(Some(ActionTokenRecord {
+                    token_hash: Self::col(&row, "token_hash")?,
+                    purpose: Self::col(&row, "purpose")?,
+                    login_id: Self::col(&row, "login_id")?,
+                    payload: serde_json::from_str(&payload).map_err(err)?,
+                    created_at: ts(Self::col(&row, "created_at")?)?,
+                    expires_at: ts(Self::col(&row, "expires_at")?)?,
+                    used_at: Self::col::<Option<i64>>(&row, "used_at")?.map(ts).transpose()?,
+                }))
+            }
+
+            async fn use_action_token(&mut self, token_hash: &str, now: Timestamp) -> StoreResult<bool> {
+                let hash = token_hash.to_owned();
+                let n = self
+                    .exec("UPDATE action_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL", |q| {
+                        q.bind(ms(now)).bind(hash)
+                    })
+                    .await?;
+                Ok(n == 1)
+            }
+
+            async fn void_action_tokens(&mut self, login_id: Uuid, purpose: &str, now: Timestamp) -> StoreResult<()> {
+                let purpose = purpose.to_owned();
+                self.exec(
+                    "UPDATE action_tokens SET used_at = $1 WHERE login_id = $2 AND purpose = $3 AND used_at IS NULL",
+                    |q| q.bind(ms(now)).bind(login_id).bind(purpose),
+                )
+                .await?;
+                Ok(())
+            }
+
+            async fn remember_device(&mut self, login_id: Uuid, device_hash: &str, now: Timestamp) -> StoreResult<DeviceSeen> {
+                let hash = device_hash.to_owned();
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM known_devices WHERE login_id = $1")
+                    .bind(login_id)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                let before: i64 = Self::col(&row, "n")?;
+                let added = self
+                    .exec(
+                        "INSERT INTO known_devices (login_id, device_hash, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3) \
+                         ON CONFLICT (login_id, device_hash) DO NOTHING",
+                        |q| q.bind(login_id).bind(hash.clone()).bind(ms(now)),
+                    )
+                    .await?;
+                if added == 0 {
+                    self.exec("UPDATE known_devices SET last_seen_at = $1 WHERE login_id = $2 AND device_hash = $3", |q| {
+                        q.bind(ms(now)).bind(login_id).bind(hash)
+                    })
+                    .await?;
+                }
+                Ok(match (added, before) {
+                    (0, _) => DeviceSeen::Known,
+                    (_, 0) => DeviceSeen::First,
+                    _ => DeviceSeen::New,
+                })
+            }
+
+            async fn insert_wam_message(&mut self, m: &WamMessageRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO wam_messages (id, company_id, customer_login_id, author_login_id, from_staff, body, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(m.id)
+                .bind(m.company_id)
+                .bind(m.customer_login_id)
+                .bind(m.author_login_id)
+                .bind(m.from_staff)
+                .bind(&m.body)
+                .bind(ms(m.created_at))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn wam_conversation(&mut self, customer_login_id: Uuid) -> StoreResult<Vec<WamMessageRecord>> {
+                let rows = sqlx::query(
+                    "SELECT m.id, m.company_id, m.customer_login_id, m.author_login_id, m.from_staff, m.body, m.created_at \
+                     FROM wam_messages m WHERE m.customer_login_id = $1 ORDER BY m.created_at, m.id",
+                )
+                .bind(customer_login_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::wam).collect()
+            }
+
+            async fn wam_inbox(&mut self, manager_login_id: Uuid) -> StoreResult<Vec<WamMessageRecord>> {
+                let rows = sqlx::query(
+                    "SELECT m.id, m.company_id, m.customer_login_id, m.author_login_id, m.from_staff, m.body, m.created_at \
+                     FROM wam_messages m JOIN companies c ON c.id = m.company_id AND c.web_account_manager_id = $1 \
+                     WHERE m.id = (SELECT m2.id FROM wam_messages m2 WHERE m2.customer_login_id = m.customer_login_id \
+                                   ORDER BY m2.created_at DESC, m2.id DESC LIMIT 1) \
+                     ORDER BY m.created_at DESC, m.id DESC",
+                )
+                .bind(manager_login_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::wam).collect()
             }
 
             async fn attempt_state(&mut self, key: &str) -> StoreResult<AttemptState> {
@@ -483,9 +884,9 @@ macro_rules! store_impl {
                 .bind(&l.last_name)
                 .bind(&l.email)
                 .bind(l.email.as_ref().map(|e| e.to_ascii_lowercase()))
-                .bind(l.email.is_some())
+                .bind(l.email_verified)
                 .bind(&l.phone)
-                .bind(l.phone.is_some())
+                .bind(l.phone_verified)
                 .bind(&l.locale)
                 .bind(l.disabled)
                 .bind(ms(now))
@@ -529,6 +930,41 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn revoke_right(&mut self, login_id: Uuid, contract_id: Uuid, section: &str) -> StoreResult<bool> {
+                let section = section.to_owned();
+                let n = self
+                    .exec("DELETE FROM contract_rights WHERE login_id = $1 AND contract_id = $2 AND section = $3", |q| {
+                        q.bind(login_id).bind(contract_id).bind(section)
+                    })
+                    .await?;
+                Ok(n > 0)
+            }
+
+            async fn revoke_all_rights(&mut self, login_id: Uuid) -> StoreResult<u64> {
+                self.exec("DELETE FROM contract_rights WHERE login_id = $1", |q| q.bind(login_id)).await
+            }
+
+            async fn revoke_company_roles(&mut self, login_id: Uuid) -> StoreResult<u64> {
+                self.exec("DELETE FROM company_roles WHERE login_id = $1", |q| q.bind(login_id)).await
+            }
+
+            async fn set_referent(&mut self, contract_id: Uuid, login_id: Uuid) -> StoreResult<()> {
+                self.exec("UPDATE contracts SET referent_login_id = $1 WHERE id = $2", |q| q.bind(login_id).bind(contract_id)).await?;
+                Ok(())
+            }
+
+            async fn contracts_of_company(&mut self, company_id: Uuid) -> StoreResult<Vec<ContractRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, reference, offer_name, status, commitment_end, referent_login_id FROM contracts \
+                     WHERE company_id = $1 ORDER BY reference",
+                )
+                .bind(company_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::contract).collect()
+            }
+
             async fn grant_company_role(&mut self, login_id: Uuid, company_id: Uuid, role: &str) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO company_roles (login_id, company_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -563,7 +999,7 @@ macro_rules! store_impl {
             }
 
             async fn company(&mut self, id: Uuid) -> StoreResult<Option<CompanyRecord>> {
-                let row = sqlx::query("SELECT id, name, siren, vat_number, billing_address FROM companies WHERE id = $1")
+                let row = sqlx::query("SELECT id, name, siren, vat_number, billing_address, web_account_manager_id FROM companies WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
                     .await
@@ -575,6 +1011,7 @@ macro_rules! store_impl {
                     siren: Self::col(&row, "siren")?,
                     vat_number: Self::col(&row, "vat_number")?,
                     billing_address: Self::col(&row, "billing_address")?,
+                    web_account_manager_id: Self::col(&row, "web_account_manager_id")?,
                 }))
             }
 
@@ -583,7 +1020,7 @@ macro_rules! store_impl {
                 // to the administrators of its company. Always scoped to the
                 // login's own company.
                 let rows = sqlx::query(
-                    "SELECT c.id, c.reference, c.offer_name, c.status, c.commitment_end FROM contracts c \
+                    "SELECT c.id, c.reference, c.offer_name, c.status, c.commitment_end, c.referent_login_id FROM contracts c \
                      JOIN logins l ON l.id = $1 AND l.company_id = c.company_id \
                      WHERE EXISTS (SELECT 1 FROM contract_rights r WHERE r.login_id = l.id AND r.contract_id = c.id) \
                         OR EXISTS (SELECT 1 FROM company_roles cr WHERE cr.login_id = l.id AND cr.company_id = c.company_id \
@@ -594,17 +1031,7 @@ macro_rules! store_impl {
                 .fetch_all(&mut *self.tx)
                 .await
                 .map_err(err)?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(ContractRecord {
-                            id: Self::col(&row, "id")?,
-                            reference: Self::col(&row, "reference")?,
-                            offer_name: Self::col(&row, "offer_name")?,
-                            status: Self::col(&row, "status")?,
-                            commitment_end: Self::col(&row, "commitment_end")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::contract).collect()
             }
 
             async fn rights_of(&mut self, login_id: Uuid) -> StoreResult<Vec<RightRecord>> {
@@ -645,10 +1072,12 @@ pub struct DbTx<DB: sqlx::Database> {
 store_impl!(
     SqliteStore, sqlx::Sqlite, sqlx::SqlitePool, sqlx::sqlite::SqliteRow,
     begin_write: "BEGIN IMMEDIATE",
-    for_update: ""
+    for_update: "",
+    skip_locked: ""
 );
 store_impl!(
     PgStore, sqlx::Postgres, sqlx::PgPool, sqlx::postgres::PgRow,
     begin_write: "BEGIN",
-    for_update: " FOR UPDATE"
+    for_update: " FOR UPDATE",
+    skip_locked: " FOR UPDATE SKIP LOCKED"
 );

@@ -51,6 +51,54 @@ impl LoginIdentifier {
     }
 }
 
+/// A readable identifier for a new login, from the person's names
+/// (`Chloé Dubois` → `chloe.dubois`), at least 8 characters. The caller
+/// adds a number when it is taken ([`with_number`]).
+pub fn suggest_identifier(first_name: &str, last_name: &str) -> String {
+    fn fold(s: &str) -> String {
+        s.chars()
+            .filter_map(|c| {
+                let c = c.to_lowercase().next().unwrap_or(c);
+                let base = match c {
+                    'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => 'a',
+                    'ç' => 'c',
+                    'é' | 'è' | 'ê' | 'ë' => 'e',
+                    'î' | 'ï' | 'í' | 'ì' => 'i',
+                    'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
+                    'ù' | 'û' | 'ü' | 'ú' => 'u',
+                    'ÿ' | 'ý' => 'y',
+                    'ñ' => 'n',
+                    ' ' | '\'' | '-' => '-',
+                    c if c.is_ascii_alphanumeric() => c,
+                    _ => return None,
+                };
+                Some(base)
+            })
+            .collect::<String>()
+            .trim_matches('-')
+            .to_owned()
+    }
+    let parts: Vec<String> = [fold(first_name), fold(last_name)]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut base = if parts.is_empty() {
+        "user".to_owned()
+    } else {
+        parts.join(".")
+    };
+    base.truncate(LoginIdentifier::MAX_LEN - 4);
+    while base.len() < LoginIdentifier::MIN_LEN {
+        base.push_str(".user");
+    }
+    base
+}
+
+/// `base` with a number, still within the maximum length.
+pub fn with_number(base: &str, n: u32) -> String {
+    format!("{base}{n}")
+}
+
 /// The key under which sign-in attempts are counted. Any typed string maps
 /// to one key, whether or not a login exists, so that the answers for
 /// existing and unknown identifiers are the same (SPEC §3.2).
@@ -76,6 +124,17 @@ impl fmt::Display for LoginIdentifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggested_identifiers_are_valid_and_readable() {
+        assert_eq!(suggest_identifier("Chloé", "Dubois"), "chloe.dubois");
+        assert_eq!(suggest_identifier("Li", "Wu"), "li.wu.user");
+        assert_eq!(suggest_identifier("Jean-Éric", "d'Ormesson"), "jean-eric.d-ormesson");
+        assert_eq!(suggest_identifier("", "王"), "user.user");
+        for id in [suggest_identifier("A", "B"), with_number(&suggest_identifier(&"x".repeat(80), "y"), 999)] {
+            assert!(LoginIdentifier::parse(&id).is_ok(), "{id}");
+        }
+    }
 
     #[test]
     fn parse_accepts_allowed_characters_and_normalizes_case() {

@@ -149,7 +149,8 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("seed: {e}"));
         let state = espace_web::AppState::new(app.clone(), settings.web.clone())
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_demo(true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("bind: {e}"));

@@ -23,6 +23,9 @@ use crate::i18n::Tr;
 pub const SESSION_COOKIE: &str = "__Host-espace-session";
 pub const ANON_COOKIE: &str = "__Host-espace-anon";
 pub const LANG_COOKIE: &str = "__Host-espace-lang";
+/// A long-lived random id of the browser, to notice sign-ins from a new
+/// device (SPEC §3.3). Only its hash is stored.
+pub const DEVICE_COOKIE: &str = "__Host-espace-device";
 
 /// The request context, available to every page handler.
 #[derive(Clone)]
@@ -37,6 +40,8 @@ pub struct Ctx {
     pub csrf_token: String,
     /// Path and query of the request, for "come back here" links.
     pub path: String,
+    /// The device cookie, as sent.
+    pub device: Option<String>,
 }
 
 impl Ctx {
@@ -228,6 +233,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .uri()
         .path_and_query()
         .map_or("/".to_owned(), |p| p.as_str().to_owned());
+    let device = cookie(headers, DEVICE_COOKIE).map(str::to_owned);
     req.extensions_mut().insert(Ctx {
         locale,
         client,
@@ -236,6 +242,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         csrf_basis,
         csrf_token,
         path,
+        device,
     });
 
     let mut response = next.run(req).await;

@@ -86,6 +86,8 @@ pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
     pub tz: jiff::tz::TimeZone,
+    /// `serve --demo`: the demo outbox page exists.
+    pub demo: bool,
 }
 
 impl AppState {
@@ -96,8 +98,25 @@ impl AppState {
             app,
             config: Arc::new(config),
             tz,
+            demo: false,
         })
     }
+
+    /// Demo mode: adds `/dev/outbox`.
+    pub fn with_demo(mut self, demo: bool) -> Self {
+        self.demo = demo;
+        self
+    }
+}
+
+/// A path as logged: the secret part of single-use links is left out.
+fn loggable_path(path: &str) -> &str {
+    for prefix in ["/account/undo/", "/account/not-me/", "/invitation/"] {
+        if path.starts_with(prefix) {
+            return prefix;
+        }
+    }
+    path
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -106,7 +125,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// `into_make_service_with_connect_info::<SocketAddr>()` so that client
 /// addresses are known.
 pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
+    let mut pages = Router::new()
         .route("/", get(pages::home::dashboard))
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
@@ -119,10 +138,57 @@ pub fn router(state: AppState) -> Router {
             post(pages::sessions::revoke_others),
         )
         .route("/account/activity", get(pages::sessions::activity))
+        .route(
+            "/account/password",
+            get(pages::password::show).post(pages::password::submit),
+        )
+        .route("/account/password/check", post(pages::password::check))
+        .route("/account/contact", get(pages::contact::show))
+        .route("/account/contact/title", post(pages::contact::title))
+        .route("/account/contact/{what}", post(pages::contact::change))
+        .route(
+            "/account/contact/{what}/confirm",
+            post(pages::contact::confirm),
+        )
+        .route(
+            "/account/undo/{token}",
+            get(pages::links::undo_show).post(pages::links::undo_confirm),
+        )
+        .route(
+            "/account/not-me/{token}",
+            get(pages::links::not_me_show).post(pages::links::not_me_confirm),
+        )
+        .route(
+            "/invitation/{token}",
+            get(pages::links::invitation_show).post(pages::links::invitation_accept),
+        )
+        .route("/account/company", get(pages::company::show))
+        .route("/account/company/contact", post(pages::company::contact))
+        .route("/backoffice/messages", get(pages::company::inbox))
+        .route(
+            "/backoffice/messages/{id}",
+            get(pages::company::conversation).post(pages::company::reply),
+        )
+        .route("/users", get(pages::users::list))
+        .route(
+            "/users/invite",
+            get(pages::users::invite_show).post(pages::users::invite_person),
+        )
+        .route("/users/invite/confirm", post(pages::users::invite_confirm))
+        .route("/users/{id}", get(pages::users::show))
+        .route("/users/{id}/rights", post(pages::users::rights))
+        .route("/users/{id}/referent", post(pages::users::referent))
+        .route("/users/{id}/remove", post(pages::users::remove))
         .route("/accessibility", get(pages::misc::accessibility))
         .route("/whats-new", get(pages::misc::whats_new))
         .route("/language", post(pages::misc::language))
-        .route("/session/extend", post(pages::misc::extend_session))
+        .route("/session/extend", post(pages::misc::extend_session));
+    if state.demo {
+        pages = pages
+            .route("/dev/outbox", get(pages::outbox::list))
+            .route("/dev/outbox/{id}", get(pages::outbox::html));
+    }
+    let pages = pages
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(
@@ -156,7 +222,7 @@ pub fn router(state: AppState) -> Router {
                     TraceLayer::new_for_http().make_span_with(|req: &Request| {
                         // Path only: query strings may carry one-time codes.
                         let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-                        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                        tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()), request_id = %id)
                     }),
                 )
                 .layer(middleware::from_fn(security::headers))

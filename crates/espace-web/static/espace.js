@@ -15,6 +15,50 @@
     });
   });
 
+  // Live password level: the server's own policy judges the candidate
+  // (no second copy of the rules here); the answer is announced politely.
+  document.querySelectorAll("input[data-check-url]").forEach(function (input) {
+    var out = document.getElementById(input.id + "-level");
+    var form = input.form;
+    if (!out || !form) return;
+    var timer = null;
+    var seq = 0;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      if (!input.value) { out.hidden = true; out.textContent = ""; return; }
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        var data = new URLSearchParams();
+        data.set("csrf_token", form.querySelector("input[name=csrf_token]").value);
+        data.set("new_password", input.value);
+        fetch(input.dataset.checkUrl, {
+          method: "POST",
+          headers: { "Accept": "application/json", "X-CSRF-Token": data.get("csrf_token") },
+          body: data,
+          credentials: "same-origin"
+        }).then(function (r) { return r.json(); }).then(function (json) {
+          if (mine !== seq) return;
+          out.hidden = false;
+          out.className = "password-level level-" + json.level;
+          out.textContent = "";
+          var p = document.createElement("p");
+          p.className = "level-label";
+          p.textContent = json.label;
+          out.appendChild(p);
+          if (json.unmet.length) {
+            var ul = document.createElement("ul");
+            json.unmet.forEach(function (m) {
+              var li = document.createElement("li");
+              li.textContent = m;
+              ul.appendChild(li);
+            });
+            out.appendChild(ul);
+          }
+        }).catch(function () { out.hidden = true; });
+      }, 300);
+    });
+  });
+
   // Session expiry warning (RGAA 13.1): shown before the idle timeout, with
   // a button that extends the session without leaving the page.
   var body = document.body;

@@ -28,6 +28,8 @@ pub struct Settings {
     pub log_level: String,
     pub app: AppConfig,
     pub web: WebConfig,
+    /// E-mail and SMS delivery, and the branding of messages.
+    pub notify: espace_notify::NotifyConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -51,6 +53,7 @@ impl Default for Settings {
             log_level: "info".into(),
             app: AppConfig::default(),
             web: WebConfig::default(),
+            notify: espace_notify::NotifyConfig::default(),
         }
     }
 }
@@ -119,6 +122,7 @@ impl Settings {
             .validate()
             .map_err(|e| ConfigError::Invalid(format!("app.{e}")))?;
         self.web.validate().map_err(ConfigError::Invalid)?;
+        self.notify.validate().map_err(ConfigError::Invalid)?;
         if let Some(url) = &self.database_url {
             espace_db::Engine::of_url(url).map_err(|e| ConfigError::Invalid(e.0))?;
         }
@@ -137,6 +141,15 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .map_err(|e| ConfigError::Invalid(format!("log_level: {e}")))?;
         Ok(())
+    }
+
+    /// Where links in e-mails point: `web.public_origin`, or the listen
+    /// address.
+    pub fn public_url(&self) -> String {
+        self.web
+            .public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
     /// The database to use: the configured URL, or SQLite in the data dir

@@ -38,7 +38,16 @@ pub async fn open(
         .await
         .map_err(|e| StartError::Database(e.0))?;
     db.migrate().await.map_err(|e| StartError::Database(e.0))?;
-    let app = App::build(settings.app.clone(), db.store(), clock).await?;
+    let tz = jiff::tz::TimeZone::get(&settings.web.display_timezone)
+        .map_err(|e| AppError::Config(format!("web.display_timezone: {e}")))?;
+    let outlets = settings.notify.outlets(tz).map_err(AppError::Config)?;
+    let mut config = settings.app.clone();
+    config.public_url = settings.public_url();
+    if demo {
+        // The demo outbox page shows what was sent.
+        config.outbox.keep_sent_bodies = true;
+    }
+    let app = App::build(config, db.store(), clock, outlets).await?;
     Ok((app, db))
 }
 

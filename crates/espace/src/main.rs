@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand};
 use espace::config::{LogFormat, Settings};
 use espace::{StartError, open, system_clock};
 
+/// How often the outbox worker looks for due messages.
+const OUTBOX_POLL: Duration = Duration::from_secs(1);
+
 /// The start-up banner of the demo.
 struct DemoBanner;
 
@@ -153,7 +156,8 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         tracing::info!(%addr, "metrics listener");
     }
     let state = espace_web::AppState::new(app.clone(), settings.web.clone())
-        .map_err(|e| StartError::App(espace_app::AppError::Config(e)))?;
+        .map_err(|e| StartError::App(espace_app::AppError::Config(e)))?
+        .with_demo(demo);
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, engine = db.engine().as_str(), hash_workers = app.hasher().workers(), "listening");
@@ -175,6 +179,23 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    });
+
+    // Delivery: the outbox is polled; several instances may run it at once.
+    let worker = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(OUTBOX_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match worker.deliver_due().await {
+                Ok(r) if r.sent + r.retried + r.failed > 0 => {
+                    tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "outbox pass")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox pass failed"),
             }
         }
     });

@@ -5,6 +5,10 @@
 //! are verified against a dummy hash; the failure is recorded in the same
 //! transaction as its audit record. No transaction is held while hashing.
 
+mod device;
+
+pub use device::{NOT_ME_WINDOW, NotMe};
+
 use std::time::Duration;
 
 use espace_domain::identifier::{LoginIdentifier, attempt_key};
@@ -32,6 +36,8 @@ pub struct SignInRequest {
     /// The session this browser had (its id hash), ended by the sign-in so
     /// that no earlier session survives a new one (ASVS 7.2.4).
     pub replaces_session: Option<String>,
+    /// The browser's long-lived device cookie, if it has one.
+    pub device: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +61,8 @@ pub struct SignedIn {
     pub session_token: String,
     pub login_id: Uuid,
     pub locale: Option<String>,
+    /// A new device cookie to set (this browser had none).
+    pub new_device_token: Option<String>,
 }
 
 /// The answer, and how long to hold it (per-address throttling).
@@ -187,6 +195,9 @@ impl App {
                     .detail(json!({ "method": "password" })),
             )
             .await?;
+            let new_device_token = self
+                .note_device(tx.as_mut(), login, &session_token, req.device.as_deref(), &req.client)
+                .await?;
             tx.commit().await?;
             metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
             return Ok(SignInOutcome {
@@ -194,6 +205,7 @@ impl App {
                     session_token,
                     login_id: login.id,
                     locale: login.locale.clone(),
+                    new_device_token,
                 }),
                 delay,
             });

@@ -1,8 +1,11 @@
 //! The ports the use cases need. Adapters live in `espace-db` (storage)
-//! and the binary (clock); fakes live in `espace-testkit`.
+//! `espace-notify` (delivery) and the binary (clock); fakes live in
+//! `espace-testkit`.
 
+mod notify;
 mod store;
 
+pub use notify::*;
 pub use store::*;
 
 use jiff::Timestamp;

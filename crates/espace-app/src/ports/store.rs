@@ -40,6 +40,8 @@ pub struct LoginRecord {
     pub last_name: String,
     pub locale: Option<String>,
     pub disabled: bool,
+    pub email_verified: bool,
+    pub phone_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +65,7 @@ pub struct CompanyRecord {
     pub siren: Option<String>,
     pub vat_number: Option<String>,
     pub billing_address: String,
+    pub web_account_manager_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +75,7 @@ pub struct ContractRecord {
     pub offer_name: String,
     pub status: String,
     pub commitment_end: Option<String>,
+    pub referent_login_id: Option<Uuid>,
 }
 
 /// One (contract, section, profile) right of a login.
@@ -80,6 +84,75 @@ pub struct RightRecord {
     pub contract_id: Uuid,
     pub section: String,
     pub profile: String,
+}
+
+/// One e-mail or SMS in the durable outbox (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRecord {
+    /// Also the idempotency key handed to the peer.
+    pub id: Uuid,
+    /// `email` or `sms`.
+    pub channel: String,
+    pub recipient: String,
+    pub login_id: Option<Uuid>,
+    pub kind: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: Timestamp,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+}
+
+/// A live one-time code (SPEC §4.1): stored as an HMAC, with its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRecord {
+    pub login_id: Uuid,
+    pub purpose: String,
+    /// What the code proves possession of (the new address).
+    pub target: String,
+    pub code_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub tries: i32,
+}
+
+/// A single-use link: only the SHA-256 of its token is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionTokenRecord {
+    pub token_hash: String,
+    pub purpose: String,
+    pub login_id: Uuid,
+    pub payload: serde_json::Value,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+}
+
+/// Whether a login had signed in from a browser before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceSeen {
+    Known,
+    /// New, and the login knows other devices: worth a notice.
+    New,
+    /// The login's very first device: nothing to compare with.
+    First,
+}
+
+/// One message of a conversation with the web account manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WamMessageRecord {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub customer_login_id: Uuid,
+    pub author_login_id: Uuid,
+    pub from_staff: bool,
+    pub body: String,
+    pub created_at: Timestamp,
 }
 
 #[async_trait]
@@ -95,6 +168,25 @@ pub trait Tx: Send {
     async fn login_by_id(&mut self, id: Uuid) -> StoreResult<Option<LoginRecord>>;
     async fn set_password_hash(&mut self, login_id: Uuid, phc: &str) -> StoreResult<()>;
     async fn set_login_locale(&mut self, login_id: Uuid, locale: &str) -> StoreResult<()>;
+    async fn set_title(&mut self, login_id: Uuid, title: &str) -> StoreResult<()>;
+    /// Sets the e-mail (normalised column too) and whether it is verified.
+    async fn set_email(
+        &mut self,
+        login_id: Uuid,
+        email: Option<&str>,
+        verified: bool,
+    ) -> StoreResult<()>;
+    async fn set_phone(
+        &mut self,
+        login_id: Uuid,
+        phone: Option<&str>,
+        verified: bool,
+    ) -> StoreResult<()>;
+    async fn set_disabled(&mut self, login_id: Uuid, disabled: bool) -> StoreResult<()>;
+    /// Logins whose verified e-mail is this one (normalised), any company.
+    async fn logins_by_verified_email(&mut self, normalized: &str)
+    -> StoreResult<Vec<LoginRecord>>;
+    async fn logins_of_company(&mut self, company_id: Uuid) -> StoreResult<Vec<LoginRecord>>;
 
     // Sign-in counters (per typed identifier) and per-address windows.
     async fn attempt_state(&mut self, key: &str) -> StoreResult<AttemptState>;
@@ -132,6 +224,72 @@ pub trait Tx: Send {
         created_before: Timestamp,
     ) -> StoreResult<u64>;
 
+    // Outbox.
+    async fn enqueue(&mut self, message: &OutboxRecord) -> StoreResult<()>;
+    /// Takes up to `limit` due messages of `channels` for this worker: their
+    /// next attempt moves to `lease_until` and their attempt count goes up,
+    /// so a crash mid-send retries them after the lease (at least once).
+    async fn claim_outbox(
+        &mut self,
+        channels: &[&str],
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxRecord>>;
+    async fn outbox_sent(&mut self, id: Uuid, now: Timestamp, keep_body: bool)
+    -> StoreResult<()>;
+    async fn outbox_retry(
+        &mut self,
+        id: Uuid,
+        next_attempt_at: Timestamp,
+        error: &str,
+    ) -> StoreResult<()>;
+    async fn outbox_failed(&mut self, id: Uuid, error: &str) -> StoreResult<()>;
+    /// Newest first.
+    async fn outbox_recent(&mut self, limit: i64) -> StoreResult<Vec<OutboxRecord>>;
+    async fn outbox_by_id(&mut self, id: Uuid) -> StoreResult<Option<OutboxRecord>>;
+    /// Pending messages per channel.
+    async fn outbox_pending(&mut self) -> StoreResult<Vec<(String, i64)>>;
+
+    // One-time codes.
+    /// Replaces any live code of the same login and purpose.
+    async fn put_code(&mut self, code: &CodeRecord) -> StoreResult<()>;
+    async fn code(&mut self, login_id: Uuid, purpose: &str) -> StoreResult<Option<CodeRecord>>;
+    async fn set_code_tries(&mut self, login_id: Uuid, purpose: &str, tries: i32)
+    -> StoreResult<()>;
+    async fn delete_code(&mut self, login_id: Uuid, purpose: &str) -> StoreResult<()>;
+
+    // Single-use links.
+    async fn insert_action_token(&mut self, token: &ActionTokenRecord) -> StoreResult<()>;
+    async fn action_token(&mut self, token_hash: &str) -> StoreResult<Option<ActionTokenRecord>>;
+    /// Marks a token used; false if it was already used (a race lost).
+    async fn use_action_token(&mut self, token_hash: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Marks every unused token of this login and purpose used.
+    async fn void_action_tokens(
+        &mut self,
+        login_id: Uuid,
+        purpose: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    // Known devices.
+    /// Records a device and says whether this login had seen it.
+    async fn remember_device(
+        &mut self,
+        login_id: Uuid,
+        device_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<DeviceSeen>;
+
+    // Web account manager conversations.
+    async fn insert_wam_message(&mut self, message: &WamMessageRecord) -> StoreResult<()>;
+    /// Oldest first.
+    async fn wam_conversation(&mut self, customer_login_id: Uuid)
+    -> StoreResult<Vec<WamMessageRecord>>;
+    /// The latest message of every conversation of the companies this
+    /// manager is assigned to, newest first.
+    async fn wam_inbox(&mut self, manager_login_id: Uuid) -> StoreResult<Vec<WamMessageRecord>>;
+
     // Audit.
     async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()>;
     async fn audit_for_login(&mut self, login_id: Uuid, limit: i64)
@@ -153,6 +311,15 @@ pub trait Tx: Send {
         now: Timestamp,
     ) -> StoreResult<bool>;
     async fn grant_right(&mut self, login_id: Uuid, right: &RightRecord) -> StoreResult<()>;
+    async fn revoke_right(
+        &mut self,
+        login_id: Uuid,
+        contract_id: Uuid,
+        section: &str,
+    ) -> StoreResult<bool>;
+    async fn revoke_all_rights(&mut self, login_id: Uuid) -> StoreResult<u64>;
+    async fn revoke_company_roles(&mut self, login_id: Uuid) -> StoreResult<u64>;
+    async fn set_referent(&mut self, contract_id: Uuid, login_id: Uuid) -> StoreResult<()>;
     async fn grant_company_role(
         &mut self,
         login_id: Uuid,
@@ -169,6 +336,7 @@ pub trait Tx: Send {
     // Read models.
     async fn company(&mut self, id: Uuid) -> StoreResult<Option<CompanyRecord>>;
     async fn contracts_visible_to(&mut self, login_id: Uuid) -> StoreResult<Vec<ContractRecord>>;
+    async fn contracts_of_company(&mut self, company_id: Uuid) -> StoreResult<Vec<ContractRecord>>;
     async fn rights_of(&mut self, login_id: Uuid) -> StoreResult<Vec<RightRecord>>;
     async fn company_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>>;
     async fn staff_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>>;

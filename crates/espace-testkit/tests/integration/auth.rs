@@ -184,7 +184,7 @@ both_engines!(
             let app = app.app.clone();
             async move {
                 let id = crate::login_id_of(&app).await;
-                app.activity(id, 10).await.unwrap()[0].ip.clone()
+                app.activity(id, 10).await.unwrap()[0].0.ip.clone()
             }
         };
         assert_eq!(ip_of(&direct).await, "127.0.0.1");

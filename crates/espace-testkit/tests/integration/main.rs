@@ -18,7 +18,7 @@ pub async fn audit_kinds(app: &espace_testkit::TestApp, login: &str) -> Vec<Stri
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.kind)
+        .map(|(e, _)| e.kind)
         .collect();
     kinds.reverse();
     kinds

@@ -23,6 +23,8 @@ struct AccountHub {
     company: Option<CompanyView>,
     roles: Vec<String>,
     rights: Vec<RightRow>,
+    is_admin: bool,
+    is_manager: bool,
 }
 
 struct CompanyView {
@@ -71,6 +73,8 @@ pub async fn hub(
             address: c.billing_address.clone(),
         }),
         roles: role_names(&t, o.company_roles.iter().chain(&o.staff_roles)),
+        is_admin: o.company_roles.iter().any(|r| r == "administrator"),
+        is_manager: o.staff_roles.iter().any(|r| r == "web-account-manager"),
         rights: o
             .rights
             .iter()

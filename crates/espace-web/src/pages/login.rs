@@ -10,9 +10,10 @@ use espace_app::auth::{SignInError, SignInRequest};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::forms::Fields;
 use super::{Chrome, FormError, local_time, render};
 use crate::AppState;
-use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::context::{Ctx, DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::error::app_error;
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
@@ -27,8 +28,7 @@ struct LoginPage {
     login_value: String,
     login_error: Option<String>,
     password_error: Option<String>,
-    errors: Vec<FormError>,
-    help: Vec<String>,
+    f: Fields,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,8 +59,7 @@ impl LoginPage {
             login_value: String::new(),
             login_error: None,
             password_error: None,
-            errors: Vec::new(),
-            help: Vec::new(),
+            f: Fields::default(),
         }
     }
 }
@@ -80,6 +79,7 @@ pub async fn show(
     page.notice = match query.notice.as_deref() {
         Some("signed-out") => Some(t.get("login-notice-signed-out")),
         Some("expired") => Some(t.get("login-notice-expired")),
+        Some("password-set") => Some(t.get("login-notice-password-set")),
         _ if ctx.session_ended => Some(t.get("login-notice-expired")),
         _ => None,
     };
@@ -100,6 +100,7 @@ pub async fn submit(
             password: SecretString::from(form.password),
             client: ctx.client.clone(),
             replaces_session: ctx.session.as_ref().map(|s| s.id_hash.clone()),
+            device: ctx.device.clone(),
         })
         .await;
     let outcome = match outcome {
@@ -107,7 +108,7 @@ pub async fn submit(
         Err(AppError::Busy) => {
             let mut page = LoginPage::new(&state, &ctx, next);
             page.login_value = form.login;
-            page.errors.push(FormError {
+            page.f.errors.push(FormError {
                 field: None,
                 message: t.get("login-busy"),
             });
@@ -131,6 +132,13 @@ pub async fn submit(
                 header::SET_COOKIE,
                 set_cookie(SESSION_COOKIE, &signed_in.session_token, None),
             );
+            if let Some(device) = &signed_in.new_device_token {
+                // Two years: how long a browser stays "known".
+                h.append(
+                    header::SET_COOKIE,
+                    set_cookie(DEVICE_COOKIE, device, Some(63_072_000)),
+                );
+            }
             if let Some(locale) = signed_in.locale {
                 h.append(
                     header::SET_COOKIE,
@@ -153,7 +161,7 @@ pub async fn submit(
             if identifier {
                 let m = t.get("login-missing-identifier");
                 page.login_error = Some(m.clone());
-                page.errors.push(FormError {
+                page.f.errors.push(FormError {
                     field: Some("login"),
                     message: m,
                 });
@@ -161,7 +169,7 @@ pub async fn submit(
             if password {
                 let m = t.get("login-missing-password");
                 page.password_error = Some(m.clone());
-                page.errors.push(FormError {
+                page.f.errors.push(FormError {
                     field: Some("password"),
                     message: m,
                 });
@@ -173,14 +181,14 @@ pub async fn submit(
         } => {
             let m = t.get("login-wrong");
             page.password_error = Some(m.clone());
-            page.errors.push(FormError {
+            page.f.errors.push(FormError {
                 field: Some("password"),
                 message: m,
             });
             if repeated {
-                page.help.push(t.get("login-repeated"));
+                page.f.help.push(t.get("login-repeated"));
             }
-            page.help.push(t.fmt(
+            page.f.help.push(t.fmt(
                 "login-remaining",
                 &[
                     ("remaining", Arg::N(i64::from(remaining))),
@@ -194,7 +202,7 @@ pub async fn submit(
                 .as_mins()
                 .max(0)
                 + 1;
-            page.errors.push(FormError {
+            page.f.errors.push(FormError {
                 field: None,
                 message: t.fmt(
                     "login-locked",
@@ -204,7 +212,7 @@ pub async fn submit(
                     ],
                 ),
             });
-            page.help.push(t.get("login-locked-help"));
+            page.f.help.push(t.get("login-locked-help"));
         }
     }
     render(&ctx, &page)

@@ -1,10 +1,17 @@
 //! One module per page: `get` renders, `post` calls one use case.
 
 pub mod account;
+pub mod company;
+pub mod contact;
+pub mod forms;
 pub mod home;
+pub mod links;
 pub mod login;
 pub mod misc;
+pub mod outbox;
+pub mod password;
 pub mod sessions;
+pub mod users;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -98,6 +105,11 @@ pub fn role_names<'a>(t: &Tr, roles: impl IntoIterator<Item = &'a String>) -> Ve
         .collect()
 }
 
+/// An id from a path: anything that is not one is simply not found.
+pub fn parse_id(ctx: &Ctx, raw: &str) -> Result<uuid::Uuid, Response> {
+    uuid::Uuid::parse_str(raw).map_err(|_| crate::error::app_error(ctx, &espace_app::AppError::NotFound))
+}
+
 /// Renders a page; a template error is a 500 with a reference.
 pub fn render(ctx: &Ctx, page: &impl Template) -> Response {
     match page.render() {
@@ -110,6 +122,7 @@ pub fn render(ctx: &Ctx, page: &impl Template) -> Response {
 }
 
 /// An error shown in the summary at the top of a form, linked to its field.
+#[derive(Debug, Clone)]
 pub struct FormError {
     pub field: Option<&'static str>,
     pub message: String,

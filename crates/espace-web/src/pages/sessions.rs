@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use espace_app::audit::Actor;
 use serde::Deserialize;
 
 use super::{Chrome, local_datetime, render};
@@ -16,29 +17,15 @@ use crate::i18n::{Arg, Tr};
 
 /// "Chrome 156 on Linux", from a User-Agent header.
 pub fn describe_device(t: &Tr, user_agent: &str) -> String {
-    let parsed = woothee::parser::Parser::new().parse(user_agent);
-    match parsed {
-        Some(ua) if ua.name != "UNKNOWN" => {
-            let browser = if ua.version.is_empty() || ua.version == "UNKNOWN" {
-                ua.name.to_owned()
-            } else {
-                format!(
-                    "{} {}",
-                    ua.name,
-                    ua.version.split('.').next().unwrap_or(ua.version)
-                )
-            };
-            let os = if ua.os == "UNKNOWN" {
-                t.get("device-unknown-os")
-            } else {
-                ua.os.to_owned()
-            };
+    match espace_domain::device::parse(user_agent) {
+        Some(d) => {
+            let os = d.os.unwrap_or_else(|| t.get("device-unknown-os"));
             t.fmt(
                 "device-format",
-                &[("browser", Arg::S(&browser)), ("os", Arg::S(&os))],
+                &[("browser", Arg::S(&d.browser)), ("os", Arg::S(&os))],
             )
         }
-        _ => t.get("device-unknown"),
+        None => t.get("device-unknown"),
     }
 }
 
@@ -176,16 +163,17 @@ pub async fn activity(
     let t = ctx.tr();
     let rows = events
         .iter()
-        .map(|e| ActivityRow {
+        .map(|(e, actor)| ActivityRow {
             when: local_datetime(&state, e.at),
             when_iso: e.at.to_string(),
             event: t.get(&format!("activity-kind-{}", e.kind.replace('.', "-"))),
             from: format!("{} — {}", describe_device(&t, &e.user_agent), e.ip),
-            by: match e.actor_login_id {
-                Some(actor) if actor == session.login.id => t.get("activity-by-you"),
-                Some(_) => t.get("activity-by-staff"),
-                None => t.get("activity-by-unknown"),
-            },
+            by: t.get(match actor {
+                Actor::You => "activity-by-you",
+                Actor::Staff => "activity-by-staff",
+                Actor::Administrator => "activity-by-administrator",
+                Actor::Nobody => "activity-by-unknown",
+            }),
         })
         .collect();
     render(

@@ -1,0 +1,134 @@
+//! New-device sign-in notice (SPEC §3.3): a browser is known by a
+//! long-lived random cookie (only its hash is stored). A sign-in from a
+//! browser the login has not used before sends "was this you?", with a
+//! link that signs that session out.
+
+use jiff::SignedDuration;
+use serde_json::json;
+
+use crate::App;
+use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::crypto::{random_token, sha256_hex};
+use crate::error::AppError;
+use crate::notify::{Notice, Recipient};
+use crate::ports::{ActionTokenRecord, DeviceSeen, LoginRecord, Tx};
+
+const TOKEN_NOT_ME: &str = "not-me";
+/// How long the "this was not me" link works.
+pub const NOT_ME_WINDOW: SignedDuration = SignedDuration::from_hours(72);
+
+/// What a "this was not me" link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotMe {
+    pub identifier: String,
+    /// Whether the session was still open (and is now closed).
+    pub signed_out: bool,
+}
+
+fn plausible_token(t: &str) -> bool {
+    t.len() == 43
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl App {
+    /// Remembers the browser; sends the notice when it is new for a login
+    /// that has signed in elsewhere before. Returns a device token to set
+    /// when the browser had none.
+    pub(crate) async fn note_device(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        session_token: &str,
+        device: Option<&str>,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, AppError> {
+        let (token, fresh) = match device.filter(|d| plausible_token(d)) {
+            Some(d) => (d.to_owned(), None),
+            None => {
+                let t = random_token()?;
+                (t.clone(), Some(t))
+            }
+        };
+        let now = self.clock().now();
+        if tx.remember_device(login.id, &sha256_hex(&token), now).await? != DeviceSeen::New {
+            return Ok(fresh);
+        }
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::NewDevice, now, client)
+                .by_self(login.id)
+                .detail(json!({ "user_agent": client.user_agent })),
+        )
+        .await?;
+        if let Some(email) = &login.email {
+            let link = random_token()?;
+            tx.insert_action_token(&ActionTokenRecord {
+                token_hash: sha256_hex(&link),
+                purpose: TOKEN_NOT_ME.into(),
+                login_id: login.id,
+                payload: json!({ "session": sha256_hex(session_token) }),
+                created_at: now,
+                expires_at: now + NOT_ME_WINDOW,
+                used_at: None,
+            })
+            .await?;
+            self.queue(
+                tx,
+                Recipient::Email(email),
+                Some(login.id),
+                Self::locale_of(login),
+                &Notice::NewDevice {
+                    identifier: login.identifier.clone(),
+                    at: now,
+                    device: client.user_agent.clone(),
+                    ip: client.ip.clone(),
+                    not_me_url: format!("{}/account/not-me/{link}", self.config().public_url),
+                },
+            )
+            .await?;
+        }
+        Ok(fresh)
+    }
+
+    /// "This was not me": signs the reported session out (the link works
+    /// once). The person then changes their password.
+    pub async fn report_not_me(&self, token: &str, client: &ClientInfo) -> Result<NotMe, AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let record = tx
+            .action_token(&sha256_hex(token))
+            .await?
+            .filter(|t| t.purpose == TOKEN_NOT_ME && t.used_at.is_none() && t.expires_at > now)
+            .ok_or(AppError::NotFound)?;
+        let login = tx
+            .login_by_id(record.login_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !tx.use_action_token(&record.token_hash, now).await? {
+            return Err(AppError::NotFound);
+        }
+        let session = record.payload["session"].as_str().unwrap_or_default();
+        let signed_out = tx.delete_session_of(login.id, session).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::NotMeReported, now, client)
+                .subject(Some(login.id))
+                .detail(json!({ "session_signed_out": signed_out })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NotMe {
+            identifier: login.identifier,
+            signed_out,
+        })
+    }
+
+    /// Whether a "not me" link is live (GET shows a confirmation first).
+    pub async fn not_me_is_live(&self, token: &str) -> Result<bool, AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .action_token(&sha256_hex(token))
+            .await?
+            .is_some_and(|t| t.purpose == TOKEN_NOT_ME && t.used_at.is_none() && t.expires_at > now))
+    }
+}

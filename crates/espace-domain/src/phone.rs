@@ -1,0 +1,153 @@
+//! Telephone numbers (SPEC §6), parsed with libphonenumber's metadata into
+//! E.164. A number written without a country prefix is read as French.
+
+use std::fmt;
+
+use phonenumber::country::Id;
+use phonenumber::{Mode, Type};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("a telephone number looks like 06 12 34 56 78 or +33 6 12 34 56 78")]
+    Shape,
+    #[error("this number does not exist in its country's numbering plan")]
+    Invalid,
+}
+
+/// What kind of line a number is: only mobiles receive SMS codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LineKind {
+    Mobile,
+    Landline,
+    /// Valid, but the plan does not say (e.g. some NANP numbers).
+    Unknown,
+}
+
+impl LineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::Mobile => "mobile",
+            LineKind::Landline => "landline",
+            LineKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// A valid number in E.164 form (`+33612345678`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PhoneE164 {
+    e164: String,
+    international: String,
+    kind: LineKind,
+}
+
+impl PhoneE164 {
+    pub fn parse(raw: &str) -> Result<Self, PhoneError> {
+        let s = raw.trim();
+        let allowed = |c: char| c.is_ascii_digit() || " .-()+/".contains(c);
+        let digits = s.chars().filter(char::is_ascii_digit).count();
+        if s.is_empty() || !s.chars().all(allowed) || !(4..=17).contains(&digits) {
+            return Err(PhoneError::Shape);
+        }
+        // "0033…" is the French way to write the international prefix.
+        let s = s.strip_prefix("00").map_or_else(|| s.to_owned(), |r| format!("+{r}"));
+        let number = phonenumber::parse(Some(Id::FR), &s).map_err(|_| PhoneError::Shape)?;
+        if !phonenumber::is_valid(&number) {
+            return Err(PhoneError::Invalid);
+        }
+        let kind = match number.number_type(&phonenumber::metadata::DATABASE) {
+            Type::Mobile => LineKind::Mobile,
+            Type::FixedLine | Type::TollFree | Type::SharedCost | Type::Voip => {
+                LineKind::Landline
+            }
+            _ => LineKind::Unknown,
+        };
+        Ok(Self {
+            e164: number.format().mode(Mode::E164).to_string(),
+            international: number.format().mode(Mode::International).to_string(),
+            kind,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.e164
+    }
+
+    /// For people: `+33 6 12 34 56 78`.
+    pub fn international(&self) -> &str {
+        &self.international
+    }
+
+    pub fn kind(&self) -> LineKind {
+        self.kind
+    }
+
+    /// Shown where the number itself should not be: `+33 6 •• •• •• 78`.
+    pub fn masked(&self) -> String {
+        let total = self.international.chars().filter(char::is_ascii_digit).count();
+        let mut seen = 0;
+        self.international
+            .chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    seen += 1;
+                    if seen > 3 && seen + 2 <= total { '•' } else { c }
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for PhoneE164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Personal data: never whole in logs.
+        write!(f, "PhoneE164({})", self.masked())
+    }
+}
+
+impl fmt::Display for PhoneE164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.e164)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_numbers_are_read_without_prefix() {
+        let p = PhoneE164::parse("06 12 34 56 78").unwrap();
+        assert_eq!(p.as_str(), "+33612345678");
+        assert_eq!(p.kind(), LineKind::Mobile);
+        assert_eq!(PhoneE164::parse("0033 6 12 34 56 78").unwrap(), p);
+        assert_eq!(PhoneE164::parse("06.12.34.56.78").unwrap(), p);
+        let fixed = PhoneE164::parse("01 44 55 66 77").unwrap();
+        assert_eq!(fixed.as_str(), "+33144556677");
+        assert_eq!(fixed.kind(), LineKind::Landline);
+    }
+
+    #[test]
+    fn foreign_numbers_keep_their_country() {
+        let p = PhoneE164::parse("+32 470 12 34 56").unwrap();
+        assert_eq!(p.as_str(), "+32470123456");
+        assert_eq!(p.kind(), LineKind::Mobile);
+    }
+
+    #[test]
+    fn bad_numbers_are_refused_with_a_reason() {
+        assert_eq!(PhoneE164::parse(""), Err(PhoneError::Shape));
+        assert_eq!(PhoneE164::parse("call me"), Err(PhoneError::Shape));
+        assert!(PhoneE164::parse("06 12").is_err());
+        assert_eq!(PhoneE164::parse("+33 6 12 34 56 78 90 12"), Err(PhoneError::Invalid));
+    }
+
+    #[test]
+    fn masked_keeps_the_prefix_and_the_last_two_digits() {
+        let p = PhoneE164::parse("+33 6 12 34 56 78").unwrap();
+        assert_eq!(p.masked(), "+33 6 •• •• •• 78");
+        assert!(!format!("{p:?}").contains("12 34"));
+    }
+}

@@ -1,0 +1,241 @@
+//! The words of every message, in French and English (`locales/*/email.ftl`),
+//! laid out once as HTML and once as plain text.
+
+use askama::Template;
+use espace_app::notify::Notice;
+use espace_app::ports::{Composed, Composer};
+use espace_domain::locale::Locale;
+use espace_i18n::{Arg, Tr};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+/// The provider's branding in messages.
+#[derive(Debug, Clone)]
+pub struct Branding {
+    /// "Espace" or the provider's name.
+    pub name: String,
+    /// Accent colour of the HTML layout (`#1d4ed8`).
+    pub colour: String,
+    /// Where the footer sends people for help.
+    pub help_url: String,
+}
+
+/// One message laid out: what both templates render.
+struct Layout {
+    lang: &'static str,
+    brand: String,
+    colour: String,
+    subject: String,
+    hello: String,
+    paragraphs: Vec<String>,
+    code: Option<String>,
+    quote: Option<String>,
+    action: Option<(String, String)>,
+    after: Vec<String>,
+    footer: String,
+    help_url: String,
+    help: String,
+}
+
+#[derive(Template)]
+#[template(path = "email.html")]
+struct Html<'a> {
+    m: &'a Layout,
+}
+
+#[derive(Template)]
+#[template(path = "email.txt")]
+struct Text<'a> {
+    m: &'a Layout,
+}
+
+/// Composes with Fluent and askama; times in the configured zone.
+pub struct FluentComposer {
+    branding: Branding,
+    tz: TimeZone,
+}
+
+impl FluentComposer {
+    pub fn new(branding: Branding, tz: TimeZone) -> Self {
+        Self { branding, tz }
+    }
+
+    fn when(&self, at: Timestamp) -> String {
+        at.to_zoned(self.tz.clone())
+            .strftime("%d/%m/%Y %H:%M (%Z)")
+            .to_string()
+    }
+
+    fn device(t: &Tr, user_agent: &str) -> String {
+        match espace_domain::device::parse(user_agent) {
+            Some(d) => {
+                let os = d.os.unwrap_or_else(|| t.get("device-unknown-os"));
+                t.fmt(
+                    "device-format",
+                    &[("browser", Arg::S(&d.browser)), ("os", Arg::S(&os))],
+                )
+            }
+            None => t.get("device-unknown"),
+        }
+    }
+
+    fn layout(&self, notice: &Notice, locale: Locale) -> Layout {
+        let t = Tr::new(locale);
+        let brand = self.branding.name.as_str();
+        let kind = notice.kind();
+        let mut m = Layout {
+            lang: locale.code(),
+            brand: brand.to_owned(),
+            colour: self.branding.colour.clone(),
+            subject: t.fmt(&format!("email-{kind}-subject"), &[("brand", Arg::S(brand))]),
+            hello: t.get("email-hello"),
+            paragraphs: Vec::new(),
+            code: None,
+            quote: None,
+            action: None,
+            after: Vec::new(),
+            footer: t.fmt("email-footer", &[("brand", Arg::S(brand))]),
+            help_url: self.branding.help_url.clone(),
+            help: t.get("email-help"),
+        };
+        let p = |key: &str, args: &[(&'static str, Arg<'_>)]| t.fmt(key, args);
+        match notice {
+            Notice::VerificationCode { code, minutes } => {
+                m.paragraphs.push(p("email-verification-code-intro", &[]));
+                m.code = Some(code.clone());
+                m.after.push(p("email-verification-code-validity", &[("minutes", Arg::N(*minutes))]));
+                m.after.push(p("email-verification-code-never-share", &[("brand", Arg::S(brand))]));
+            }
+            Notice::PasswordChanged { identifier, at, device, ip } => {
+                let device = Self::device(&t, device);
+                m.paragraphs.push(p(
+                    "email-password-changed-intro",
+                    &[("identifier", Arg::S(identifier)), ("time", Arg::S(&self.when(*at))), ("device", Arg::S(&device)), ("ip", Arg::S(ip))],
+                ));
+                m.after.push(p("email-password-changed-not-you", &[]));
+            }
+            Notice::EmailChanged { identifier, new_email, undo_url, until } => {
+                m.paragraphs.push(p("email-email-changed-intro", &[("identifier", Arg::S(identifier)), ("address", Arg::S(new_email))]));
+                m.action = Some((t.get("email-undo-action"), undo_url.clone()));
+                m.after.push(p("email-undo-until", &[("time", Arg::S(&self.when(*until)))]));
+            }
+            Notice::PhoneChanged { identifier, new_phone, undo_url, until } => {
+                let key = if new_phone.is_empty() { "email-phone-removed-intro" } else { "email-phone-changed-intro" };
+                m.paragraphs.push(p(key, &[("identifier", Arg::S(identifier)), ("phone", Arg::S(new_phone))]));
+                m.action = Some((t.get("email-undo-action"), undo_url.clone()));
+                m.after.push(p("email-undo-until", &[("time", Arg::S(&self.when(*until)))]));
+            }
+            Notice::NewDevice { identifier, at, device, ip, not_me_url } => {
+                let device = Self::device(&t, device);
+                m.paragraphs.push(p(
+                    "email-new-device-intro",
+                    &[("identifier", Arg::S(identifier)), ("time", Arg::S(&self.when(*at))), ("device", Arg::S(&device)), ("ip", Arg::S(ip))],
+                ));
+                m.paragraphs.push(p("email-new-device-if-you", &[]));
+                m.action = Some((t.get("email-new-device-action"), not_me_url.clone()));
+            }
+            Notice::ManagerMessage { customer, company, body, url } => {
+                m.paragraphs.push(p("email-manager-message-intro", &[("name", Arg::S(customer)), ("company", Arg::S(company))]));
+                m.quote = Some(body.clone());
+                m.action = Some((t.get("email-manager-message-action"), url.clone()));
+            }
+            Notice::ManagerReply { manager, body, url } => {
+                m.paragraphs.push(p("email-manager-reply-intro", &[("name", Arg::S(manager))]));
+                m.quote = Some(body.clone());
+                m.action = Some((t.get("email-manager-reply-action"), url.clone()));
+            }
+            Notice::Invitation { inviter, company, identifier, url, until } => {
+                m.paragraphs.push(p(
+                    "email-invitation-intro",
+                    &[("name", Arg::S(inviter)), ("company", Arg::S(company)), ("brand", Arg::S(brand))],
+                ));
+                m.paragraphs.push(p("email-invitation-identifier", &[("identifier", Arg::S(identifier))]));
+                m.action = Some((t.get("email-invitation-action"), url.clone()));
+                m.after.push(p("email-invitation-until", &[("time", Arg::S(&self.when(*until)))]));
+            }
+        }
+        m
+    }
+}
+
+impl Composer for FluentComposer {
+    fn email(&self, notice: &Notice, locale: Locale) -> Result<Composed, String> {
+        let m = self.layout(notice, locale);
+        let html = Html { m: &m }.render().map_err(|e| e.to_string())?;
+        let text = Text { m: &m }.render().map_err(|e| e.to_string())?;
+        Ok(Composed {
+            subject: m.subject.clone(),
+            text,
+            html: Some(html),
+        })
+    }
+
+    fn sms(&self, notice: &Notice, locale: Locale) -> Result<String, String> {
+        let t = Tr::new(locale);
+        let brand = self.branding.name.as_str();
+        Ok(match notice {
+            Notice::VerificationCode { code, minutes } => t.fmt(
+                "sms-verification-code",
+                &[("brand", Arg::S(brand)), ("code", Arg::S(code)), ("minutes", Arg::N(*minutes))],
+            ),
+            other => self.layout(other, locale).subject,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn composer() -> FluentComposer {
+        FluentComposer::new(
+            Branding {
+                name: "Espace".into(),
+                colour: "#1d4ed8".into(),
+                help_url: "https://espace.example/help".into(),
+            },
+            TimeZone::get("Europe/Paris").unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_code_reads_the_same_in_html_and_text_in_both_languages() {
+        let n = Notice::VerificationCode { code: "042917".into(), minutes: 10 };
+        for locale in Locale::ALL {
+            let c = composer().email(&n, locale).unwrap();
+            assert!(c.text.contains("042917") && c.html.as_deref().unwrap().contains("042917"));
+            assert!(!c.subject.contains("email-"), "{}", c.subject);
+            assert!(c.text.contains("10"));
+        }
+        let sms = composer().sms(&n, Locale::En).unwrap();
+        assert!(sms.contains("042917") && sms.len() <= 160, "{sms}");
+    }
+
+    #[test]
+    fn html_escapes_what_people_wrote() {
+        let n = Notice::ManagerMessage {
+            customer: "Alice <b>".into(),
+            company: "Acme".into(),
+            body: "<script>alert(1)</script>\nline two".into(),
+            url: "https://espace.example/backoffice/messages/x".into(),
+        };
+        let c = composer().email(&n, Locale::Fr).unwrap();
+        let html = c.html.unwrap();
+        assert!(!html.contains("<script>") && (html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;")), "{html}");
+        assert!(c.text.contains("<script>alert(1)</script>"), "plain text is plain");
+    }
+
+    #[test]
+    fn times_are_in_the_configured_zone() {
+        let at: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        let n = Notice::PasswordChanged {
+            identifier: "alice.martin".into(),
+            at,
+            device: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36".into(),
+            ip: "192.0.2.1".into(),
+        };
+        let c = composer().email(&n, Locale::En).unwrap();
+        assert!(c.text.contains("23/11/2026 10:00"), "{}", c.text);
+        assert!(c.text.contains("Chrome 156 on Linux"), "{}", c.text);
+    }
+}

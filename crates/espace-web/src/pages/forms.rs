@@ -1,0 +1,147 @@
+//! What every form page shares: refused fields worded in the page's
+//! language and tied to their inputs, and the password rules.
+
+use espace_app::error::{FieldProblem, FormRejection, Problem};
+use espace_domain::email::EmailError;
+use espace_domain::password::{GUIDE_SPECIALS, PasswordPolicy, Violation};
+use espace_domain::phone::PhoneError;
+use espace_domain::profile::SecurityProfile;
+
+use super::FormError;
+use crate::i18n::{Arg, Tr};
+
+/// The errors of a submitted form, by field.
+#[derive(Default)]
+pub struct Fields {
+    pub errors: Vec<FormError>,
+    /// Extra lines of the summary (below the list).
+    pub help: Vec<String>,
+}
+
+impl Fields {
+    pub fn from_problems(t: &Tr, problems: &[FieldProblem]) -> Self {
+        let mut f = Fields::default();
+        for p in problems {
+            f.push(p.field, problem_message(t, p.field, &p.problem));
+        }
+        f
+    }
+
+    pub fn push(&mut self, field: &'static str, message: String) {
+        self.errors.push(FormError {
+            field: Some(field),
+            message,
+        });
+    }
+
+    /// The message of one field, for the field itself.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == Some(field))
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+}
+
+/// A character as people read it: `« $ »`, naming the invisible ones.
+fn show_char(c: char) -> String {
+    match c {
+        ' ' => "espace / space".into(),
+        c if c.is_control() => format!("U+{:04X}", c as u32),
+        c => format!("« {c} »"),
+    }
+}
+
+pub fn violation_message(t: &Tr, v: &Violation) -> String {
+    let key = format!("rule-violation-{}", v.code());
+    match v {
+        Violation::TooShort { min } => t.fmt(&key, &[("min", Arg::N(*min as i64))]),
+        Violation::TooLong { max } => t.fmt(&key, &[("max", Arg::N(*max as i64))]),
+        Violation::ForbiddenCharacters { characters } => {
+            let list: Vec<String> = characters.iter().map(|c| show_char(*c)).collect();
+            t.fmt(
+                &key,
+                &[
+                    ("characters", Arg::S(&list.join(", "))),
+                    ("count", Arg::N(characters.len() as i64)),
+                ],
+            )
+        }
+        Violation::ContainsContextWord { word } => t.fmt(&key, &[("word", Arg::S(word))]),
+        _ => t.get(&key),
+    }
+}
+
+pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
+    match problem {
+        Problem::Required => t.get(&format!("problem-required-{}", field.replace('_', "-"))),
+        Problem::TooLong { max } => t.fmt("problem-too-long", &[("max", Arg::N(*max as i64))]),
+        Problem::WrongPassword => t.get("problem-wrong-password"),
+        Problem::Mismatch => t.get("problem-mismatch"),
+        Problem::SameAsBefore => t.get("problem-same-as-before"),
+        Problem::Policy(violations) => {
+            let list: Vec<String> = violations.iter().map(|v| violation_message(t, v)).collect();
+            format!("{} {}", t.get("problem-policy"), list.join(" "))
+        }
+        Problem::Email(EmailError::Shape) => t.get("problem-email-shape"),
+        Problem::Email(EmailError::Length) => t.get("problem-email-length"),
+        Problem::Phone(PhoneError::Shape) => t.get("problem-phone-shape"),
+        Problem::Phone(PhoneError::Invalid) => t.get("problem-phone-invalid"),
+        Problem::CodeShape => t.get("problem-code-shape"),
+        Problem::CodeWrong { remaining } => {
+            t.fmt("problem-code-wrong", &[("remaining", Arg::N(i64::from(*remaining)))])
+        }
+        Problem::CodeVoid => t.get("problem-code-void"),
+        Problem::Choice => t.get("problem-choice"),
+        Problem::BeyondOwnRights => t.get("problem-beyond-own-rights"),
+        Problem::Taken => t.get("problem-taken"),
+        Problem::LastAdministrator => t.get("problem-last-administrator"),
+        Problem::Referent => t.get("problem-referent"),
+        Problem::OwnLogin => t.get("problem-own-login"),
+    }
+}
+
+/// Splits a rejection into field errors, or the application error.
+pub fn rejection_fields(t: &Tr, r: FormRejection) -> Result<Fields, espace_app::AppError> {
+    match r {
+        FormRejection::Invalid(problems) => Ok(Fields::from_problems(t, &problems)),
+        FormRejection::App(e) => Err(e),
+    }
+}
+
+/// Every rule of the password policy, as listed before the field.
+pub fn password_rules(t: &Tr, policy: &PasswordPolicy) -> Vec<String> {
+    let rules = policy.rules();
+    match policy.profile() {
+        SecurityProfile::Guide => {
+            let specials: Vec<String> = GUIDE_SPECIALS.iter().map(|c| c.to_string()).collect();
+            vec![
+                t.fmt(
+                    "rule-guide-length",
+                    &[
+                        ("medium", Arg::N(rules.guide_medium_length as i64)),
+                        ("strong", Arg::N(rules.guide_strong_length as i64)),
+                    ],
+                ),
+                t.get("rule-guide-classes"),
+                t.fmt("rule-guide-specials", &[("specials", Arg::S(&specials.join(" ")))]),
+                t.get("rule-guide-forbidden"),
+                t.get("rule-personal"),
+                t.get("rule-common"),
+            ]
+        }
+        SecurityProfile::NistAal2 => vec![
+            t.fmt(
+                "rule-nist-length",
+                &[("min", Arg::N(rules.nist_single_factor_length as i64))],
+            ),
+            t.get("rule-nist-any"),
+            t.get("rule-personal"),
+            t.get("rule-common"),
+        ],
+    }
+}

@@ -1,0 +1,43 @@
+## E-mails and SMS (espace-notify). Plain sentences: the layout adds the rest.
+
+email-hello = Hello,
+email-footer = This message was sent by { $brand } about your login. We never ask for your password or a code by e-mail or phone.
+email-help = Help centre
+email-undo-action = Undo this change
+email-undo-until = This link works once, until { $time }. If you made this change, you need do nothing.
+
+email-verification-code-subject = { $brand }: your verification code
+email-verification-code-intro = Here is the code to type in your customer space to confirm this address:
+email-verification-code-validity = It is valid for { $minutes } minutes and can be used once.
+email-verification-code-never-share = Never give it to anyone, even someone claiming to be from { $brand }. If you did not ask for it, ignore this message: nothing changes.
+sms-verification-code = { $brand }: your code is { $code }. Valid { $minutes } min. Never share it.
+
+email-password-changed-subject = { $brand }: your password was changed
+email-password-changed-intro = The password of the login { $identifier } was changed on { $time } from { $device } (address { $ip }). Every other device was signed out.
+email-password-changed-not-you = If this was not you, contact support at once: someone may have access to your login.
+
+email-email-changed-subject = { $brand }: your e-mail address was changed
+email-email-changed-intro = The e-mail address of the login { $identifier } was changed to { $address }. We are writing to the previous address so that you can undo the change if you did not make it.
+
+email-phone-changed-subject = { $brand }: your phone number was changed
+email-phone-changed-intro = The phone number of the login { $identifier } was changed to { $phone }.
+email-phone-removed-intro = The phone number of the login { $identifier } was removed.
+
+email-new-device-subject = { $brand }: new sign-in to your login
+email-new-device-intro = Someone signed in to the login { $identifier } on { $time } from a device not used before: { $device } (address { $ip }).
+email-new-device-if-you = If this was you, you need do nothing. If not, use the button below: that device is signed out at once, then change your password.
+email-new-device-action = This was not me
+
+email-manager-message-subject = { $brand }: new message from a customer
+email-manager-message-intro = { $name } ({ $company }) wrote to you:
+email-manager-message-action = Answer in the back office
+
+email-manager-reply-subject = { $brand }: your web account manager answered
+email-manager-reply-intro = { $name }, your web account manager, answered your message:
+email-manager-reply-action = See the conversation
+
+email-invitation-subject = { $brand }: you are invited to the customer space
+email-invitation-intro = { $name } invites you to manage the services of { $company } in the { $brand } customer space.
+email-invitation-identifier = Your login identifier is { $identifier }. Choose your password with the button below.
+email-invitation-action = Choose my password
+email-invitation-until = This link works once, until { $time }.

@@ -1,0 +1,43 @@
+## Courriels et SMS (espace-notify). Des phrases simples : la mise en page ajoute le reste.
+
+email-hello = Bonjour,
+email-footer = Ce message vous est envoyé par { $brand } au sujet de votre identifiant. Nous ne vous demandons jamais votre mot de passe ni un code par courriel ou par téléphone.
+email-help = Centre d’aide
+email-undo-action = Annuler cette modification
+email-undo-until = Ce lien fonctionne une seule fois, jusqu’au { $time }. Si vous êtes à l’origine de cette modification, vous n’avez rien à faire.
+
+email-verification-code-subject = { $brand } : votre code de vérification
+email-verification-code-intro = Voici le code à saisir dans votre espace client pour confirmer cette adresse :
+email-verification-code-validity = Il est valable { $minutes } minutes et ne peut servir qu’une fois.
+email-verification-code-never-share = Ne le communiquez à personne, même à quelqu’un qui se présente comme { $brand }. Si vous ne l’avez pas demandé, ignorez ce message : rien ne change.
+sms-verification-code = { $brand } : votre code est { $code }. Valable { $minutes } min. Ne le communiquez jamais.
+
+email-password-changed-subject = { $brand } : votre mot de passe a été modifié
+email-password-changed-intro = Le mot de passe de l’identifiant { $identifier } a été modifié le { $time } depuis { $device } (adresse { $ip }). Tous les autres appareils ont été déconnectés.
+email-password-changed-not-you = Si ce n’est pas vous, contactez immédiatement le support : quelqu’un a peut-être accès à votre identifiant.
+
+email-email-changed-subject = { $brand } : votre adresse électronique a été modifiée
+email-email-changed-intro = L’adresse électronique de l’identifiant { $identifier } a été remplacée par { $address }. Nous écrivons à l’ancienne adresse pour que vous puissiez annuler si vous n’êtes pas à l’origine de la modification.
+
+email-phone-changed-subject = { $brand } : votre numéro de téléphone a été modifié
+email-phone-changed-intro = Le numéro de téléphone de l’identifiant { $identifier } a été remplacé par { $phone }.
+email-phone-removed-intro = Le numéro de téléphone de l’identifiant { $identifier } a été supprimé.
+
+email-new-device-subject = { $brand } : nouvelle connexion à votre identifiant
+email-new-device-intro = Quelqu’un s’est connecté à l’identifiant { $identifier } le { $time } depuis un appareil jamais utilisé : { $device } (adresse { $ip }).
+email-new-device-if-you = Si c’est vous, vous n’avez rien à faire. Sinon, utilisez le bouton ci-dessous : cet appareil est aussitôt déconnecté, puis changez votre mot de passe.
+email-new-device-action = Ce n’était pas moi
+
+email-manager-message-subject = { $brand } : nouveau message d’un client
+email-manager-message-intro = { $name } ({ $company }) vous a écrit :
+email-manager-message-action = Répondre dans le back-office
+
+email-manager-reply-subject = { $brand } : votre gestionnaire de compte web a répondu
+email-manager-reply-intro = { $name }, votre gestionnaire de compte web, a répondu à votre message :
+email-manager-reply-action = Voir la conversation
+
+email-invitation-subject = { $brand } : vous êtes invité(e) dans l’espace client
+email-invitation-intro = { $name } vous invite à gérer les services de { $company } dans l’espace client { $brand }.
+email-invitation-identifier = Votre identifiant de connexion est { $identifier }. Choisissez votre mot de passe avec le bouton ci-dessous.
+email-invitation-action = Choisir mon mot de passe
+email-invitation-until = Ce lien fonctionne une seule fois, jusqu’au { $time }.
