@@ -2,6 +2,7 @@
 
 email-hello = Hello,
 email-footer = This message was sent by { $brand } about your login. We never ask for your password or a code by e-mail or phone.
+email-help-line = Help centre: { $url }
 email-help = Help centre
 email-undo-action = Undo this change
 email-undo-until = This link works once, until { $time }. If you made this change, you need do nothing.

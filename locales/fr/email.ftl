@@ -2,6 +2,7 @@
 
 email-hello = Bonjour,
 email-footer = Ce message vous est envoyé par { $brand } au sujet de votre identifiant. Nous ne vous demandons jamais votre mot de passe ni un code par courriel ou par téléphone.
+email-help-line = Centre d’aide : { $url }
 email-help = Centre d’aide
 email-undo-action = Annuler cette modification
 email-undo-until = Ce lien fonctionne une seule fois, jusqu’au { $time }. Si vous êtes à l’origine de cette modification, vous n’avez rien à faire.

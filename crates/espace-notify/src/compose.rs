@@ -35,6 +35,7 @@ struct Layout {
     footer: String,
     help_url: String,
     help: String,
+    help_line: String,
 }
 
 #[derive(Template)]
@@ -97,6 +98,7 @@ impl FluentComposer {
             footer: t.fmt("email-footer", &[("brand", Arg::S(brand))]),
             help_url: self.branding.help_url.clone(),
             help: t.get("email-help"),
+            help_line: t.fmt("email-help-line", &[("url", Arg::S(&self.branding.help_url))]),
         };
         let p = |key: &str, args: &[(&'static str, Arg<'_>)]| t.fmt(key, args);
         match notice {

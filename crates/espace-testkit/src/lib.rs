@@ -389,3 +389,169 @@ macro_rules! both_engines {
 }
 
 pub const DEMO_PASSWORD: &str = espace_app::demo::DEMO_PASSWORD;
+
+/// A real SMTP server for the tests: Python's `aiosmtpd` storing every
+/// message in a maildir. `scripts/setup` installs it in `.venv`.
+pub struct SmtpServer {
+    pub port: u16,
+    dir: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+fn python() -> String {
+    if let Ok(p) = std::env::var("ESPACE_TEST_PYTHON") {
+        return p;
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    if venv.exists() {
+        return venv.display().to_string();
+    }
+    "python3".into()
+}
+
+/// A free local port (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// One e-mail as the SMTP server received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub raw: String,
+}
+
+impl ReceivedMail {
+    pub fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        self.raw
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
+            .map(|l| l[prefix.len()..].trim().to_owned())
+    }
+
+    /// The decoded plain-text part (quoted-printable undone).
+    pub fn text(&self) -> String {
+        let start = self.raw.find("Content-Type: text/plain").unwrap_or(0);
+        let body = &self.raw[start..];
+        let body = body.split_once("\r\n\r\n").or_else(|| body.split_once("\n\n")).map_or(body, |(_, b)| b);
+        let end = body.find("\n--").unwrap_or(body.len());
+        decode_qp(&body[..end])
+    }
+}
+
+fn decode_qp(s: &str) -> String {
+    let mut bytes = Vec::new();
+    let raw = s.replace("=\r\n", "").replace("=\n", "");
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&raw[i + 1..i + 3], 16) {
+                bytes.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        bytes.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+impl SmtpServer {
+    /// Starts on `port` (use [`free_port`]) and waits until it answers.
+    pub async fn start(port: u16) -> Self {
+        let dir = std::env::temp_dir().join(format!("espace-smtp-{}", unique_name()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut s = SmtpServer { port, dir, child: None };
+        s.resume().await;
+        s
+    }
+
+    /// (Re)starts the server on the same port and maildir.
+    pub async fn resume(&mut self) {
+        let child = std::process::Command::new(python())
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(self.dir.join("maildir"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start aiosmtpd with {} (run scripts/setup): {e}", python()));
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("aiosmtpd did not start on port {}", self.port);
+    }
+
+    /// Stops the server: connections are refused until [`Self::resume`].
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Every message received so far.
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        let new = self.dir.join("maildir").join("new");
+        let mut files: Vec<_> = std::fs::read_dir(&new)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .map(|raw| ReceivedMail { raw })
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestApp {
+    /// The outbox, newest first.
+    pub async fn outbox(&self) -> Vec<espace_app::ports::OutboxRecord> {
+        self.app.outbox_recent(500).await.unwrap()
+    }
+
+    /// The 6-digit code in the newest message to `recipient`.
+    pub async fn last_code_to(&self, recipient: &str) -> String {
+        let m = self
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.recipient == recipient && m.kind == "verification-code")
+            .unwrap_or_else(|| panic!("no code sent to {recipient}"));
+        let digits: Vec<&str> = m
+            .body_text
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| w.len() == 6)
+            .collect();
+        digits.first().unwrap_or_else(|| panic!("no code in {}", m.body_text)).to_string()
+    }
+
+    /// The first link to `path_prefix` in the newest message of `kind`.
+    pub async fn last_link(&self, kind: &str, path_prefix: &str) -> String {
+        let m = self
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind} message"));
+        let at = m.body_text.find(path_prefix).unwrap_or_else(|| panic!("no {path_prefix} in {}", m.body_text));
+        m.body_text[at..].split_whitespace().next().unwrap().to_owned()
+    }
+}

@@ -5,6 +5,7 @@
 mod account;
 mod auth;
 mod csrf;
+mod delivery;
 mod sessions;
 mod storage;
 mod web;
