@@ -6,6 +6,7 @@ mod account;
 mod auth;
 mod csrf;
 mod delivery;
+mod personal;
 mod sessions;
 mod storage;
 mod web;
