@@ -233,8 +233,11 @@ impl App {
             .map(|r| ((r.contract_id, r.section.clone()), r.profile.clone()))
             .collect();
         for choice in wanted {
-            let known_contract = contracts.iter().any(|c| c.id == choice.contract_id);
-            let Some(section) = Section::parse(&choice.section).filter(|_| known_contract) else {
+            // Another company's contract does not exist from here.
+            if !contracts.iter().any(|c| c.id == choice.contract_id) {
+                return Err(AppError::NotFound.into());
+            }
+            let Some(section) = Section::parse(&choice.section) else {
                 return Err(FormRejection::one("rights", Problem::Choice));
             };
             let new = match choice.profile.as_deref() {
@@ -331,7 +334,8 @@ impl App {
                     title: who.title.clone(),
                     first_name: who.first_name.trim().to_owned(),
                     last_name: who.last_name.trim().to_owned(),
-                    locale: Some(Self::locale_of(&session.login).code().to_owned()),
+                    // The browser decides until the person picks a language.
+                    locale: None,
                     disabled: false,
                     email_verified: false,
                     phone_verified: false,

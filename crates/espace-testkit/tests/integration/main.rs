@@ -5,10 +5,12 @@
 mod account;
 mod auth;
 mod csrf;
+mod company;
 mod delivery;
 mod personal;
 mod sessions;
 mod storage;
+mod users;
 mod web;
 
 /// Audit kinds recorded for a login, oldest first.
@@ -59,4 +61,25 @@ pub async fn login_id_of(app: &espace_app::App) -> uuid::Uuid {
     // alice.martin's fixed demo id.
     let _ = app;
     uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_a101)
+}
+
+/// Runs a statement on either engine (test set-up only).
+pub async fn exec(app: &espace_testkit::TestApp, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    match &app.db {
+        espace_db::Database::Sqlite(s) => {
+            sqlx::query(sql).execute(s.pool()).await.unwrap();
+        }
+        espace_db::Database::Postgres(s) => {
+            sqlx::query(sql).execute(s.pool()).await.unwrap();
+        }
+    }
+}
+
+/// A UUID literal for raw SQL on either engine.
+pub fn uuid_sql(app: &espace_testkit::TestApp, id: uuid::Uuid) -> String {
+    match app.engine {
+        espace_testkit::Engine::Sqlite => format!("X'{}'", id.simple()),
+        espace_testkit::Engine::Postgres => format!("'{id}'"),
+    }
 }
