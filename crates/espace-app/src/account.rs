@@ -38,7 +38,9 @@ pub struct PasswordChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContactOutcome {
     /// A code went to the new address or mobile; nothing changed yet.
-    CodeSent { masked: String },
+    CodeSent {
+        masked: String,
+    },
     /// Changed at once (a landline, or the number removed).
     Changed,
     Unchanged,
@@ -132,7 +134,10 @@ impl App {
             return Err(FormRejection::Invalid(problems));
         }
         if current.len() > MAX_PASSWORD_INPUT {
-            return Err(FormRejection::one("current_password", Problem::WrongPassword));
+            return Err(FormRejection::one(
+                "current_password",
+                Problem::WrongPassword,
+            ));
         }
         let verified = self
             .hasher()
@@ -151,7 +156,10 @@ impl App {
             )
             .await?;
             tx.commit().await?;
-            return Err(FormRejection::one("current_password", Problem::WrongPassword));
+            return Err(FormRejection::one(
+                "current_password",
+                Problem::WrongPassword,
+            ));
         }
         if PasswordPolicy::normalize(current) == new {
             return Err(FormRejection::one("new_password", Problem::SameAsBefore));
@@ -256,8 +264,8 @@ impl App {
         if raw.trim().is_empty() {
             return Err(FormRejection::one("email", Problem::Required));
         }
-        let email = EmailAddress::parse(raw)
-            .map_err(|e| FormRejection::one("email", Problem::Email(e)))?;
+        let email =
+            EmailAddress::parse(raw).map_err(|e| FormRejection::one("email", Problem::Email(e)))?;
         if login
             .email
             .as_deref()
@@ -389,13 +397,9 @@ impl App {
         let Some(stored) = tx.code(login.id, purpose).await? else {
             return Err(FormRejection::one(field, Problem::CodeVoid));
         };
-        let matches = self.keys().code_matches(
-            &stored.code_hash,
-            login.id,
-            purpose,
-            &stored.target,
-            &code,
-        );
+        let matches =
+            self.keys()
+                .code_matches(&stored.code_hash, login.id, purpose, &stored.target, &code);
         let tries = u32::try_from(stored.tries).unwrap_or(u32::MAX);
         let outcome = self
             .config()
@@ -456,10 +460,18 @@ impl App {
         let now = self.clock().now();
         let (previous, previous_verified, kind) = if which == "email" {
             tx.set_email(login.id, value, verified).await?;
-            (login.email.clone(), login.email_verified, AuditKind::EmailChanged)
+            (
+                login.email.clone(),
+                login.email_verified,
+                AuditKind::EmailChanged,
+            )
         } else {
             tx.set_phone(login.id, value, verified).await?;
-            (login.phone.clone(), login.phone_verified, AuditKind::PhoneChanged)
+            (
+                login.phone.clone(),
+                login.phone_verified,
+                AuditKind::PhoneChanged,
+            )
         };
         tx.append_audit(
             &AuditEvent::new(kind, now, client)
@@ -544,7 +556,10 @@ impl App {
         let (record, login) = self.live_undo(tx.as_mut(), token).await?;
         Ok(UndoOffer {
             identifier: login.identifier,
-            field: record.payload["field"].as_str().unwrap_or("email").to_owned(),
+            field: record.payload["field"]
+                .as_str()
+                .unwrap_or("email")
+                .to_owned(),
             restore: record.payload["previous"].as_str().map(str::to_owned),
         })
     }
@@ -563,16 +578,21 @@ impl App {
         if !tx.use_action_token(&record.token_hash, now).await? {
             return Err(AppError::NotFound);
         }
-        let field = record.payload["field"].as_str().unwrap_or("email").to_owned();
+        let field = record.payload["field"]
+            .as_str()
+            .unwrap_or("email")
+            .to_owned();
         let previous = record.payload["previous"].as_str().map(str::to_owned);
         let verified = record.payload["previous_verified"]
             .as_bool()
             .unwrap_or(false);
         if field == "email" {
-            tx.set_email(login.id, previous.as_deref(), verified).await?;
+            tx.set_email(login.id, previous.as_deref(), verified)
+                .await?;
             tx.delete_code(login.id, PURPOSE_EMAIL).await?;
         } else {
-            tx.set_phone(login.id, previous.as_deref(), verified).await?;
+            tx.set_phone(login.id, previous.as_deref(), verified)
+                .await?;
             tx.delete_code(login.id, PURPOSE_PHONE).await?;
         }
         let signed_out = tx.delete_other_sessions(login.id, "").await?;

@@ -247,7 +247,11 @@ impl crate::App {
                             s
                         }
                     };
-                    if is_staff { Actor::Staff } else { Actor::Administrator }
+                    if is_staff {
+                        Actor::Staff
+                    } else {
+                        Actor::Administrator
+                    }
                 }
             };
             out.push((e, actor));

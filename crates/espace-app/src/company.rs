@@ -85,7 +85,10 @@ impl App {
     }
 
     /// The own company only; `None` for staff logins without a company.
-    pub async fn my_company(&self, session: &CurrentSession) -> Result<Option<MyCompany>, AppError> {
+    pub async fn my_company(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<Option<MyCompany>, AppError> {
         let Some(company_id) = session.login.company_id else {
             return Ok(None);
         };
@@ -121,7 +124,10 @@ impl App {
         let mut tx = self.store().begin().await?;
         let company = tx.company(company_id).await?.ok_or(AppError::NotFound)?;
         let manager_id = company.web_account_manager_id.ok_or(AppError::NotFound)?;
-        let manager = tx.login_by_id(manager_id).await?.ok_or(AppError::NotFound)?;
+        let manager = tx
+            .login_by_id(manager_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.insert_wam_message(&WamMessageRecord {
             id: Uuid::now_v7(),
             company_id,
@@ -173,7 +179,10 @@ impl App {
 
     /// The back office inbox of a web account manager: the conversations
     /// of the companies assigned to them, latest first.
-    pub async fn manager_inbox(&self, session: &CurrentSession) -> Result<Vec<InboxEntry>, AppError> {
+    pub async fn manager_inbox(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<Vec<InboxEntry>, AppError> {
         self.require_manager(session).await?;
         let mut tx = self.store().begin_read().await?;
         let latest = tx.wam_inbox(session.login.id).await?;
@@ -219,7 +228,10 @@ impl App {
         session: &CurrentSession,
         customer_id: Uuid,
     ) -> Result<(LoginRecord, CompanyRecord), AppError> {
-        let customer = tx.login_by_id(customer_id).await?.ok_or(AppError::NotFound)?;
+        let customer = tx
+            .login_by_id(customer_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let company_id = customer.company_id.ok_or(AppError::NotFound)?;
         let company = tx.company(company_id).await?.ok_or(AppError::NotFound)?;
         if company.web_account_manager_id != Some(session.login.id) {

@@ -120,13 +120,20 @@ impl AppConfig {
         if !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://"))
             || self.public_url.ends_with('/')
         {
-            return Err("app.public_url must look like https://espace.example (no trailing slash)".into());
+            return Err(
+                "app.public_url must look like https://espace.example (no trailing slash)".into(),
+            );
         }
         if self.codes.max_tries < 1 || self.codes.ttl.as_secs() < 60 {
             return Err("app.codes: max_tries must be at least 1 and ttl at least 60 s".into());
         }
         let o = &self.outbox;
-        if o.batch < 1 || o.max_attempts < 1 || o.retry_base.as_secs() < 1 || o.retry_max < o.retry_base || o.lease.as_secs() < 10 {
+        if o.batch < 1
+            || o.max_attempts < 1
+            || o.retry_base.as_secs() < 1
+            || o.retry_max < o.retry_base
+            || o.lease.as_secs() < 10
+        {
             return Err("app.outbox: batch and max_attempts at least 1, retry_base at least 1 s and not above retry_max, lease at least 10 s".into());
         }
         let s = self.session_policy();

@@ -48,7 +48,9 @@ impl From<StoreError> for AppError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     WrongPassword,
     Mismatch,
     SameAsBefore,
@@ -57,7 +59,9 @@ pub enum Problem {
     Phone(espace_domain::phone::PhoneError),
     /// Not six digits.
     CodeShape,
-    CodeWrong { remaining: u32 },
+    CodeWrong {
+        remaining: u32,
+    },
     /// Expired, exhausted, or never sent: a new code is needed.
     CodeVoid,
     /// A value outside the offered choices (a tampered form).

@@ -6,8 +6,8 @@
 
 pub mod account;
 pub mod audit;
-pub mod company;
 pub mod auth;
+pub mod company;
 pub mod config;
 pub mod crypto;
 pub mod demo;

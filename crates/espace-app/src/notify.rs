@@ -123,7 +123,9 @@ impl OutboxConfig {
     /// The wait after the `attempt`-th failure: base × 2^(attempt−1),
     /// capped.
     pub fn backoff(&self, attempt: i32) -> SignedDuration {
-        let exp = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(20);
+        let exp = u32::try_from(attempt.saturating_sub(1))
+            .unwrap_or(0)
+            .min(20);
         let secs = self.retry_base.as_secs().saturating_mul(1_i64 << exp);
         SignedDuration::from_secs(secs).min(self.retry_max)
     }

@@ -94,7 +94,11 @@ fn profile_on(rights: &[RightRecord], contract: Uuid, section: &str) -> Option<P
 
 impl App {
     /// The administrator's company, or Forbidden for anyone else.
-    async fn admin_scope(&self, tx: &mut dyn Tx, session: &CurrentSession) -> Result<Scope, AppError> {
+    async fn admin_scope(
+        &self,
+        tx: &mut dyn Tx,
+        session: &CurrentSession,
+    ) -> Result<Scope, AppError> {
         let company_id = session.login.company_id.ok_or(AppError::Forbidden)?;
         let roles = tx.company_roles_of(session.login.id).await?;
         if !roles.iter().any(|r| r == "administrator") {
@@ -107,14 +111,22 @@ impl App {
     }
 
     /// A login of the administrator's company; anything else is not found.
-    async fn company_login(tx: &mut dyn Tx, scope: &Scope, id: Uuid) -> Result<LoginRecord, AppError> {
+    async fn company_login(
+        tx: &mut dyn Tx,
+        scope: &Scope,
+        id: Uuid,
+    ) -> Result<LoginRecord, AppError> {
         tx.login_by_id(id)
             .await?
             .filter(|l| l.company_id == Some(scope.company_id))
             .ok_or(AppError::NotFound)
     }
 
-    async fn summary(tx: &mut dyn Tx, login: LoginRecord, contracts: &[ContractRecord]) -> Result<UserSummary, AppError> {
+    async fn summary(
+        tx: &mut dyn Tx,
+        login: LoginRecord,
+        contracts: &[ContractRecord],
+    ) -> Result<UserSummary, AppError> {
         Ok(UserSummary {
             rights: tx.rights_of(login.id).await?,
             roles: tx.company_roles_of(login.id).await?,
@@ -130,7 +142,11 @@ impl App {
 
     /// `/users`: the company's logins, filtered by `search` (identifier,
     /// name or e-mail, case-insensitive).
-    pub async fn directory(&self, session: &CurrentSession, search: &str) -> Result<Directory, AppError> {
+    pub async fn directory(
+        &self,
+        session: &CurrentSession,
+        search: &str,
+    ) -> Result<Directory, AppError> {
         let mut tx = self.store().begin_read().await?;
         let scope = self.admin_scope(tx.as_mut(), session).await?;
         let contracts = tx.contracts_of_company(scope.company_id).await?;
@@ -157,7 +173,11 @@ impl App {
     }
 
     /// One login of the company, with what the administrator may grant.
-    pub async fn company_user(&self, session: &CurrentSession, id: Uuid) -> Result<(Directory, UserSummary), AppError> {
+    pub async fn company_user(
+        &self,
+        session: &CurrentSession,
+        id: Uuid,
+    ) -> Result<(Directory, UserSummary), AppError> {
         let mut tx = self.store().begin_read().await?;
         let scope = self.admin_scope(tx.as_mut(), session).await?;
         let login = Self::company_login(tx.as_mut(), &scope, id).await?;
@@ -181,13 +201,20 @@ impl App {
 
     /// Step one: checks who is invited. Returns the company login that
     /// already has this e-mail, if any (it will be reused).
-    pub async fn check_new_user(&self, session: &CurrentSession, who: &NewUser) -> Result<Option<LoginRecord>, FormRejection> {
+    pub async fn check_new_user(
+        &self,
+        session: &CurrentSession,
+        who: &NewUser,
+    ) -> Result<Option<LoginRecord>, FormRejection> {
         let mut problems = Vec::new();
         let mut push = |field, problem| problems.push(FieldProblem { field, problem });
         if !["mr", "mrs", "unspecified"].contains(&who.title.as_str()) {
             push("title", Problem::Choice);
         }
-        for (field, value) in [("first_name", &who.first_name), ("last_name", &who.last_name)] {
+        for (field, value) in [
+            ("first_name", &who.first_name),
+            ("last_name", &who.last_name),
+        ] {
             let v = value.trim();
             if v.is_empty() {
                 push(field, Problem::Required);
@@ -217,7 +244,12 @@ impl App {
             .logins_of_company(scope.company_id)
             .await?
             .into_iter()
-            .find(|l| !l.disabled && l.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email.normalized()))))
+            .find(|l| {
+                !l.disabled
+                    && l.email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email.normalized()))
+            }))
     }
 
     /// Checks a rights form against what the administrator holds and the
@@ -242,7 +274,10 @@ impl App {
             };
             let new = match choice.profile.as_deref() {
                 None => None,
-                Some(p) => Some(Profile::parse(p).ok_or_else(|| FormRejection::one("rights", Problem::Choice))?),
+                Some(p) => Some(
+                    Profile::parse(p)
+                        .ok_or_else(|| FormRejection::one("rights", Problem::Choice))?,
+                ),
             };
             let key = (choice.contract_id, section.as_str().to_owned());
             let old = cells.get(&key).and_then(|p| Profile::parse(p));
@@ -272,7 +307,11 @@ impl App {
             .collect())
     }
 
-    async fn write_rights(tx: &mut dyn Tx, login_id: Uuid, rights: &[RightRecord]) -> Result<(), AppError> {
+    async fn write_rights(
+        tx: &mut dyn Tx,
+        login_id: Uuid,
+        rights: &[RightRecord],
+    ) -> Result<(), AppError> {
         tx.revoke_all_rights(login_id).await?;
         for r in rights {
             tx.grant_right(login_id, r).await?;
@@ -291,12 +330,16 @@ impl App {
         client: &ClientInfo,
     ) -> Result<Invited, FormRejection> {
         let existing = self.check_new_user(session, who).await?;
-        let email = EmailAddress::parse(&who.email).map_err(|e| FormRejection::one("email", Problem::Email(e)))?;
+        let email = EmailAddress::parse(&who.email)
+            .map_err(|e| FormRejection::one("email", Problem::Email(e)))?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let scope = self.admin_scope(tx.as_mut(), session).await?;
         let contracts = tx.contracts_of_company(scope.company_id).await?;
-        let company = tx.company(scope.company_id).await?.ok_or(AppError::NotFound)?;
+        let company = tx
+            .company(scope.company_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let (login, reused) = match existing {
             Some(l) => {
                 let current = tx.rights_of(l.id).await?;
@@ -307,7 +350,11 @@ impl App {
             None => {
                 let planned = Self::plan_rights(&scope, &contracts, &[], rights)?;
                 // The same verified e-mail means the same person (SPEC §1).
-                let person_id = match tx.logins_by_verified_email(email.normalized()).await?.first() {
+                let person_id = match tx
+                    .logins_by_verified_email(email.normalized())
+                    .await?
+                    .first()
+                {
                     Some(other) => other.person_id,
                     None => {
                         let id = Uuid::now_v7();
@@ -318,11 +365,16 @@ impl App {
                 let base = suggest_identifier(&who.first_name, &who.last_name);
                 let mut identifier = base.clone();
                 let mut n = 1;
-                while tx.login_by_identifier(&identifier.to_ascii_lowercase()).await?.is_some() {
+                while tx
+                    .login_by_identifier(&identifier.to_ascii_lowercase())
+                    .await?
+                    .is_some()
+                {
                     n += 1;
                     identifier = with_number(&base, n);
                 }
-                LoginIdentifier::parse(&identifier).map_err(|e| AppError::Unexpected(e.to_string()))?;
+                LoginIdentifier::parse(&identifier)
+                    .map_err(|e| AppError::Unexpected(e.to_string()))?;
                 let login = LoginRecord {
                     id: Uuid::now_v7(),
                     person_id,
@@ -346,7 +398,8 @@ impl App {
             }
         };
         if login.password_hash.is_none() {
-            tx.void_action_tokens(login.id, TOKEN_INVITATION, now).await?;
+            tx.void_action_tokens(login.id, TOKEN_INVITATION, now)
+                .await?;
             let token = random_token()?;
             let until = now + INVITATION_WINDOW;
             tx.insert_action_token(&ActionTokenRecord {
@@ -375,7 +428,8 @@ impl App {
             .await?;
         }
         let audit = |kind| AuditEvent::new(kind, now, client).by(session.login.id, login.id);
-        tx.append_audit(&audit(AuditKind::UserInvited).detail(json!({ "reused": reused }))).await?;
+        tx.append_audit(&audit(AuditKind::UserInvited).detail(json!({ "reused": reused })))
+            .await?;
         tx.commit().await?;
         Ok(Invited {
             login_id: login.id,
@@ -463,7 +517,12 @@ impl App {
     /// Removes a login's access: rights and roles go, the login is disabled
     /// and its sessions end. Not one's own, not the last administrator, not
     /// a contract referent (hand over first).
-    pub async fn remove_access(&self, session: &CurrentSession, id: Uuid, client: &ClientInfo) -> Result<(), FormRejection> {
+    pub async fn remove_access(
+        &self,
+        session: &CurrentSession,
+        id: Uuid,
+        client: &ClientInfo,
+    ) -> Result<(), FormRejection> {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let scope = self.admin_scope(tx.as_mut(), session).await?;
@@ -472,7 +531,10 @@ impl App {
             return Err(FormRejection::one("login", Problem::OwnLogin));
         }
         let contracts = tx.contracts_of_company(scope.company_id).await?;
-        if contracts.iter().any(|c| c.referent_login_id == Some(login.id)) {
+        if contracts
+            .iter()
+            .any(|c| c.referent_login_id == Some(login.id))
+        {
             return Err(FormRejection::one("login", Problem::Referent));
         }
         if login.disabled {
@@ -481,7 +543,8 @@ impl App {
         tx.revoke_all_rights(login.id).await?;
         tx.revoke_company_roles(login.id).await?;
         tx.set_disabled(login.id, true).await?;
-        tx.void_action_tokens(login.id, TOKEN_INVITATION, now).await?;
+        tx.void_action_tokens(login.id, TOKEN_INVITATION, now)
+            .await?;
         let sessions = tx.delete_other_sessions(login.id, "").await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::AccessRemoved, now, client)
@@ -493,7 +556,11 @@ impl App {
         Ok(())
     }
 
-    async fn live_invitation(&self, tx: &mut dyn Tx, token: &str) -> Result<(ActionTokenRecord, LoginRecord), AppError> {
+    async fn live_invitation(
+        &self,
+        tx: &mut dyn Tx,
+        token: &str,
+    ) -> Result<(ActionTokenRecord, LoginRecord), AppError> {
         let now = self.clock().now();
         let record = tx
             .action_token(&sha256_hex(token))
@@ -508,7 +575,10 @@ impl App {
         Ok((record, login))
     }
 
-    pub async fn invitation_offer(&self, token: &str) -> Result<(InvitationOffer, LoginRecord), AppError> {
+    pub async fn invitation_offer(
+        &self,
+        token: &str,
+    ) -> Result<(InvitationOffer, LoginRecord), AppError> {
         let mut tx = self.store().begin_read().await?;
         let (_, login) = self.live_invitation(tx.as_mut(), token).await?;
         let company = match login.company_id {
@@ -538,17 +608,29 @@ impl App {
         let confirm = PasswordPolicy::normalize(confirm.expose_secret());
         let mut problems = Vec::new();
         if new.is_empty() {
-            problems.push(FieldProblem { field: "new_password", problem: Problem::Required });
+            problems.push(FieldProblem {
+                field: "new_password",
+                problem: Problem::Required,
+            });
         } else {
             let evaluation = self.check_new_password(&login, &new);
             if !evaluation.is_acceptable() {
-                problems.push(FieldProblem { field: "new_password", problem: Problem::Policy(evaluation.violations) });
+                problems.push(FieldProblem {
+                    field: "new_password",
+                    problem: Problem::Policy(evaluation.violations),
+                });
             }
         }
         if confirm.is_empty() {
-            problems.push(FieldProblem { field: "new_password_confirm", problem: Problem::Required });
+            problems.push(FieldProblem {
+                field: "new_password_confirm",
+                problem: Problem::Required,
+            });
         } else if !new.is_empty() && new != confirm {
-            problems.push(FieldProblem { field: "new_password_confirm", problem: Problem::Mismatch });
+            problems.push(FieldProblem {
+                field: "new_password_confirm",
+                problem: Problem::Mismatch,
+            });
         }
         if !problems.is_empty() {
             return Err(FormRejection::Invalid(problems));
@@ -562,7 +644,8 @@ impl App {
         }
         tx.set_password_hash(login.id, &phc).await?;
         tx.set_email(login.id, login.email.as_deref(), true).await?;
-        tx.append_audit(&AuditEvent::new(AuditKind::PasswordSet, now, client).by_self(login.id)).await?;
+        tx.append_audit(&AuditEvent::new(AuditKind::PasswordSet, now, client).by_self(login.id))
+            .await?;
         tx.commit().await?;
         Ok(login.identifier)
     }

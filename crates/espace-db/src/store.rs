@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use espace_app::audit::AuditEvent;
 use espace_app::ports::{
-    ActionTokenRecord, CodeRecord, CompanyRecord, DeviceSeen, ContractRecord, LoginRecord, OutboxRecord,
-    RightRecord, SessionRecord, Store, StoreError, StoreResult, Tx, WamMessageRecord,
+    ActionTokenRecord, CodeRecord, CompanyRecord, ContractRecord, DeviceSeen, LoginRecord,
+    OutboxRecord, RightRecord, SessionRecord, Store, StoreError, StoreResult, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::throttle::IpWindow;

@@ -129,9 +129,15 @@ mod tests {
     fn suggested_identifiers_are_valid_and_readable() {
         assert_eq!(suggest_identifier("Chloé", "Dubois"), "chloe.dubois");
         assert_eq!(suggest_identifier("Li", "Wu"), "li.wu.user");
-        assert_eq!(suggest_identifier("Jean-Éric", "d'Ormesson"), "jean-eric.d-ormesson");
+        assert_eq!(
+            suggest_identifier("Jean-Éric", "d'Ormesson"),
+            "jean-eric.d-ormesson"
+        );
         assert_eq!(suggest_identifier("", "王"), "user.user");
-        for id in [suggest_identifier("A", "B"), with_number(&suggest_identifier(&"x".repeat(80), "y"), 999)] {
+        for id in [
+            suggest_identifier("A", "B"),
+            with_number(&suggest_identifier(&"x".repeat(80), "y"), 999),
+        ] {
             assert!(LoginIdentifier::parse(&id).is_ok(), "{id}");
         }
     }

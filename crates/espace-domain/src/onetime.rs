@@ -27,7 +27,9 @@ impl Default for CodePolicy {
 pub enum CodeOutcome {
     Accepted,
     /// Wrong; this many tries are left.
-    Wrong { remaining: u32 },
+    Wrong {
+        remaining: u32,
+    },
     /// Wrong, and that was the last try: the code is void.
     Exhausted,
     /// Too late (or no code was ever sent).
@@ -89,10 +91,20 @@ mod tests {
         let p = CodePolicy::default();
         let exp = t(10);
         assert_eq!(p.judge(exp, 0, t(0), true), CodeOutcome::Accepted);
-        assert_eq!(p.judge(exp, 0, t(0), false), CodeOutcome::Wrong { remaining: 4 });
-        assert_eq!(p.judge(exp, 3, t(0), false), CodeOutcome::Wrong { remaining: 1 });
+        assert_eq!(
+            p.judge(exp, 0, t(0), false),
+            CodeOutcome::Wrong { remaining: 4 }
+        );
+        assert_eq!(
+            p.judge(exp, 3, t(0), false),
+            CodeOutcome::Wrong { remaining: 1 }
+        );
         assert_eq!(p.judge(exp, 4, t(0), false), CodeOutcome::Exhausted);
-        assert_eq!(p.judge(exp, 5, t(0), true), CodeOutcome::Expired, "void even if right");
+        assert_eq!(
+            p.judge(exp, 5, t(0), true),
+            CodeOutcome::Expired,
+            "void even if right"
+        );
         assert_eq!(p.judge(exp, 0, t(10), true), CodeOutcome::Expired);
         assert_eq!(p.judge(exp, 0, t(9), true), CodeOutcome::Accepted);
     }

@@ -50,16 +50,16 @@ impl PhoneE164 {
             return Err(PhoneError::Shape);
         }
         // "0033…" is the French way to write the international prefix.
-        let s = s.strip_prefix("00").map_or_else(|| s.to_owned(), |r| format!("+{r}"));
+        let s = s
+            .strip_prefix("00")
+            .map_or_else(|| s.to_owned(), |r| format!("+{r}"));
         let number = phonenumber::parse(Some(Id::FR), &s).map_err(|_| PhoneError::Shape)?;
         if !phonenumber::is_valid(&number) {
             return Err(PhoneError::Invalid);
         }
         let kind = match number.number_type(&phonenumber::metadata::DATABASE) {
             Type::Mobile => LineKind::Mobile,
-            Type::FixedLine | Type::TollFree | Type::SharedCost | Type::Voip => {
-                LineKind::Landline
-            }
+            Type::FixedLine | Type::TollFree | Type::SharedCost | Type::Voip => LineKind::Landline,
             _ => LineKind::Unknown,
         };
         Ok(Self {
@@ -84,14 +84,22 @@ impl PhoneE164 {
 
     /// Shown where the number itself should not be: `+33 6 •• •• •• 78`.
     pub fn masked(&self) -> String {
-        let total = self.international.chars().filter(char::is_ascii_digit).count();
+        let total = self
+            .international
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count();
         let mut seen = 0;
         self.international
             .chars()
             .map(|c| {
                 if c.is_ascii_digit() {
                     seen += 1;
-                    if seen > 3 && seen + 2 <= total { '•' } else { c }
+                    if seen > 3 && seen + 2 <= total {
+                        '•'
+                    } else {
+                        c
+                    }
                 } else {
                     c
                 }
@@ -141,7 +149,10 @@ mod tests {
         assert_eq!(PhoneE164::parse(""), Err(PhoneError::Shape));
         assert_eq!(PhoneE164::parse("call me"), Err(PhoneError::Shape));
         assert!(PhoneE164::parse("06 12").is_err());
-        assert_eq!(PhoneE164::parse("+33 6 12 34 56 78 90 12"), Err(PhoneError::Invalid));
+        assert_eq!(
+            PhoneE164::parse("+33 6 12 34 56 78 90 12"),
+            Err(PhoneError::Invalid)
+        );
     }
 
     #[test]

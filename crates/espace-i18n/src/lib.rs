@@ -105,8 +105,14 @@ mod tests {
     #[test]
     fn both_languages_have_the_same_keys_and_every_message_resolves() {
         for (en, fr) in [
-            (include_str!("../../../locales/en/main.ftl"), include_str!("../../../locales/fr/main.ftl")),
-            (include_str!("../../../locales/en/email.ftl"), include_str!("../../../locales/fr/email.ftl")),
+            (
+                include_str!("../../../locales/en/main.ftl"),
+                include_str!("../../../locales/fr/main.ftl"),
+            ),
+            (
+                include_str!("../../../locales/en/email.ftl"),
+                include_str!("../../../locales/fr/email.ftl"),
+            ),
         ] {
             let keys_en = keys(en);
             assert_eq!(keys_en, keys(fr));
@@ -117,7 +123,11 @@ mod tests {
                 .collect();
             for key in &keys_en {
                 for locale in Locale::ALL {
-                    assert_ne!(Tr::new(locale).fmt(key, &args), *key, "{key} resolves in {locale:?}");
+                    assert_ne!(
+                        Tr::new(locale).fmt(key, &args),
+                        *key,
+                        "{key} resolves in {locale:?}"
+                    );
                 }
             }
         }

@@ -88,7 +88,10 @@ impl FluentComposer {
             lang: locale.code(),
             brand: brand.to_owned(),
             colour: self.branding.colour.clone(),
-            subject: t.fmt(&format!("email-{kind}-subject"), &[("brand", Arg::S(brand))]),
+            subject: t.fmt(
+                &format!("email-{kind}-subject"),
+                &[("brand", Arg::S(brand))],
+            ),
             hello: t.get("email-hello"),
             paragraphs: Vec::new(),
             code: None,
@@ -98,62 +101,149 @@ impl FluentComposer {
             footer: t.fmt("email-footer", &[("brand", Arg::S(brand))]),
             help_url: self.branding.help_url.clone(),
             help: t.get("email-help"),
-            help_line: t.fmt("email-help-line", &[("url", Arg::S(&self.branding.help_url))]),
+            help_line: t.fmt(
+                "email-help-line",
+                &[("url", Arg::S(&self.branding.help_url))],
+            ),
         };
         let p = |key: &str, args: &[(&'static str, Arg<'_>)]| t.fmt(key, args);
         match notice {
             Notice::VerificationCode { code, minutes } => {
                 m.paragraphs.push(p("email-verification-code-intro", &[]));
                 m.code = Some(code.clone());
-                m.after.push(p("email-verification-code-validity", &[("minutes", Arg::N(*minutes))]));
-                m.after.push(p("email-verification-code-never-share", &[("brand", Arg::S(brand))]));
+                m.after.push(p(
+                    "email-verification-code-validity",
+                    &[("minutes", Arg::N(*minutes))],
+                ));
+                m.after.push(p(
+                    "email-verification-code-never-share",
+                    &[("brand", Arg::S(brand))],
+                ));
             }
-            Notice::PasswordChanged { identifier, at, device, ip } => {
+            Notice::PasswordChanged {
+                identifier,
+                at,
+                device,
+                ip,
+            } => {
                 let device = Self::device(&t, device);
                 m.paragraphs.push(p(
                     "email-password-changed-intro",
-                    &[("identifier", Arg::S(identifier)), ("time", Arg::S(&self.when(*at))), ("device", Arg::S(&device)), ("ip", Arg::S(ip))],
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("time", Arg::S(&self.when(*at))),
+                        ("device", Arg::S(&device)),
+                        ("ip", Arg::S(ip)),
+                    ],
                 ));
                 m.after.push(p("email-password-changed-not-you", &[]));
             }
-            Notice::EmailChanged { identifier, new_email, undo_url, until } => {
-                m.paragraphs.push(p("email-email-changed-intro", &[("identifier", Arg::S(identifier)), ("address", Arg::S(new_email))]));
+            Notice::EmailChanged {
+                identifier,
+                new_email,
+                undo_url,
+                until,
+            } => {
+                m.paragraphs.push(p(
+                    "email-email-changed-intro",
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("address", Arg::S(new_email)),
+                    ],
+                ));
                 m.action = Some((t.get("email-undo-action"), undo_url.clone()));
-                m.after.push(p("email-undo-until", &[("time", Arg::S(&self.when(*until)))]));
+                m.after.push(p(
+                    "email-undo-until",
+                    &[("time", Arg::S(&self.when(*until)))],
+                ));
             }
-            Notice::PhoneChanged { identifier, new_phone, undo_url, until } => {
-                let key = if new_phone.is_empty() { "email-phone-removed-intro" } else { "email-phone-changed-intro" };
-                m.paragraphs.push(p(key, &[("identifier", Arg::S(identifier)), ("phone", Arg::S(new_phone))]));
+            Notice::PhoneChanged {
+                identifier,
+                new_phone,
+                undo_url,
+                until,
+            } => {
+                let key = if new_phone.is_empty() {
+                    "email-phone-removed-intro"
+                } else {
+                    "email-phone-changed-intro"
+                };
+                m.paragraphs.push(p(
+                    key,
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("phone", Arg::S(new_phone)),
+                    ],
+                ));
                 m.action = Some((t.get("email-undo-action"), undo_url.clone()));
-                m.after.push(p("email-undo-until", &[("time", Arg::S(&self.when(*until)))]));
+                m.after.push(p(
+                    "email-undo-until",
+                    &[("time", Arg::S(&self.when(*until)))],
+                ));
             }
-            Notice::NewDevice { identifier, at, device, ip, not_me_url } => {
+            Notice::NewDevice {
+                identifier,
+                at,
+                device,
+                ip,
+                not_me_url,
+            } => {
                 let device = Self::device(&t, device);
                 m.paragraphs.push(p(
                     "email-new-device-intro",
-                    &[("identifier", Arg::S(identifier)), ("time", Arg::S(&self.when(*at))), ("device", Arg::S(&device)), ("ip", Arg::S(ip))],
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("time", Arg::S(&self.when(*at))),
+                        ("device", Arg::S(&device)),
+                        ("ip", Arg::S(ip)),
+                    ],
                 ));
                 m.paragraphs.push(p("email-new-device-if-you", &[]));
                 m.action = Some((t.get("email-new-device-action"), not_me_url.clone()));
             }
-            Notice::ManagerMessage { customer, company, body, url } => {
-                m.paragraphs.push(p("email-manager-message-intro", &[("name", Arg::S(customer)), ("company", Arg::S(company))]));
+            Notice::ManagerMessage {
+                customer,
+                company,
+                body,
+                url,
+            } => {
+                m.paragraphs.push(p(
+                    "email-manager-message-intro",
+                    &[("name", Arg::S(customer)), ("company", Arg::S(company))],
+                ));
                 m.quote = Some(body.clone());
                 m.action = Some((t.get("email-manager-message-action"), url.clone()));
             }
             Notice::ManagerReply { manager, body, url } => {
-                m.paragraphs.push(p("email-manager-reply-intro", &[("name", Arg::S(manager))]));
+                m.paragraphs
+                    .push(p("email-manager-reply-intro", &[("name", Arg::S(manager))]));
                 m.quote = Some(body.clone());
                 m.action = Some((t.get("email-manager-reply-action"), url.clone()));
             }
-            Notice::Invitation { inviter, company, identifier, url, until } => {
+            Notice::Invitation {
+                inviter,
+                company,
+                identifier,
+                url,
+                until,
+            } => {
                 m.paragraphs.push(p(
                     "email-invitation-intro",
-                    &[("name", Arg::S(inviter)), ("company", Arg::S(company)), ("brand", Arg::S(brand))],
+                    &[
+                        ("name", Arg::S(inviter)),
+                        ("company", Arg::S(company)),
+                        ("brand", Arg::S(brand)),
+                    ],
                 ));
-                m.paragraphs.push(p("email-invitation-identifier", &[("identifier", Arg::S(identifier))]));
+                m.paragraphs.push(p(
+                    "email-invitation-identifier",
+                    &[("identifier", Arg::S(identifier))],
+                ));
                 m.action = Some((t.get("email-invitation-action"), url.clone()));
-                m.after.push(p("email-invitation-until", &[("time", Arg::S(&self.when(*until)))]));
+                m.after.push(p(
+                    "email-invitation-until",
+                    &[("time", Arg::S(&self.when(*until)))],
+                ));
             }
         }
         m
@@ -178,7 +268,11 @@ impl Composer for FluentComposer {
         Ok(match notice {
             Notice::VerificationCode { code, minutes } => t.fmt(
                 "sms-verification-code",
-                &[("brand", Arg::S(brand)), ("code", Arg::S(code)), ("minutes", Arg::N(*minutes))],
+                &[
+                    ("brand", Arg::S(brand)),
+                    ("code", Arg::S(code)),
+                    ("minutes", Arg::N(*minutes)),
+                ],
             ),
             other => self.layout(other, locale).subject,
         })
@@ -202,7 +296,10 @@ mod tests {
 
     #[test]
     fn a_code_reads_the_same_in_html_and_text_in_both_languages() {
-        let n = Notice::VerificationCode { code: "042917".into(), minutes: 10 };
+        let n = Notice::VerificationCode {
+            code: "042917".into(),
+            minutes: 10,
+        };
         for locale in Locale::ALL {
             let c = composer().email(&n, locale).unwrap();
             assert!(c.text.contains("042917") && c.html.as_deref().unwrap().contains("042917"));
@@ -223,8 +320,15 @@ mod tests {
         };
         let c = composer().email(&n, Locale::Fr).unwrap();
         let html = c.html.unwrap();
-        assert!(!html.contains("<script>") && (html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;")), "{html}");
-        assert!(c.text.contains("<script>alert(1)</script>"), "plain text is plain");
+        assert!(
+            !html.contains("<script>")
+                && (html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;")),
+            "{html}"
+        );
+        assert!(
+            c.text.contains("<script>alert(1)</script>"),
+            "plain text is plain"
+        );
     }
 
     #[test]

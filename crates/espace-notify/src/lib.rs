@@ -4,8 +4,8 @@
 //! the outside world.
 
 mod compose;
-mod smtp;
 mod sms;
+mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,8 +15,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 pub use compose::{Branding, FluentComposer};
-pub use smtp::SmtpMailer;
 pub use sms::HttpSmsGateway;
+pub use smtp::SmtpMailer;
 
 /// `notify.*` in the configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -59,9 +59,13 @@ impl SmsSender for HttpSmsGateway {
         if status.is_success() {
             Ok(())
         } else if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
-            Err(DeliveryError::Transient(format!("gateway answered {status}")))
+            Err(DeliveryError::Transient(format!(
+                "gateway answered {status}"
+            )))
         } else {
-            Err(DeliveryError::Permanent(format!("gateway refused: {status}")))
+            Err(DeliveryError::Permanent(format!(
+                "gateway refused: {status}"
+            )))
         }
     }
 }

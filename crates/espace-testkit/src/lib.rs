@@ -437,7 +437,10 @@ impl ReceivedMail {
     pub fn text(&self) -> String {
         let start = self.raw.find("Content-Type: text/plain").unwrap_or(0);
         let body = &self.raw[start..];
-        let body = body.split_once("\r\n\r\n").or_else(|| body.split_once("\n\n")).map_or(body, |(_, b)| b);
+        let body = body
+            .split_once("\r\n\r\n")
+            .or_else(|| body.split_once("\n\n"))
+            .map_or(body, |(_, b)| b);
         let end = body.find("\n--").unwrap_or(body.len());
         decode_qp(&body[..end])
     }
@@ -449,12 +452,13 @@ fn decode_qp(s: &str) -> String {
     let b = raw.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'=' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&raw[i + 1..i + 3], 16) {
-                bytes.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'='
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&raw[i + 1..i + 3], 16)
+        {
+            bytes.push(v);
+            i += 3;
+            continue;
         }
         bytes.push(b[i]);
         i += 1;
@@ -467,7 +471,11 @@ impl SmtpServer {
     pub async fn start(port: u16) -> Self {
         let dir = std::env::temp_dir().join(format!("espace-smtp-{}", unique_name()));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut s = SmtpServer { port, dir, child: None };
+        let mut s = SmtpServer {
+            port,
+            dir,
+            child: None,
+        };
         s.resume().await;
         s
     }
@@ -475,15 +483,31 @@ impl SmtpServer {
     /// (Re)starts the server on the same port and maildir.
     pub async fn resume(&mut self) {
         let child = std::process::Command::new(python())
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.port),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(self.dir.join("maildir"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start aiosmtpd with {} (run scripts/setup): {e}", python()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start aiosmtpd with {} (run scripts/setup): {e}",
+                    python()
+                )
+            });
         self.child = Some(child);
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -540,7 +564,10 @@ impl TestApp {
             .split(|c: char| !c.is_ascii_digit())
             .filter(|w| w.len() == 6)
             .collect();
-        digits.first().unwrap_or_else(|| panic!("no code in {}", m.body_text)).to_string()
+        digits
+            .first()
+            .unwrap_or_else(|| panic!("no code in {}", m.body_text))
+            .to_string()
     }
 
     /// The first link to `path_prefix` in the newest message of `kind`.
@@ -551,7 +578,14 @@ impl TestApp {
             .into_iter()
             .find(|m| m.kind == kind)
             .unwrap_or_else(|| panic!("no {kind} message"));
-        let at = m.body_text.find(path_prefix).unwrap_or_else(|| panic!("no {path_prefix} in {}", m.body_text));
-        m.body_text[at..].split_whitespace().next().unwrap().to_owned()
+        let at = m
+            .body_text
+            .find(path_prefix)
+            .unwrap_or_else(|| panic!("no {path_prefix} in {}", m.body_text));
+        m.body_text[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
     }
 }

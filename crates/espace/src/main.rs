@@ -192,7 +192,12 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
             tick.tick().await;
             match worker.deliver_due().await {
                 Ok(r) if r.sent + r.retried + r.failed > 0 => {
-                    tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "outbox pass")
+                    tracing::info!(
+                        sent = r.sent,
+                        retried = r.retried,
+                        failed = r.failed,
+                        "outbox pass"
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox pass failed"),

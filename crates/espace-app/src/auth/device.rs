@@ -51,7 +51,11 @@ impl App {
             }
         };
         let now = self.clock().now();
-        if tx.remember_device(login.id, &sha256_hex(&token), now).await? != DeviceSeen::New {
+        if tx
+            .remember_device(login.id, &sha256_hex(&token), now)
+            .await?
+            != DeviceSeen::New
+        {
             return Ok(fresh);
         }
         tx.append_audit(
@@ -126,9 +130,8 @@ impl App {
     pub async fn not_me_is_live(&self, token: &str) -> Result<bool, AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin_read().await?;
-        Ok(tx
-            .action_token(&sha256_hex(token))
-            .await?
-            .is_some_and(|t| t.purpose == TOKEN_NOT_ME && t.used_at.is_none() && t.expires_at > now))
+        Ok(tx.action_token(&sha256_hex(token)).await?.is_some_and(|t| {
+            t.purpose == TOKEN_NOT_ME && t.used_at.is_none() && t.expires_at > now
+        }))
     }
 }

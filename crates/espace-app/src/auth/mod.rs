@@ -196,7 +196,13 @@ impl App {
             )
             .await?;
             let new_device_token = self
-                .note_device(tx.as_mut(), login, &session_token, req.device.as_deref(), &req.client)
+                .note_device(
+                    tx.as_mut(),
+                    login,
+                    &session_token,
+                    req.device.as_deref(),
+                    &req.client,
+                )
                 .await?;
             tx.commit().await?;
             metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);

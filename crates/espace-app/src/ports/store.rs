@@ -236,8 +236,7 @@ pub trait Tx: Send {
         lease_until: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<OutboxRecord>>;
-    async fn outbox_sent(&mut self, id: Uuid, now: Timestamp, keep_body: bool)
-    -> StoreResult<()>;
+    async fn outbox_sent(&mut self, id: Uuid, now: Timestamp, keep_body: bool) -> StoreResult<()>;
     async fn outbox_retry(
         &mut self,
         id: Uuid,
@@ -255,8 +254,12 @@ pub trait Tx: Send {
     /// Replaces any live code of the same login and purpose.
     async fn put_code(&mut self, code: &CodeRecord) -> StoreResult<()>;
     async fn code(&mut self, login_id: Uuid, purpose: &str) -> StoreResult<Option<CodeRecord>>;
-    async fn set_code_tries(&mut self, login_id: Uuid, purpose: &str, tries: i32)
-    -> StoreResult<()>;
+    async fn set_code_tries(
+        &mut self,
+        login_id: Uuid,
+        purpose: &str,
+        tries: i32,
+    ) -> StoreResult<()>;
     async fn delete_code(&mut self, login_id: Uuid, purpose: &str) -> StoreResult<()>;
 
     // Single-use links.
@@ -284,8 +287,10 @@ pub trait Tx: Send {
     // Web account manager conversations.
     async fn insert_wam_message(&mut self, message: &WamMessageRecord) -> StoreResult<()>;
     /// Oldest first.
-    async fn wam_conversation(&mut self, customer_login_id: Uuid)
-    -> StoreResult<Vec<WamMessageRecord>>;
+    async fn wam_conversation(
+        &mut self,
+        customer_login_id: Uuid,
+    ) -> StoreResult<Vec<WamMessageRecord>>;
     /// The latest message of every conversation of the companies this
     /// manager is assigned to, newest first.
     async fn wam_inbox(&mut self, manager_login_id: Uuid) -> StoreResult<Vec<WamMessageRecord>>;

@@ -30,7 +30,11 @@ async fn change_password_from(app: &TestApp, login: &str, current: &str, new: &s
         .submit(
             "/account/password",
             "/account/password",
-            &[("current_password", current), ("new_password", new), ("new_password_confirm", new)],
+            &[
+                ("current_password", current),
+                ("new_password", new),
+                ("new_password_confirm", new),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -114,19 +118,25 @@ async fn gateway(g: Gateway) -> String {
     use axum::http::{HeaderMap, StatusCode};
     let app = axum::Router::new().route(
         "/sms",
-        axum::routing::post(move |headers: HeaderMap, body: axum::Json<serde_json::Value>| {
-            let g = g.clone();
-            async move {
-                let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-                g.calls.lock().unwrap().push((key, body.0));
-                let mut fail = g.fail_first.lock().unwrap();
-                if *fail > 0 {
-                    *fail -= 1;
-                    return StatusCode::SERVICE_UNAVAILABLE;
+        axum::routing::post(
+            move |headers: HeaderMap, body: axum::Json<serde_json::Value>| {
+                let g = g.clone();
+                async move {
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    g.calls.lock().unwrap().push((key, body.0));
+                    let mut fail = g.fail_first.lock().unwrap();
+                    if *fail > 0 {
+                        *fail -= 1;
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    StatusCode::ACCEPTED
                 }
-                StatusCode::ACCEPTED
-            }
-        }),
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -4,9 +4,10 @@
 
 mod account;
 mod auth;
-mod csrf;
 mod company;
+mod csrf;
 mod delivery;
+mod isolation;
 mod personal;
 mod sessions;
 mod storage;

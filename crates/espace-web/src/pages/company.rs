@@ -62,7 +62,14 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-async fn company_page(state: &AppState, ctx: &Ctx, session: &espace_app::session::CurrentSession, f: Fields, typed: String, notice: Option<String>) -> Response {
+async fn company_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &espace_app::session::CurrentSession,
+    f: Fields,
+    typed: String,
+    notice: Option<String>,
+) -> Response {
     let mine = match state.app.my_company(session).await {
         Ok(m) => m,
         Err(e) => return app_error(ctx, &e),
@@ -78,8 +85,14 @@ async fn company_page(state: &AppState, ctx: &Ctx, session: &espace_app::session
             vat: m.company.vat_number.clone().unwrap_or_else(not_set),
             address: m.company.billing_address.clone(),
         }),
-        manager: mine.as_ref().and_then(|m| m.manager.as_ref()).map(|l| (display_name(l), l.email.clone().unwrap_or_default())),
-        messages: mine.as_ref().map(|m| rows(state, &m.conversation)).unwrap_or_default(),
+        manager: mine
+            .as_ref()
+            .and_then(|m| m.manager.as_ref())
+            .map(|l| (display_name(l), l.email.clone().unwrap_or_default())),
+        messages: mine
+            .as_ref()
+            .map(|m| rows(state, &m.conversation))
+            .unwrap_or_default(),
         message_value: typed,
         f,
     };
@@ -93,7 +106,15 @@ pub async fn show(
 ) -> Response {
     let q = query.map(|q| q.0).unwrap_or_default();
     let notice = (q.notice.as_deref() == Some("sent")).then(|| ctx.tr().get("company-notice-sent"));
-    company_page(&state, &ctx, &session, Fields::default(), String::new(), notice).await
+    company_page(
+        &state,
+        &ctx,
+        &session,
+        Fields::default(),
+        String::new(),
+        notice,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -107,7 +128,11 @@ pub async fn contact(
     Authenticated(session, ctx): Authenticated,
     HtmlForm(form): HtmlForm<MessageForm>,
 ) -> Response {
-    match state.app.contact_manager(&session, &form.message, &ctx.client).await {
+    match state
+        .app
+        .contact_manager(&session, &form.message, &ctx.client)
+        .await
+    {
         Ok(()) => Redirect::to("/account/company?notice=sent#conversation").into_response(),
         Err(r) => match rejection_fields(&ctx.tr(), r) {
             Ok(f) => company_page(&state, &ctx, &session, f, form.message, None).await,
@@ -133,7 +158,10 @@ struct InboxRow {
     awaiting: bool,
 }
 
-pub async fn inbox(State(state): State<AppState>, Authenticated(session, ctx): Authenticated) -> Response {
+pub async fn inbox(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
     let entries = match state.app.manager_inbox(&session).await {
         Ok(e) => e,
         Err(e) => return app_error(&ctx, &e),
@@ -148,12 +176,22 @@ pub async fn inbox(State(state): State<AppState>, Authenticated(session, ctx): A
             when_iso: e.last.record.created_at.to_string(),
             excerpt: {
                 let s: String = e.last.record.body.chars().take(120).collect();
-                if e.last.record.body.chars().count() > 120 { format!("{s}…") } else { s }
+                if e.last.record.body.chars().count() > 120 {
+                    format!("{s}…")
+                } else {
+                    s
+                }
             },
             awaiting: !e.last.record.from_staff,
         })
         .collect();
-    render(&ctx, &InboxPage { c: Chrome::new(&state, &ctx, "inbox-title", "backoffice"), rows })
+    render(
+        &ctx,
+        &InboxPage {
+            c: Chrome::new(&state, &ctx, "inbox-title", "backoffice"),
+            rows,
+        },
+    )
 }
 
 #[derive(Template)]
@@ -169,7 +207,15 @@ struct ConversationPage {
     f: Fields,
 }
 
-async fn conversation_page(state: &AppState, ctx: &Ctx, session: &espace_app::session::CurrentSession, id: Uuid, f: Fields, typed: String, notice: Option<String>) -> Response {
+async fn conversation_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &espace_app::session::CurrentSession,
+    id: Uuid,
+    f: Fields,
+    typed: String,
+    notice: Option<String>,
+) -> Response {
     let conv = match state.app.manager_conversation(session, id).await {
         Ok(c) => c,
         Err(e) => return app_error(ctx, &e),
@@ -193,10 +239,23 @@ pub async fn conversation(
     Path(id): Path<String>,
     query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) { Ok(id) => id, Err(r) => return r };
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
     let q = query.map(|q| q.0).unwrap_or_default();
-    let notice = (q.notice.as_deref() == Some("sent")).then(|| ctx.tr().get("conversation-notice-sent"));
-    conversation_page(&state, &ctx, &session, id, Fields::default(), String::new(), notice).await
+    let notice =
+        (q.notice.as_deref() == Some("sent")).then(|| ctx.tr().get("conversation-notice-sent"));
+    conversation_page(
+        &state,
+        &ctx,
+        &session,
+        id,
+        Fields::default(),
+        String::new(),
+        notice,
+    )
+    .await
 }
 
 pub async fn reply(
@@ -205,8 +264,15 @@ pub async fn reply(
     Path(id): Path<String>,
     HtmlForm(form): HtmlForm<MessageForm>,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) { Ok(id) => id, Err(r) => return r };
-    match state.app.manager_reply(&session, id, &form.message, &ctx.client).await {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    match state
+        .app
+        .manager_reply(&session, id, &form.message, &ctx.client)
+        .await
+    {
         Ok(()) => Redirect::to(&format!("/backoffice/messages/{id}?notice=sent")).into_response(),
         Err(r) => match rejection_fields(&ctx.tr(), r) {
             Ok(f) => conversation_page(&state, &ctx, &session, id, f, form.message, None).await,

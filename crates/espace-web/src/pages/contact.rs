@@ -57,7 +57,9 @@ async fn page(
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return app_error(ctx, &e),
     };
-    let shown_phone = |p: &str| PhoneE164::parse(p).map_or_else(|_| p.to_owned(), |p| p.international().to_owned());
+    let shown_phone = |p: &str| {
+        PhoneE164::parse(p).map_or_else(|_| p.to_owned(), |p| p.international().to_owned())
+    };
     let phone = l.phone.as_deref().map(shown_phone).unwrap_or_default();
     let page = ContactPage {
         c: Chrome::new(state, ctx, "contact-title", "account"),
@@ -68,8 +70,16 @@ async fn page(
         phone_verified: l.phone_verified,
         pending_email: pe.map(|p| (p.target, local_datetime(state, p.expires_at))),
         pending_phone: pp.map(|p| (shown_phone(&p.target), local_datetime(state, p.expires_at))),
-        email_value: if form == "email" { typed.clone().unwrap_or_default() } else { String::new() },
-        phone_value: if form == "phone" { typed.unwrap_or_default() } else { phone.clone() },
+        email_value: if form == "email" {
+            typed.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        phone_value: if form == "phone" {
+            typed.unwrap_or_default()
+        } else {
+            phone.clone()
+        },
         phone,
         f,
     };
@@ -84,9 +94,10 @@ pub async fn show(
     let q = query.map(|q| q.0).unwrap_or_default();
     let t = ctx.tr();
     let notice = match q.notice.as_deref() {
-        Some(n @ ("title-saved" | "email-code-sent" | "phone-code-sent" | "email-changed" | "phone-changed" | "phone-removed" | "unchanged")) => {
-            Some(t.get(&format!("contact-notice-{n}")))
-        }
+        Some(
+            n @ ("title-saved" | "email-code-sent" | "phone-code-sent" | "email-changed"
+            | "phone-changed" | "phone-removed" | "unchanged"),
+        ) => Some(t.get(&format!("contact-notice-{n}"))),
         _ => None,
     };
     page(&state, &ctx, &session, "", Fields::default(), notice, None).await
@@ -133,7 +144,11 @@ pub async fn title(
     Authenticated(session, ctx): Authenticated,
     HtmlForm(form): HtmlForm<ValueForm>,
 ) -> Response {
-    match state.app.set_title(&session, &form.title, &ctx.client).await {
+    match state
+        .app
+        .set_title(&session, &form.title, &ctx.client)
+        .await
+    {
         Ok(_) => Redirect::to("/account/contact?notice=title-saved").into_response(),
         Err(r) => refused(&state, &ctx, &session, "title", None, r).await,
     }
@@ -148,12 +163,18 @@ pub async fn change(
 ) -> Response {
     let (outcome, form_name, typed) = match what.as_str() {
         "email" => (
-            state.app.request_email_change(&session, &form.email, &ctx.client).await,
+            state
+                .app
+                .request_email_change(&session, &form.email, &ctx.client)
+                .await,
             "email",
             form.email,
         ),
         "phone" => (
-            state.app.request_phone_change(&session, &form.phone, &ctx.client).await,
+            state
+                .app
+                .request_phone_change(&session, &form.phone, &ctx.client)
+                .await,
             "phone",
             form.phone,
         ),
@@ -168,7 +189,10 @@ pub async fn change(
         (Err(_), _) => "",
     };
     match outcome {
-        Ok(_) => Redirect::to(&format!("/account/contact?notice={notice}#{form_name}-section")).into_response(),
+        Ok(_) => Redirect::to(&format!(
+            "/account/contact?notice={notice}#{form_name}-section"
+        ))
+        .into_response(),
         Err(r) => refused(&state, &ctx, &session, form_name, Some(typed), r).await,
     }
 }
@@ -185,7 +209,11 @@ pub async fn confirm(
         "phone" => (PURPOSE_PHONE, "phone-code", "phone-changed"),
         _ => return app_error(&ctx, &espace_app::AppError::NotFound),
     };
-    match state.app.confirm_contact_change(&session, purpose, &form.code, &ctx.client).await {
+    match state
+        .app
+        .confirm_contact_change(&session, purpose, &form.code, &ctx.client)
+        .await
+    {
         Ok(()) => Redirect::to(&format!("/account/contact?notice={done}")).into_response(),
         Err(r) => refused(&state, &ctx, &session, form_name, None, r).await,
     }

@@ -92,9 +92,10 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::Phone(PhoneError::Shape) => t.get("problem-phone-shape"),
         Problem::Phone(PhoneError::Invalid) => t.get("problem-phone-invalid"),
         Problem::CodeShape => t.get("problem-code-shape"),
-        Problem::CodeWrong { remaining } => {
-            t.fmt("problem-code-wrong", &[("remaining", Arg::N(i64::from(*remaining)))])
-        }
+        Problem::CodeWrong { remaining } => t.fmt(
+            "problem-code-wrong",
+            &[("remaining", Arg::N(i64::from(*remaining)))],
+        ),
         Problem::CodeVoid => t.get("problem-code-void"),
         Problem::Choice => t.get("problem-choice"),
         Problem::BeyondOwnRights => t.get("problem-beyond-own-rights"),
@@ -128,7 +129,10 @@ pub fn password_rules(t: &Tr, policy: &PasswordPolicy) -> Vec<String> {
                     ],
                 ),
                 t.get("rule-guide-classes"),
-                t.fmt("rule-guide-specials", &[("specials", Arg::S(&specials.join(" ")))]),
+                t.fmt(
+                    "rule-guide-specials",
+                    &[("specials", Arg::S(&specials.join(" ")))],
+                ),
                 t.get("rule-guide-forbidden"),
                 t.get("rule-personal"),
                 t.get("rule-common"),

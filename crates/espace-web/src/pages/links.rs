@@ -29,7 +29,14 @@ struct LinkPage {
     next: Option<(String, String)>,
 }
 
-fn link_page(state: &AppState, ctx: &Ctx, title: &str, lines: Vec<String>, action: Option<(String, String)>, next: Option<(String, String)>) -> Response {
+fn link_page(
+    state: &AppState,
+    ctx: &Ctx,
+    title: &str,
+    lines: Vec<String>,
+    action: Option<(String, String)>,
+    next: Option<(String, String)>,
+) -> Response {
     let t = ctx.tr();
     render(
         ctx,
@@ -46,23 +53,44 @@ fn link_page(state: &AppState, ctx: &Ctx, title: &str, lines: Vec<String>, actio
 /// A dead link: used, expired or never issued — one answer for all.
 fn dead(state: &AppState, ctx: &Ctx) -> Response {
     let t = ctx.tr();
-    let mut res = link_page(state, ctx, "link-dead-title", vec![t.get("link-dead-text")], None, Some(("/login".into(), t.get("link-to-login"))));
+    let mut res = link_page(
+        state,
+        ctx,
+        "link-dead-title",
+        vec![t.get("link-dead-text")],
+        None,
+        Some(("/login".into(), t.get("link-to-login"))),
+    );
     *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
     res
 }
 
-pub async fn undo_show(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+pub async fn undo_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
     let t = ctx.tr();
     match state.app.undo_offer(&token).await {
         Ok(offer) => {
             let what = t.get(&format!("undo-field-{}", offer.field));
-            let restore = offer.restore.clone().unwrap_or_else(|| t.get("undo-nothing"));
+            let restore = offer
+                .restore
+                .clone()
+                .unwrap_or_else(|| t.get("undo-nothing"));
             link_page(
                 &state,
                 &ctx,
                 "undo-title",
                 vec![
-                    t.fmt("undo-text", &[("identifier", Arg::S(&offer.identifier)), ("what", Arg::S(&what)), ("value", Arg::S(&restore))]),
+                    t.fmt(
+                        "undo-text",
+                        &[
+                            ("identifier", Arg::S(&offer.identifier)),
+                            ("what", Arg::S(&what)),
+                            ("value", Arg::S(&restore)),
+                        ],
+                    ),
                     t.get("undo-consequence"),
                 ],
                 Some((format!("/account/undo/{token}"), t.get("undo-button"))),
@@ -74,7 +102,11 @@ pub async fn undo_show(State(state): State<AppState>, ctx: Ctx, Path(token): Pat
     }
 }
 
-pub async fn undo_confirm(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+pub async fn undo_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
     let t = ctx.tr();
     match state.app.undo_contact_change(&token, &ctx.client).await {
         Ok(_) => link_page(
@@ -83,14 +115,21 @@ pub async fn undo_confirm(State(state): State<AppState>, ctx: Ctx, Path(token): 
             "undo-done-title",
             vec![t.get("undo-done-text")],
             None,
-            Some(("/login?next=/account/password".into(), t.get("link-sign-in-and-change"))),
+            Some((
+                "/login?next=/account/password".into(),
+                t.get("link-sign-in-and-change"),
+            )),
         ),
         Err(AppError::NotFound) => dead(&state, &ctx),
         Err(e) => app_error(&ctx, &e),
     }
 }
 
-pub async fn not_me_show(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+pub async fn not_me_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
     let t = ctx.tr();
     match state.app.not_me_is_live(&token).await {
         Ok(true) => link_page(
@@ -106,7 +145,11 @@ pub async fn not_me_show(State(state): State<AppState>, ctx: Ctx, Path(token): P
     }
 }
 
-pub async fn not_me_confirm(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+pub async fn not_me_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
     let t = ctx.tr();
     match state.app.report_not_me(&token, &ctx.client).await {
         Ok(done) => link_page(
@@ -114,11 +157,18 @@ pub async fn not_me_confirm(State(state): State<AppState>, ctx: Ctx, Path(token)
             &ctx,
             "not-me-done-title",
             vec![
-                t.get(if done.signed_out { "not-me-done-signed-out" } else { "not-me-done-already" }),
+                t.get(if done.signed_out {
+                    "not-me-done-signed-out"
+                } else {
+                    "not-me-done-already"
+                }),
                 t.get("not-me-done-next"),
             ],
             None,
-            Some(("/login?next=/account/password".into(), t.get("link-sign-in-and-change"))),
+            Some((
+                "/login?next=/account/password".into(),
+                t.get("link-sign-in-and-change"),
+            )),
         ),
         Err(AppError::NotFound) => dead(&state, &ctx),
         Err(e) => app_error(&ctx, &e),
@@ -155,7 +205,11 @@ async fn invitation_page(state: &AppState, ctx: &Ctx, token: String, f: Fields) 
     }
 }
 
-pub async fn invitation_show(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+pub async fn invitation_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
     invitation_page(&state, &ctx, token, Fields::default()).await
 }
 

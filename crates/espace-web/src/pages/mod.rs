@@ -106,8 +106,8 @@ pub fn role_names<'a>(t: &Tr, roles: impl IntoIterator<Item = &'a String>) -> Ve
 }
 
 /// An id from a path: anything that is not one is simply not found.
-pub fn parse_id(ctx: &Ctx, raw: &str) -> Result<uuid::Uuid, Response> {
-    uuid::Uuid::parse_str(raw).map_err(|_| crate::error::app_error(ctx, &espace_app::AppError::NotFound))
+pub fn parse_id(raw: &str) -> Result<uuid::Uuid, espace_app::AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| espace_app::AppError::NotFound)
 }
 
 /// Renders a page; a template error is a 500 with a reference.

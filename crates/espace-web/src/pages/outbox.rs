@@ -53,15 +53,21 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
             has_html: m.body_html.is_some(),
         })
         .collect();
-    render(&ctx, &OutboxPage { c: Chrome::new(&state, &ctx, "outbox-title", "outbox"), rows })
+    render(
+        &ctx,
+        &OutboxPage {
+            c: Chrome::new(&state, &ctx, "outbox-title", "outbox"),
+            rows,
+        },
+    )
 }
 
 /// The HTML version of one e-mail, as a mail client would show it: no
 /// script, no form, nothing loaded from elsewhere.
 pub async fn html(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&ctx, &id) {
+    let id = match parse_id(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return app_error(&ctx, &e),
     };
     match state.app.outbox_message(id).await {
         Ok(m) => match m.body_html {
@@ -69,7 +75,9 @@ pub async fn html(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
                 let mut res = Html(body).into_response();
                 res.headers_mut().insert(
                     header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"),
+                    HeaderValue::from_static(
+                        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+                    ),
                 );
                 res
             }

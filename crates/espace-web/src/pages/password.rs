@@ -82,11 +82,20 @@ pub async fn submit(
         new: SecretString::from(form.new_password),
         confirm: SecretString::from(form.new_password_confirm),
     };
-    match state.app.change_password(&session, change, &ctx.client).await {
-        Ok(n) => Redirect::to(&format!("/account/password?notice=changed&count={n}")).into_response(),
+    match state
+        .app
+        .change_password(&session, change, &ctx.client)
+        .await
+    {
+        Ok(n) => {
+            Redirect::to(&format!("/account/password?notice=changed&count={n}")).into_response()
+        }
         Err(FormRejection::App(espace_app::AppError::Busy)) => {
             let mut f = Fields::default();
-            f.errors.push(super::FormError { field: None, message: t.get("login-busy") });
+            f.errors.push(super::FormError {
+                field: None,
+                message: t.get("login-busy"),
+            });
             render(&ctx, &page(&state, &ctx, f, None))
         }
         Err(r) => match rejection_fields(&t, r) {
@@ -109,8 +118,14 @@ pub async fn check(
     HtmlForm(form): HtmlForm<CheckForm>,
 ) -> Response {
     let t = ctx.tr();
-    let e = state.app.check_new_password(&session.login, &form.new_password);
-    let unmet: Vec<String> = e.violations.iter().map(|v| violation_message(&t, v)).collect();
+    let e = state
+        .app
+        .check_new_password(&session.login, &form.new_password);
+    let unmet: Vec<String> = e
+        .violations
+        .iter()
+        .map(|v| violation_message(&t, v))
+        .collect();
     Json(serde_json::json!({
         "level": e.strength.as_str(),
         "label": t.fmt("password-level", &[("level", Arg::S(&t.get(&format!("password-level-{}", e.strength.as_str()))))]),

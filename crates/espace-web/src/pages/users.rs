@@ -88,7 +88,15 @@ pub async fn list(
         .collect();
     let rows: Vec<UserRow> = rows;
     let count_text = t.fmt("users-count", &[("count", Arg::N(rows.len() as i64))]);
-    render(&ctx, &UsersPage { c: Chrome::new(&state, &ctx, "users-title", "users"), q: q.chars().take(100).collect(), count_text, rows })
+    render(
+        &ctx,
+        &UsersPage {
+            c: Chrome::new(&state, &ctx, "users-title", "users"),
+            q: q.chars().take(100).collect(),
+            count_text,
+            rows,
+        },
+    )
 }
 
 /// One row of a rights matrix form.
@@ -107,10 +115,21 @@ struct MatrixCell {
     options: Vec<(String, String)>,
 }
 
-fn matrix(t: &Tr, contracts: &[ContractRecord], own: &[RightRecord], current: &[RightRecord]) -> (Vec<String>, Vec<MatrixRow>) {
-    let sections: Vec<String> = Section::ALL.iter().map(|s| t.get(&format!("section-{}", s.as_str()))).collect();
+fn matrix(
+    t: &Tr,
+    contracts: &[ContractRecord],
+    own: &[RightRecord],
+    current: &[RightRecord],
+) -> (Vec<String>, Vec<MatrixRow>) {
+    let sections: Vec<String> = Section::ALL
+        .iter()
+        .map(|s| t.get(&format!("section-{}", s.as_str())))
+        .collect();
     let find = |rights: &[RightRecord], c: Uuid, s: &str| {
-        rights.iter().find(|r| r.contract_id == c && r.section == s).and_then(|r| Profile::parse(&r.profile))
+        rights
+            .iter()
+            .find(|r| r.contract_id == c && r.section == s)
+            .and_then(|r| Profile::parse(&r.profile))
     };
     let rows = contracts
         .iter()
@@ -120,16 +139,25 @@ fn matrix(t: &Tr, contracts: &[ContractRecord], own: &[RightRecord], current: &[
                 .iter()
                 .map(|s| {
                     let mine = find(own, c.id, s.as_str());
-                    let value = find(current, c.id, s.as_str()).map_or("none", |p| p.as_str()).to_owned();
+                    let value = find(current, c.id, s.as_str())
+                        .map_or("none", |p| p.as_str())
+                        .to_owned();
                     let mut options = vec![("none".to_owned(), t.get("profile-none"))];
                     for p in Profile::ALL {
                         if mine.is_some_and(|m| m.covers(*p)) || value == p.as_str() {
-                            options.push((p.as_str().to_owned(), t.get(&format!("profile-{}", p.as_str()))));
+                            options.push((
+                                p.as_str().to_owned(),
+                                t.get(&format!("profile-{}", p.as_str())),
+                            ));
                         }
                     }
                     MatrixCell {
                         name: format!("right:{}:{}", c.id, s.as_str()),
-                        label: format!("{} — {}", t.get(&format!("section-{}", s.as_str())), c.reference),
+                        label: format!(
+                            "{} — {}",
+                            t.get(&format!("section-{}", s.as_str())),
+                            c.reference
+                        ),
                         value,
                         locked: mine.is_none(),
                         options,
@@ -146,9 +174,14 @@ fn choices(fields: &[(String, String)]) -> Result<Vec<RightChoice>, FormRejectio
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (name, value) in fields {
-        let Some(rest) = name.strip_prefix("right:") else { continue };
-        let Some((contract, section)) = rest.split_once(':') else { continue };
-        let contract_id = Uuid::parse_str(contract).map_err(|_| FormRejection::one("rights", Problem::Choice))?;
+        let Some(rest) = name.strip_prefix("right:") else {
+            continue;
+        };
+        let Some((contract, section)) = rest.split_once(':') else {
+            continue;
+        };
+        let contract_id =
+            Uuid::parse_str(contract).map_err(|_| FormRejection::one("rights", Problem::Choice))?;
         if !seen.insert((contract_id, section.to_owned())) {
             return Err(FormRejection::one("rights", Problem::Choice));
         }
@@ -162,7 +195,10 @@ fn choices(fields: &[(String, String)]) -> Result<Vec<RightChoice>, FormRejectio
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 #[derive(Template)]
@@ -182,7 +218,16 @@ struct InvitePage {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn invite_page(state: &AppState, ctx: &Ctx, session: &Session, step: u8, who: NewUser, reused: Option<String>, current: Vec<RightRecord>, f: Fields) -> Response {
+async fn invite_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &Session,
+    step: u8,
+    who: NewUser,
+    reused: Option<String>,
+    current: Vec<RightRecord>,
+    f: Fields,
+) -> Response {
     let dir: Directory = match state.app.directory(session, "").await {
         Ok(d) => d,
         Err(e) => return app_error(ctx, &e),
@@ -194,8 +239,15 @@ async fn invite_page(state: &AppState, ctx: &Ctx, session: &Session, step: u8, w
         &InvitePage {
             c: Chrome::new(state, ctx, "invite-title", "users"),
             step,
-            step_text: t.fmt("invite-step", &[("step", Arg::N(i64::from(step))), ("count", Arg::N(2))]),
-            title: if who.title.is_empty() { "unspecified".into() } else { who.title },
+            step_text: t.fmt(
+                "invite-step",
+                &[("step", Arg::N(i64::from(step))), ("count", Arg::N(2))],
+            ),
+            title: if who.title.is_empty() {
+                "unspecified".into()
+            } else {
+                who.title
+            },
             first_name: who.first_name,
             last_name: who.last_name,
             email: who.email,
@@ -207,8 +259,21 @@ async fn invite_page(state: &AppState, ctx: &Ctx, session: &Session, step: u8, w
     )
 }
 
-pub async fn invite_show(State(state): State<AppState>, Authenticated(session, ctx): Authenticated) -> Response {
-    invite_page(&state, &ctx, &session, 1, NewUser::default(), None, Vec::new(), Fields::default()).await
+pub async fn invite_show(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    invite_page(
+        &state,
+        &ctx,
+        &session,
+        1,
+        NewUser::default(),
+        None,
+        Vec::new(),
+        Fields::default(),
+    )
+    .await
 }
 
 fn new_user(fields: &[(String, String)]) -> NewUser {
@@ -237,7 +302,17 @@ pub async fn invite_person(
                 None => Vec::new(),
             };
             let reused = existing.map(|l| l.identifier);
-            invite_page(&state, &ctx, &session, 2, who, reused, current, Fields::default()).await
+            invite_page(
+                &state,
+                &ctx,
+                &session,
+                2,
+                who,
+                reused,
+                current,
+                Fields::default(),
+            )
+            .await
         }
         Err(r) => match rejection_fields(&ctx.tr(), r) {
             Ok(f) => invite_page(&state, &ctx, &session, 1, who, None, Vec::new(), f).await,
@@ -258,10 +333,23 @@ pub async fn invite_confirm(
         Err(r) => Err(r),
     };
     match outcome {
-        Ok(invited) => Redirect::to(&format!("/users/{}?notice={}", invited.login_id, if invited.reused { "rights-added" } else { "invited" })).into_response(),
+        Ok(invited) => Redirect::to(&format!(
+            "/users/{}?notice={}",
+            invited.login_id,
+            if invited.reused {
+                "rights-added"
+            } else {
+                "invited"
+            }
+        ))
+        .into_response(),
         Err(r) => match rejection_fields(&ctx.tr(), r) {
             Ok(f) => {
-                let step = if f.errors.iter().any(|e| e.field == Some("rights")) { 2 } else { 1 };
+                let step = if f.errors.iter().any(|e| e.field == Some("rights")) {
+                    2
+                } else {
+                    1
+                };
                 invite_page(&state, &ctx, &session, step, who, None, Vec::new(), f).await
             }
             Err(e) => app_error(&ctx, &e),
@@ -290,7 +378,14 @@ struct UserPage {
     f: Fields,
 }
 
-async fn user_page(state: &AppState, ctx: &Ctx, session: &Session, id: Uuid, f: Fields, notice: Option<String>) -> Response {
+async fn user_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &Session,
+    id: Uuid,
+    f: Fields,
+    notice: Option<String>,
+) -> Response {
     let (dir, user) = match state.app.company_user(session, id).await {
         Ok(x) => x,
         Err(e) => return app_error(ctx, &e),
@@ -299,7 +394,12 @@ async fn user_page(state: &AppState, ctx: &Ctx, session: &Session, id: Uuid, f: 
     let (sections, rows) = matrix(&t, &dir.contracts, &dir.own_rights, &user.rights);
     let name_of = |login: Option<Uuid>| {
         login
-            .and_then(|l| dir.users.iter().find(|u| u.login.id == l).map(|u| display_name(&u.login)))
+            .and_then(|l| {
+                dir.users
+                    .iter()
+                    .find(|u| u.login.id == l)
+                    .map(|u| display_name(&u.login))
+            })
             .unwrap_or_else(|| t.get("account-not-set"))
     };
     let page = UserPage {
@@ -318,7 +418,14 @@ async fn user_page(state: &AppState, ctx: &Ctx, session: &Session, id: Uuid, f: 
         referents: dir
             .contracts
             .iter()
-            .map(|c| (c.id, format!("{} — {}", c.reference, c.offer_name), name_of(c.referent_login_id), c.referent_login_id == Some(id)))
+            .map(|c| {
+                (
+                    c.id,
+                    format!("{} — {}", c.reference, c.offer_name),
+                    name_of(c.referent_login_id),
+                    c.referent_login_id == Some(id),
+                )
+            })
             .collect(),
         can_be_referent: !user.login.disabled && !user.invited,
         f,
@@ -332,16 +439,28 @@ pub async fn show(
     Path(id): Path<String>,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) { Ok(id) => id, Err(r) => return r };
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
     let q = query.map(|q| q.0).unwrap_or_default();
     let notice = match q.notice.as_deref() {
-        Some(n @ ("invited" | "rights-added" | "rights-saved" | "referent-saved" | "removed")) => Some(ctx.tr().get(&format!("user-notice-{n}"))),
+        Some(n @ ("invited" | "rights-added" | "rights-saved" | "referent-saved" | "removed")) => {
+            Some(ctx.tr().get(&format!("user-notice-{n}")))
+        }
         _ => None,
     };
     user_page(&state, &ctx, &session, id, Fields::default(), notice).await
 }
 
-async fn after(state: &AppState, ctx: &Ctx, session: &Session, id: Uuid, outcome: Result<(), FormRejection>, notice: &str) -> Response {
+async fn after(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &Session,
+    id: Uuid,
+    outcome: Result<(), FormRejection>,
+    notice: &str,
+) -> Response {
     match outcome {
         Ok(()) => Redirect::to(&format!("/users/{id}?notice={notice}")).into_response(),
         Err(r) => match rejection_fields(&ctx.tr(), r) {
@@ -357,9 +476,17 @@ pub async fn rights(
     Path(id): Path<String>,
     HtmlForm(fields): HtmlForm<Vec<(String, String)>>,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) { Ok(id) => id, Err(r) => return r };
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
     let outcome = match choices(&fields) {
-        Ok(c) => state.app.set_user_rights(&session, id, &c, &ctx.client).await,
+        Ok(c) => {
+            state
+                .app
+                .set_user_rights(&session, id, &c, &ctx.client)
+                .await
+        }
         Err(r) => Err(r),
     };
     after(&state, &ctx, &session, id, outcome, "rights-saved").await
@@ -371,9 +498,17 @@ pub async fn referent(
     Path(id): Path<String>,
     HtmlForm(fields): HtmlForm<Vec<(String, String)>>,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) { Ok(id) => id, Err(r) => return r };
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
     let outcome = match Uuid::parse_str(field(&fields, "contract")) {
-        Ok(contract) => state.app.hand_over_referent(&session, contract, id, &ctx.client).await,
+        Ok(contract) => {
+            state
+                .app
+                .hand_over_referent(&session, contract, id, &ctx.client)
+                .await
+        }
         Err(_) => Err(AppError::NotFound.into()),
     };
     after(&state, &ctx, &session, id, outcome, "referent-saved").await
@@ -384,7 +519,10 @@ pub async fn remove(
     Authenticated(session, ctx): Authenticated,
     Path(id): Path<String>,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) { Ok(id) => id, Err(r) => return r };
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
     let outcome = state.app.remove_access(&session, id, &ctx.client).await;
     after(&state, &ctx, &session, id, outcome, "removed").await
 }
