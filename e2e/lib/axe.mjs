@@ -61,7 +61,8 @@ export async function axeCheck(page, label = page.url()) {
   if (opts.js) {
     results = await analyze(page);
   } else {
-    const url = page.url();
+    // The request never carries the fragment: key the copy without it.
+    const url = page.url().split('#')[0];
     const { page: copy, pending } = await mirrorPage(page.context().browser(), opts.locale, page.viewportSize());
     pending.set(url, await page.content());
     await copy.goto(url);
