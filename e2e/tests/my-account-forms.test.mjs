@@ -14,7 +14,7 @@ const W = {
     invitation: 'Choose your password', dollar: 'This character is not allowed: « $ »', level: /Level: too weak/,
     codeSent: 'A 6-digit code has been sent to the new address', emailChanged: 'Your e-mail address has been changed',
     sent: 'Your message has been sent', needMessage: 'Write your message.', step2: 'Step 2 of 2', invited: 'The invitation has been sent',
-    passwordSet: 'Your password is set',
+    passwordSet: 'Your password is set', undo: 'Undo a change of contact information', undone: 'The change has been undone',
   },
   fr: {
     password: 'Modifier mon mot de passe', contact: 'Mes coordonnées', company: 'Ma société', users: 'Utilisateurs et droits',
@@ -22,7 +22,7 @@ const W = {
     invitation: 'Choisissez votre mot de passe', dollar: 'Ce caractère n’est pas autorisé : « $ »', level: /Niveau : trop faible/,
     codeSent: 'Un code à 6 chiffres a été envoyé à la nouvelle adresse', emailChanged: 'Votre adresse électronique a été modifiée',
     sent: 'Votre message a été envoyé', needMessage: 'Écrivez votre message.', step2: 'Étape 2 sur 2', invited: 'L’invitation a été envoyée',
-    passwordSet: 'Votre mot de passe est enregistré',
+    passwordSet: 'Votre mot de passe est enregistré', undo: 'Annuler une modification de coordonnées', undone: 'La modification a été annulée',
   },
 };
 
@@ -83,6 +83,7 @@ for (const js of [true, false]) {
           await page.goto('/account/contact');
           assert.equal(await h1(page), t.contact);
           await axeCheck(page, `/account/contact (${l})`);
+          const previous = (await text(page.locator('#email-section strong').first()));
           const emailForm = page.locator('form[action="/account/contact/email"]');
           await page.locator('#email').fill('not an address');
           await submit(page, emailForm);
@@ -98,8 +99,26 @@ for (const js of [true, false]) {
           assert.match(await text(page.locator('p.notice')), new RegExp(t.emailChanged));
           assert.match(await text(page.locator('main')), new RegExp(address.replace(/\./g, '\\.')));
           await axeCheck(page, `/account/contact changed (${l})`);
-          // The previous address got an undo link; a dead link has its own page.
-          await page.goto('/account/undo/not-a-real-token');
+          // The previous address got an undo link: it offers, then undoes.
+          const undo = (await lastMessageTo(env.baseURL, previous)).match(/\/account\/undo\/[A-Za-z0-9_-]{43}/)[0];
+          const owner = await env.page(opts);
+          try {
+            await owner.goto(undo);
+            assert.equal(await h1(owner), t.undo);
+            await axeCheck(owner, `/account/undo/{token} (${l})`);
+            await submit(owner, owner.locator('main form'));
+            assert.equal(await h1(owner), t.undone);
+            await axeCheck(owner, `/account/undo/{token} done (${l})`);
+            await page.goto('/account/contact');
+            assert.equal(new URL(page.url()).pathname, '/login', 'undoing signs every device out');
+            await signIn(page, 'chloe.dubois');
+            await page.goto('/account/contact');
+            assert.equal(await text(page.locator('#email-section strong').first()), previous);
+          } finally {
+            await done(owner);
+          }
+          // A used or made-up link has its own page.
+          await page.goto(undo);
           assert.equal(await h1(page), t.dead);
           await axeCheck(page, `a dead link (${l})`);
         } finally {

@@ -171,6 +171,23 @@ impl TestApp {
         }
     }
 
+    /// A browser on the same application served as `espace serve` without
+    /// `--demo` serves it (no demo routes).
+    pub async fn browser_without_demo(&self) -> Browser {
+        let state = espace_web::AppState::new(self.app.clone(), self.settings.web.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(espace_web::serve(
+            listener,
+            espace_web::router(state),
+            std::future::pending(),
+        ));
+        Browser::new(addr)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -170,3 +170,22 @@ both_engines!(
         assert_eq!(app.outbox().await[0].body_text, "", "the code is not kept once sent");
     }
 );
+
+both_engines!(
+    async fn the_demo_outbox_exists_only_in_demo_mode(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = app.browser().with_header("accept-language", "en");
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        b.submit("/account/contact", "/account/contact/email", &[("email", "alice@new.example")]).await;
+        let code = app.last_code_to("alice@new.example").await;
+        let page = app.browser().get("/dev/outbox").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("alice@new.example") && page.body.contains(&code));
+        let id = app.outbox().await[0].id;
+        let html = app.browser().get(&format!("/dev/outbox/{id}")).await;
+        assert!(html.header("content-security-policy").unwrap().contains("sandbox"));
+        let prod = app.browser_without_demo().await;
+        assert_eq!(prod.get("/dev/outbox").await.status, 404);
+        assert_eq!(prod.get(&format!("/dev/outbox/{id}")).await.status, 404);
+    }
+);
