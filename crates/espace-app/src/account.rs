@@ -14,10 +14,10 @@ use serde_json::json;
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::auth::MAX_PASSWORD_INPUT;
-use crate::crypto::{random_code, random_token, sha256_hex};
+use crate::crypto::random_code;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
-use crate::ports::{ActionTokenRecord, CodeRecord, LoginRecord, Tx};
+use crate::ports::{CodeRecord, LoginRecord, Tx};
 use crate::session::CurrentSession;
 
 /// How long the previous address may undo a change (SPEC §6).
@@ -482,23 +482,16 @@ impl App {
         let Some(notify_to) = login.email.clone() else {
             return Ok(());
         };
-        let token = random_token()?;
         let until = now + UNDO_WINDOW;
-        tx.insert_action_token(&ActionTokenRecord {
-            token_hash: sha256_hex(&token),
-            purpose: TOKEN_UNDO.into(),
-            login_id: login.id,
-            payload: json!({
-                "field": which,
-                "previous": previous,
-                "previous_verified": previous_verified,
-                "new": value,
-            }),
-            created_at: now,
-            expires_at: until,
-            used_at: None,
-        })
-        .await?;
+        let payload = json!({
+            "field": which,
+            "previous": previous,
+            "previous_verified": previous_verified,
+            "new": value,
+        });
+        let token = self
+            .issue_link(tx, login.id, TOKEN_UNDO, payload, UNDO_WINDOW)
+            .await?;
         let undo_url = format!("{}/account/undo/{token}", self.config().public_url);
         let shown = value.map_or_else(String::new, |v| {
             if which == "email" {
@@ -532,28 +525,10 @@ impl App {
         .await
     }
 
-    async fn live_undo(
-        &self,
-        tx: &mut dyn Tx,
-        token: &str,
-    ) -> Result<(ActionTokenRecord, LoginRecord), AppError> {
-        let now = self.clock().now();
-        let record = tx
-            .action_token(&sha256_hex(token))
-            .await?
-            .filter(|t| t.purpose == TOKEN_UNDO && t.used_at.is_none() && t.expires_at > now)
-            .ok_or(AppError::NotFound)?;
-        let login = tx
-            .login_by_id(record.login_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        Ok((record, login))
-    }
-
     /// What an undo link would restore (nothing changes on GET).
     pub async fn undo_offer(&self, token: &str) -> Result<UndoOffer, AppError> {
         let mut tx = self.store().begin_read().await?;
-        let (record, login) = self.live_undo(tx.as_mut(), token).await?;
+        let (record, login) = self.live_link(tx.as_mut(), token, TOKEN_UNDO).await?;
         Ok(UndoOffer {
             identifier: login.identifier,
             field: record.payload["field"]
@@ -574,10 +549,7 @@ impl App {
     ) -> Result<UndoOffer, AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let (record, login) = self.live_undo(tx.as_mut(), token).await?;
-        if !tx.use_action_token(&record.token_hash, now).await? {
-            return Err(AppError::NotFound);
-        }
+        let (record, login) = self.take_link(tx.as_mut(), token, TOKEN_UNDO).await?;
         let field = record.payload["field"]
             .as_str()
             .unwrap_or("email")

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+mod links;
 pub mod notify;
 pub mod overview;
 pub mod ports;

@@ -18,10 +18,9 @@ use uuid::Uuid;
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
-use crate::crypto::{random_token, sha256_hex};
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
-use crate::ports::{ActionTokenRecord, ContractRecord, LoginRecord, RightRecord, Tx};
+use crate::ports::{ContractRecord, LoginRecord, RightRecord, Tx};
 use crate::session::CurrentSession;
 
 const TOKEN_INVITATION: &str = "set-password";
@@ -400,18 +399,17 @@ impl App {
         if login.password_hash.is_none() {
             tx.void_action_tokens(login.id, TOKEN_INVITATION, now)
                 .await?;
-            let token = random_token()?;
             let until = now + INVITATION_WINDOW;
-            tx.insert_action_token(&ActionTokenRecord {
-                token_hash: sha256_hex(&token),
-                purpose: TOKEN_INVITATION.into(),
-                login_id: login.id,
-                payload: json!({ "invited_by": session.login.id }),
-                created_at: now,
-                expires_at: until,
-                used_at: None,
-            })
-            .await?;
+            let payload = json!({ "invited_by": session.login.id });
+            let token = self
+                .issue_link(
+                    tx.as_mut(),
+                    login.id,
+                    TOKEN_INVITATION,
+                    payload,
+                    INVITATION_WINDOW,
+                )
+                .await?;
             self.queue(
                 tx.as_mut(),
                 Recipient::Email(email.as_str()),
@@ -556,31 +554,12 @@ impl App {
         Ok(())
     }
 
-    async fn live_invitation(
-        &self,
-        tx: &mut dyn Tx,
-        token: &str,
-    ) -> Result<(ActionTokenRecord, LoginRecord), AppError> {
-        let now = self.clock().now();
-        let record = tx
-            .action_token(&sha256_hex(token))
-            .await?
-            .filter(|t| t.purpose == TOKEN_INVITATION && t.used_at.is_none() && t.expires_at > now)
-            .ok_or(AppError::NotFound)?;
-        let login = tx
-            .login_by_id(record.login_id)
-            .await?
-            .filter(|l| !l.disabled)
-            .ok_or(AppError::NotFound)?;
-        Ok((record, login))
-    }
-
     pub async fn invitation_offer(
         &self,
         token: &str,
     ) -> Result<(InvitationOffer, LoginRecord), AppError> {
         let mut tx = self.store().begin_read().await?;
-        let (_, login) = self.live_invitation(tx.as_mut(), token).await?;
+        let (_, login) = self.live_link(tx.as_mut(), token, TOKEN_INVITATION).await?;
         let company = match login.company_id {
             Some(id) => tx.company(id).await?.map(|c| c.name).unwrap_or_default(),
             None => String::new(),
@@ -638,10 +617,7 @@ impl App {
         let phc = self.hasher().hash(SecretString::from(new)).await?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let (record, login) = self.live_invitation(tx.as_mut(), token).await?;
-        if !tx.use_action_token(&record.token_hash, now).await? {
-            return Err(AppError::NotFound.into());
-        }
+        let (_, login) = self.take_link(tx.as_mut(), token, TOKEN_INVITATION).await?;
         tx.set_password_hash(login.id, &phc).await?;
         tx.set_email(login.id, login.email.as_deref(), true).await?;
         tx.append_audit(&AuditEvent::new(AuditKind::PasswordSet, now, client).by_self(login.id))

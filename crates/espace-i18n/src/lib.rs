@@ -76,6 +76,20 @@ impl Tr {
     }
 }
 
+/// "Chrome 156 on Linux", from a `User-Agent` header, in `t`'s language.
+pub fn device_name(t: &Tr, user_agent: &str) -> String {
+    match espace_domain::device::parse(user_agent) {
+        Some(d) => {
+            let os = d.os.unwrap_or_else(|| t.get("device-unknown-os"));
+            t.fmt(
+                "device-format",
+                &[("browser", Arg::S(&d.browser)), ("os", Arg::S(&os))],
+            )
+        }
+        None => t.get("device-unknown"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

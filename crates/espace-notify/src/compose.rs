@@ -5,7 +5,7 @@ use askama::Template;
 use espace_app::notify::Notice;
 use espace_app::ports::{Composed, Composer};
 use espace_domain::locale::Locale;
-use espace_i18n::{Arg, Tr};
+use espace_i18n::{Arg, Tr, device_name};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -67,19 +67,6 @@ impl FluentComposer {
             .to_string()
     }
 
-    fn device(t: &Tr, user_agent: &str) -> String {
-        match espace_domain::device::parse(user_agent) {
-            Some(d) => {
-                let os = d.os.unwrap_or_else(|| t.get("device-unknown-os"));
-                t.fmt(
-                    "device-format",
-                    &[("browser", Arg::S(&d.browser)), ("os", Arg::S(&os))],
-                )
-            }
-            None => t.get("device-unknown"),
-        }
-    }
-
     fn layout(&self, notice: &Notice, locale: Locale) -> Layout {
         let t = Tr::new(locale);
         let brand = self.branding.name.as_str();
@@ -126,7 +113,7 @@ impl FluentComposer {
                 device,
                 ip,
             } => {
-                let device = Self::device(&t, device);
+                let device = device_name(&t, device);
                 m.paragraphs.push(p(
                     "email-password-changed-intro",
                     &[
@@ -188,7 +175,7 @@ impl FluentComposer {
                 ip,
                 not_me_url,
             } => {
-                let device = Self::device(&t, device);
+                let device = device_name(&t, device);
                 m.paragraphs.push(p(
                     "email-new-device-intro",
                     &[

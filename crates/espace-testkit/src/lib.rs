@@ -96,6 +96,23 @@ pub async fn fresh_database(engine: Engine) -> String {
     }
 }
 
+/// Serves the real router on a free loopback port.
+async fn serve(app: &App, settings: &Settings, demo: bool) -> SocketAddr {
+    let state = espace_web::AppState::new(app.clone(), settings.web.clone())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_demo(demo);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(espace_web::serve(
+        listener,
+        espace_web::router(state),
+        std::future::pending(),
+    ));
+    addr
+}
+
 /// A running Espace for one test.
 pub struct TestApp {
     pub engine: Engine,
@@ -148,18 +165,7 @@ impl TestApp {
         app.seed_demo()
             .await
             .unwrap_or_else(|e| panic!("seed: {e}"));
-        let state = espace_web::AppState::new(app.clone(), settings.web.clone())
-            .unwrap_or_else(|e| panic!("{e}"))
-            .with_demo(true);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("bind: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        tokio::spawn(espace_web::serve(
-            listener,
-            espace_web::router(state),
-            std::future::pending(),
-        ));
+        let addr = serve(&app, &settings, true).await;
         TestApp {
             engine,
             addr,
@@ -174,18 +180,7 @@ impl TestApp {
     /// A browser on the same application served as `espace serve` without
     /// `--demo` serves it (no demo routes).
     pub async fn browser_without_demo(&self) -> Browser {
-        let state = espace_web::AppState::new(self.app.clone(), self.settings.web.clone())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("bind: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        tokio::spawn(espace_web::serve(
-            listener,
-            espace_web::router(state),
-            std::future::pending(),
-        ));
-        Browser::new(addr)
+        Browser::new(serve(&self.app, &self.settings, false).await)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,6 +1,6 @@
 //! The pages' translator: see `espace-i18n`.
 
-pub use espace_i18n::{Arg, Tr};
+pub use espace_i18n::{Arg, Tr, device_name};
 
 #[cfg(test)]
 mod tests {

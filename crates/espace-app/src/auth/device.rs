@@ -11,7 +11,7 @@ use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::notify::{Notice, Recipient};
-use crate::ports::{ActionTokenRecord, DeviceSeen, LoginRecord, Tx};
+use crate::ports::{DeviceSeen, LoginRecord, Tx};
 
 const TOKEN_NOT_ME: &str = "not-me";
 /// How long the "this was not me" link works.
@@ -65,17 +65,10 @@ impl App {
         )
         .await?;
         if let Some(email) = &login.email {
-            let link = random_token()?;
-            tx.insert_action_token(&ActionTokenRecord {
-                token_hash: sha256_hex(&link),
-                purpose: TOKEN_NOT_ME.into(),
-                login_id: login.id,
-                payload: json!({ "session": sha256_hex(session_token) }),
-                created_at: now,
-                expires_at: now + NOT_ME_WINDOW,
-                used_at: None,
-            })
-            .await?;
+            let payload = json!({ "session": sha256_hex(session_token) });
+            let link = self
+                .issue_link(tx, login.id, TOKEN_NOT_ME, payload, NOT_ME_WINDOW)
+                .await?;
             self.queue(
                 tx,
                 Recipient::Email(email),
@@ -99,18 +92,7 @@ impl App {
     pub async fn report_not_me(&self, token: &str, client: &ClientInfo) -> Result<NotMe, AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let record = tx
-            .action_token(&sha256_hex(token))
-            .await?
-            .filter(|t| t.purpose == TOKEN_NOT_ME && t.used_at.is_none() && t.expires_at > now)
-            .ok_or(AppError::NotFound)?;
-        let login = tx
-            .login_by_id(record.login_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if !tx.use_action_token(&record.token_hash, now).await? {
-            return Err(AppError::NotFound);
-        }
+        let (record, login) = self.take_link(tx.as_mut(), token, TOKEN_NOT_ME).await?;
         let session = record.payload["session"].as_str().unwrap_or_default();
         let signed_out = tx.delete_session_of(login.id, session).await?;
         tx.append_audit(
@@ -128,10 +110,11 @@ impl App {
 
     /// Whether a "not me" link is live (GET shows a confirmation first).
     pub async fn not_me_is_live(&self, token: &str) -> Result<bool, AppError> {
-        let now = self.clock().now();
         let mut tx = self.store().begin_read().await?;
-        Ok(tx.action_token(&sha256_hex(token)).await?.is_some_and(|t| {
-            t.purpose == TOKEN_NOT_ME && t.used_at.is_none() && t.expires_at > now
-        }))
+        match self.live_link(tx.as_mut(), token, TOKEN_NOT_ME).await {
+            Ok(_) => Ok(true),
+            Err(AppError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -13,21 +13,7 @@ use crate::AppState;
 use crate::context::Authenticated;
 use crate::error::app_error;
 use crate::form::HtmlForm;
-use crate::i18n::{Arg, Tr};
-
-/// "Chrome 156 on Linux", from a User-Agent header.
-pub fn describe_device(t: &Tr, user_agent: &str) -> String {
-    match espace_domain::device::parse(user_agent) {
-        Some(d) => {
-            let os = d.os.unwrap_or_else(|| t.get("device-unknown-os"));
-            t.fmt(
-                "device-format",
-                &[("browser", Arg::S(&d.browser)), ("os", Arg::S(&os))],
-            )
-        }
-        None => t.get("device-unknown"),
-    }
-}
+use crate::i18n::{Arg, device_name};
 
 #[derive(Template)]
 #[template(path = "sessions.html")]
@@ -70,7 +56,7 @@ pub async fn list(
         .iter()
         .map(|e| SessionRow {
             id: e.record.id_hash.clone(),
-            device: describe_device(&t, &e.record.user_agent),
+            device: device_name(&t, &e.record.user_agent),
             address: e.record.ip.clone(),
             signed_in: local_datetime(&state, e.record.created_at),
             signed_in_iso: e.record.created_at.to_string(),
@@ -167,7 +153,7 @@ pub async fn activity(
             when: local_datetime(&state, e.at),
             when_iso: e.at.to_string(),
             event: t.get(&format!("activity-kind-{}", e.kind.replace('.', "-"))),
-            from: format!("{} — {}", describe_device(&t, &e.user_agent), e.ip),
+            from: format!("{} — {}", device_name(&t, &e.user_agent), e.ip),
             by: t.get(match actor {
                 Actor::You => "activity-by-you",
                 Actor::Staff => "activity-by-staff",
