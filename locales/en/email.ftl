@@ -42,3 +42,17 @@ email-invitation-intro = { $name } invites you to manage the services of { $comp
 email-invitation-identifier = Your login identifier is { $identifier }. Choose your password with the button below.
 email-invitation-action = Choose my password
 email-invitation-until = This link works once, until { $time }.
+
+email-password-reset-subject = { $brand }: choose a new password
+email-password-reset-intro = Someone asked to choose a new password for the login { $identifier }. If it was you, use the button below.
+email-password-reset-action = Choose a new password
+email-password-reset-until = This link works once, until { $time }. Asking again makes it void.
+email-password-reset-not-you = If you did not ask, ignore this message: your password does not change.
+
+email-login-reminder-subject = { $brand }: your logins
+email-login-reminder-intro = { $count ->
+    [one] This address is tied to this login:
+   *[other] This address is tied to these logins:
+}
+email-login-reminder-action = Sign in
+email-login-reminder-not-you = If you did not ask, ignore this message.

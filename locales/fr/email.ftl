@@ -42,3 +42,17 @@ email-invitation-intro = { $name } vous invite à gérer les services de { $comp
 email-invitation-identifier = Votre identifiant de connexion est { $identifier }. Choisissez votre mot de passe avec le bouton ci-dessous.
 email-invitation-action = Choisir mon mot de passe
 email-invitation-until = Ce lien fonctionne une seule fois, jusqu’au { $time }.
+
+email-password-reset-subject = { $brand } : choisissez un nouveau mot de passe
+email-password-reset-intro = Quelqu’un a demandé à choisir un nouveau mot de passe pour l’identifiant { $identifier }. Si c’est vous, utilisez le bouton ci-dessous.
+email-password-reset-action = Choisir un nouveau mot de passe
+email-password-reset-until = Ce lien fonctionne une seule fois, jusqu’au { $time }. Une nouvelle demande l’annule.
+email-password-reset-not-you = Si vous n’avez rien demandé, ignorez ce message : votre mot de passe ne change pas.
+
+email-login-reminder-subject = { $brand } : vos identifiants
+email-login-reminder-intro = { $count ->
+    [one] Cette adresse est liée à cet identifiant :
+   *[other] Cette adresse est liée à ces identifiants :
+}
+email-login-reminder-action = Se connecter
+email-login-reminder-not-you = Si vous n’avez rien demandé, ignorez ce message.

@@ -40,6 +40,10 @@ pub enum AuditKind {
     RightsChanged,
     ReferentChanged,
     AccessRemoved,
+    PasswordResetRequested,
+    PasswordReset,
+    LoginReminderSent,
+    RecoveryThrottled,
 }
 
 impl AuditKind {
@@ -74,6 +78,10 @@ impl AuditKind {
         AuditKind::RightsChanged,
         AuditKind::ReferentChanged,
         AuditKind::AccessRemoved,
+        AuditKind::PasswordResetRequested,
+        AuditKind::PasswordReset,
+        AuditKind::LoginReminderSent,
+        AuditKind::RecoveryThrottled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +116,10 @@ impl AuditKind {
             AuditKind::RightsChanged => "users.rights-changed",
             AuditKind::ReferentChanged => "users.referent-changed",
             AuditKind::AccessRemoved => "users.access-removed",
+            AuditKind::PasswordResetRequested => "password.reset-requested",
+            AuditKind::PasswordReset => "password.reset",
+            AuditKind::LoginReminderSent => "login.reminder-sent",
+            AuditKind::RecoveryThrottled => "recovery.throttled",
         }
     }
 

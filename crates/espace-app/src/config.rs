@@ -8,6 +8,7 @@ use espace_domain::throttle::IpThrottlePolicy;
 use serde::{Deserialize, Serialize};
 
 use crate::notify::OutboxConfig;
+use crate::recovery::RecoveryConfig;
 use espace_domain::onetime::CodePolicy;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +30,8 @@ pub struct AppConfig {
     /// One-time codes (SPEC §4.1).
     pub codes: CodePolicy,
     pub outbox: OutboxConfig,
+    /// Forgotten password and login (SPEC §5).
+    pub recovery: RecoveryConfig,
 }
 
 impl Default for AppConfig {
@@ -43,6 +46,7 @@ impl Default for AppConfig {
             public_url: "http://127.0.0.1:8080".into(),
             codes: CodePolicy::default(),
             outbox: OutboxConfig::default(),
+            recovery: RecoveryConfig::default(),
         }
     }
 }
@@ -135,6 +139,14 @@ impl AppConfig {
             || o.lease.as_secs() < 10
         {
             return Err("app.outbox: batch and max_attempts at least 1, retry_base at least 1 s and not above retry_max, lease at least 10 s".into());
+        }
+        let r = &self.recovery;
+        if r.per_target < 1
+            || r.per_client < 1
+            || r.window.as_secs() < 60
+            || r.reset_valid_for.as_secs() < 300
+        {
+            return Err("app.recovery: per_target and per_client at least 1, window at least 60 s, reset_valid_for at least 300 s".into());
         }
         let s = self.session_policy();
         if s.idle_timeout > s.absolute_timeout {

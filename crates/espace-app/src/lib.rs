@@ -16,6 +16,7 @@ mod links;
 pub mod notify;
 pub mod overview;
 pub mod ports;
+pub mod recovery;
 pub mod session;
 pub mod users;
 

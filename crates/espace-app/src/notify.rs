@@ -59,6 +59,17 @@ pub enum Notice {
         body: String,
         url: String,
     },
+    /// A link to choose a new password (SPEC §5).
+    PasswordReset {
+        identifier: String,
+        url: String,
+        until: Timestamp,
+    },
+    /// The logins tied to an address.
+    LoginReminder {
+        identifiers: Vec<String>,
+        url: String,
+    },
     Invitation {
         inviter: String,
         company: String,
@@ -79,6 +90,8 @@ impl Notice {
             Notice::ManagerMessage { .. } => "manager-message",
             Notice::ManagerReply { .. } => "manager-reply",
             Notice::Invitation { .. } => "invitation",
+            Notice::PasswordReset { .. } => "password-reset",
+            Notice::LoginReminder { .. } => "login-reminder",
         }
     }
 }

@@ -710,7 +710,30 @@ macro_rules! store_impl {
                     .execute(&mut *self.tx)
                     .await
                     .map_err(err)?;
-                Ok(attempts.rows_affected() + windows.rows_affected())
+                let limits = sqlx::query("DELETE FROM rate_limits WHERE window_start <= $1")
+                    .bind(ms(idle_before))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(attempts.rows_affected() + windows.rows_affected() + limits.rows_affected())
+            }
+
+            async fn hit_rate_limit(&mut self, key: &str, now: Timestamp, window_before: Timestamp) -> StoreResult<i64> {
+                let row = sqlx::query(
+                    "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                     hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.hits + 1 END, \
+                     window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
+                     RETURNING hits",
+                )
+                .bind(key)
+                .bind(ms(now))
+                .bind(ms(window_before))
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                let hits: i32 = Self::col(&row, "hits")?;
+                Ok(i64::from(hits))
             }
 
             async fn insert_session(&mut self, s: &SessionRecord) -> StoreResult<()> {

@@ -207,6 +207,31 @@ impl FluentComposer {
                 m.quote = Some(body.clone());
                 m.action = Some((t.get("email-manager-reply-action"), url.clone()));
             }
+            Notice::PasswordReset {
+                identifier,
+                url,
+                until,
+            } => {
+                m.paragraphs.push(p(
+                    "email-password-reset-intro",
+                    &[("identifier", Arg::S(identifier))],
+                ));
+                m.action = Some((t.get("email-password-reset-action"), url.clone()));
+                m.after.push(p(
+                    "email-password-reset-until",
+                    &[("time", Arg::S(&self.when(*until)))],
+                ));
+                m.after.push(p("email-password-reset-not-you", &[]));
+            }
+            Notice::LoginReminder { identifiers, url } => {
+                m.paragraphs.push(p(
+                    "email-login-reminder-intro",
+                    &[("count", Arg::N(identifiers.len() as i64))],
+                ));
+                m.paragraphs.push(identifiers.join("\n"));
+                m.action = Some((t.get("email-login-reminder-action"), url.clone()));
+                m.after.push(p("email-login-reminder-not-you", &[]));
+            }
             Notice::Invitation {
                 inviter,
                 company,

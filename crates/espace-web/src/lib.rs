@@ -111,7 +111,12 @@ impl AppState {
 
 /// A path as logged: the secret part of single-use links is left out.
 fn loggable_path(path: &str) -> &str {
-    for prefix in ["/account/undo/", "/account/not-me/", "/invitation/"] {
+    for prefix in [
+        "/account/undo/",
+        "/account/not-me/",
+        "/invitation/",
+        "/reset-password/",
+    ] {
         if path.starts_with(prefix) {
             return prefix;
         }
@@ -161,6 +166,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/invitation/{token}",
             get(pages::links::invitation_show).post(pages::links::invitation_accept),
+        )
+        .route(
+            "/forgot-password",
+            get(pages::recovery::forgot_password).post(pages::recovery::forgot_password_submit),
+        )
+        .route(
+            "/forgot-login",
+            get(pages::recovery::forgot_login).post(pages::recovery::forgot_login_submit),
+        )
+        .route(
+            "/reset-password/{token}",
+            get(pages::recovery::reset_show).post(pages::recovery::reset_submit),
         )
         .route("/account/company", get(pages::company::show))
         .route("/account/company/contact", post(pages::company::contact))

@@ -209,6 +209,16 @@ pub trait Tx: Send {
         window_before: Timestamp,
     ) -> StoreResult<u64>;
 
+    /// Counts a hit in the fixed window of `key` (a new window starts when
+    /// the current one began at or before `window_before`); returns the
+    /// hits of the window, this one included.
+    async fn hit_rate_limit(
+        &mut self,
+        key: &str,
+        now: Timestamp,
+        window_before: Timestamp,
+    ) -> StoreResult<i64>;
+
     // Sessions.
     async fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;
     async fn session_by_hash(&mut self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;

@@ -9,6 +9,7 @@ mod csrf;
 mod delivery;
 mod isolation;
 mod personal;
+mod recovery;
 mod sessions;
 mod storage;
 mod users;

@@ -51,7 +51,7 @@ fn link_page(
 }
 
 /// A dead link: used, expired or never issued — one answer for all.
-fn dead(state: &AppState, ctx: &Ctx) -> Response {
+pub fn dead(state: &AppState, ctx: &Ctx) -> Response {
     let t = ctx.tr();
     let mut res = link_page(
         state,
@@ -175,15 +175,18 @@ pub async fn not_me_confirm(
     }
 }
 
+/// Choosing a password from a link: an invitation or a reset.
 #[derive(Template)]
-#[template(path = "invitation.html")]
-struct InvitationPage {
-    c: Chrome,
-    token: String,
-    identifier: String,
-    company: String,
-    rules: Vec<String>,
-    f: Fields,
+#[template(path = "set_password.html")]
+pub struct SetPasswordPage {
+    pub c: Chrome,
+    pub heading: String,
+    pub intro: Vec<String>,
+    pub identifier: String,
+    pub action: String,
+    pub submit: String,
+    pub rules: Vec<String>,
+    pub f: Fields,
 }
 
 async fn invitation_page(state: &AppState, ctx: &Ctx, token: String, f: Fields) -> Response {
@@ -191,11 +194,17 @@ async fn invitation_page(state: &AppState, ctx: &Ctx, token: String, f: Fields) 
     match state.app.invitation_offer(&token).await {
         Ok((offer, _)) => render(
             ctx,
-            &InvitationPage {
+            &SetPasswordPage {
                 c: Chrome::new(state, ctx, "invitation-title", "link"),
-                token,
+                heading: t.get("invitation-title"),
+                intro: vec![format!(
+                    "{} {}.",
+                    t.get("invitation-welcome"),
+                    offer.company
+                )],
                 identifier: offer.identifier,
-                company: offer.company,
+                action: format!("/invitation/{token}"),
+                submit: t.get("invitation-submit"),
                 rules: password_rules(&t, &state.app.config().password_policy()),
                 f,
             },

@@ -80,6 +80,7 @@ pub async fn show(
         Some("signed-out") => Some(t.get("login-notice-signed-out")),
         Some("expired") => Some(t.get("login-notice-expired")),
         Some("password-set") => Some(t.get("login-notice-password-set")),
+        Some("password-reset") => Some(t.get("login-notice-password-reset")),
         _ if ctx.session_ended => Some(t.get("login-notice-expired")),
         _ => None,
     };

@@ -10,6 +10,7 @@ pub mod login;
 pub mod misc;
 pub mod outbox;
 pub mod password;
+pub mod recovery;
 pub mod sessions;
 pub mod users;
 

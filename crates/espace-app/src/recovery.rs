@@ -1,0 +1,322 @@
+//! Ways back in (SPEC §5): a forgotten password (a single-use link valid
+//! 30 minutes, the newest one only), a forgotten login (the logins of an
+//! address are sent to it). The answer on screen is always the same, so
+//! the forms tell nothing about which logins or addresses exist.
+
+use espace_domain::email::EmailAddress;
+use espace_domain::identifier::{LoginIdentifier, attempt_key};
+use espace_domain::lockout::AttemptState;
+use espace_domain::password::PasswordPolicy;
+use jiff::SignedDuration;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::App;
+use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::error::{AppError, FieldProblem, FormRejection, Problem};
+use crate::notify::{Notice, Recipient};
+use crate::ports::{LoginRecord, Tx};
+
+const TOKEN_RESET: &str = "reset-password";
+
+/// `app.recovery.*`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecoveryConfig {
+    /// How long a reset link works (SPEC §5: 30 minutes).
+    #[serde(with = "espace_domain::session::duration_secs")]
+    pub reset_valid_for: SignedDuration,
+    /// Requests per typed login or address in `window`.
+    pub per_target: i64,
+    /// Requests per client address in `window`.
+    pub per_client: i64,
+    #[serde(with = "espace_domain::session::duration_secs")]
+    pub window: SignedDuration,
+}
+
+impl Default for RecoveryConfig {
+    fn default() -> Self {
+        Self {
+            reset_valid_for: SignedDuration::from_mins(30),
+            per_target: 5,
+            per_client: 30,
+            window: SignedDuration::from_hours(1),
+        }
+    }
+}
+
+/// What the reset page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetOffer {
+    pub identifier: String,
+}
+
+impl App {
+    /// Counts a request against both limits; false when either is spent.
+    async fn within_limits(
+        &self,
+        tx: &mut dyn Tx,
+        form: &str,
+        target: &str,
+        client: &ClientInfo,
+    ) -> Result<bool, AppError> {
+        let c = &self.config().recovery;
+        let now = self.clock().now();
+        let before = now - c.window;
+        let by_target = tx
+            .hit_rate_limit(&format!("{form}:target:{target}"), now, before)
+            .await?;
+        let by_client = tx
+            .hit_rate_limit(&format!("{form}:client:{}", client.ip), now, before)
+            .await?;
+        Ok(by_target <= c.per_target && by_client <= c.per_client)
+    }
+
+    /// The logins a typed login or address designates: by identifier, or
+    /// every login whose verified e-mail it is. Disabled logins and logins
+    /// without a verified address get nothing.
+    async fn recipients(tx: &mut dyn Tx, typed: &str) -> Result<Vec<LoginRecord>, AppError> {
+        let logins = if typed.contains('@') {
+            match EmailAddress::parse(typed) {
+                Ok(e) => tx.logins_by_verified_email(e.normalized()).await?,
+                Err(_) => Vec::new(),
+            }
+        } else {
+            match LoginIdentifier::parse(typed) {
+                Ok(id) => tx
+                    .login_by_identifier(id.normalized())
+                    .await?
+                    .into_iter()
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        };
+        Ok(logins
+            .into_iter()
+            .filter(|l| !l.disabled && l.email_verified && l.email.is_some())
+            .collect())
+    }
+
+    /// `/forgot-password`: sends a reset link to each designated login's
+    /// verified address. The caller always shows the same answer.
+    pub async fn request_password_reset(
+        &self,
+        typed: &str,
+        client: &ClientInfo,
+    ) -> Result<(), FormRejection> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Err(FormRejection::one("login", Problem::Required));
+        }
+        let key = attempt_key(typed);
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        if !self
+            .within_limits(tx.as_mut(), "reset", &key, client)
+            .await?
+        {
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::RecoveryThrottled, now, client)
+                    .identifier(typed)
+                    .detail(json!({ "form": "forgot-password" })),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        for login in Self::recipients(tx.as_mut(), typed).await? {
+            let Some(email) = login.email.clone() else {
+                continue;
+            };
+            // Only the newest link works.
+            tx.void_action_tokens(login.id, TOKEN_RESET, now).await?;
+            let valid_for = self.config().recovery.reset_valid_for;
+            let token = self
+                .issue_link(tx.as_mut(), login.id, TOKEN_RESET, json!({}), valid_for)
+                .await?;
+            self.queue(
+                tx.as_mut(),
+                Recipient::Email(&email),
+                Some(login.id),
+                Self::locale_of(&login),
+                &Notice::PasswordReset {
+                    identifier: login.identifier.clone(),
+                    url: format!("{}/reset-password/{token}", self.config().public_url),
+                    until: now + valid_for,
+                },
+            )
+            .await?;
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::PasswordResetRequested, now, client)
+                    .subject(Some(login.id))
+                    .identifier(typed),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `/forgot-login`: the logins of a verified address are sent to it.
+    pub async fn request_login_reminder(
+        &self,
+        typed: &str,
+        client: &ClientInfo,
+    ) -> Result<(), FormRejection> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Err(FormRejection::one("email", Problem::Required));
+        }
+        let email = EmailAddress::parse(typed)
+            .map_err(|e| FormRejection::one("email", Problem::Email(e)))?;
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        if !self
+            .within_limits(tx.as_mut(), "login", email.normalized(), client)
+            .await?
+        {
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::RecoveryThrottled, now, client)
+                    .identifier(typed)
+                    .detail(json!({ "form": "forgot-login" })),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        let logins = Self::recipients(tx.as_mut(), email.normalized()).await?;
+        if let Some(first) = logins.first() {
+            // To the address as the login stores it, not as typed.
+            let to = first
+                .email
+                .clone()
+                .unwrap_or_else(|| email.as_str().to_owned());
+            self.queue(
+                tx.as_mut(),
+                Recipient::Email(&to),
+                Some(first.id),
+                Self::locale_of(first),
+                &Notice::LoginReminder {
+                    identifiers: logins.iter().map(|l| l.identifier.clone()).collect(),
+                    url: format!("{}/login", self.config().public_url),
+                },
+            )
+            .await?;
+            for l in &logins {
+                tx.append_audit(
+                    &AuditEvent::new(AuditKind::LoginReminderSent, now, client).subject(Some(l.id)),
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What a reset link offers (nothing changes on GET).
+    pub async fn reset_offer(&self, token: &str) -> Result<ResetOffer, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        let (_, login) = self.live_link(tx.as_mut(), token, TOKEN_RESET).await?;
+        Ok(ResetOffer {
+            identifier: login.identifier,
+        })
+    }
+
+    /// Sets the new password from a reset link: the policy applies, the
+    /// temporary lock is cleared, every session ends, and every verified
+    /// channel is told. (When strong authentication is enforced on a
+    /// login, the second factor will be asked here too: see issue 5.)
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new: SecretString,
+        confirm: SecretString,
+        client: &ClientInfo,
+    ) -> Result<String, FormRejection> {
+        let login = {
+            let mut tx = self.store().begin_read().await?;
+            self.live_link(tx.as_mut(), token, TOKEN_RESET).await?.1
+        };
+        let new = PasswordPolicy::normalize(new.expose_secret());
+        let confirm = PasswordPolicy::normalize(confirm.expose_secret());
+        let mut problems = Vec::new();
+        if new.is_empty() {
+            problems.push(FieldProblem {
+                field: "new_password",
+                problem: Problem::Required,
+            });
+        } else {
+            let evaluation = self.check_new_password(&login, &new);
+            if !evaluation.is_acceptable() {
+                problems.push(FieldProblem {
+                    field: "new_password",
+                    problem: Problem::Policy(evaluation.violations),
+                });
+            }
+        }
+        if confirm.is_empty() {
+            problems.push(FieldProblem {
+                field: "new_password_confirm",
+                problem: Problem::Required,
+            });
+        } else if !new.is_empty() && new != confirm {
+            problems.push(FieldProblem {
+                field: "new_password_confirm",
+                problem: Problem::Mismatch,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(FormRejection::Invalid(problems));
+        }
+        let phc = self.hasher().hash(SecretString::from(new)).await?;
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let (_, login) = self.take_link(tx.as_mut(), token, TOKEN_RESET).await?;
+        tx.set_password_hash(login.id, &phc).await?;
+        let key = attempt_key(&login.identifier);
+        let was_locked = tx
+            .attempt_state_for_update(&key)
+            .await?
+            .locked_until
+            .is_some_and(|u| u > now);
+        tx.save_attempt_state(&key, &AttemptState::default(), now)
+            .await?;
+        let sessions = tx.delete_other_sessions(login.id, "").await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::PasswordReset, now, client)
+                .subject(Some(login.id))
+                .detail(json!({ "sessions_signed_out": sessions, "lock_cleared": was_locked })),
+        )
+        .await?;
+        let notice = Notice::PasswordChanged {
+            identifier: login.identifier.clone(),
+            at: now,
+            device: client.user_agent.clone(),
+            ip: client.ip.clone(),
+        };
+        let locale = Self::locale_of(&login);
+        if let Some(email) = &login.email {
+            self.queue(
+                tx.as_mut(),
+                Recipient::Email(email),
+                Some(login.id),
+                locale,
+                &notice,
+            )
+            .await?;
+        }
+        if let (Some(phone), true) = (&login.phone, login.phone_verified) {
+            self.queue(
+                tx.as_mut(),
+                Recipient::Sms(phone),
+                Some(login.id),
+                locale,
+                &notice,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(login.identifier)
+    }
+}

@@ -1,0 +1,249 @@
+//! `/forgot-password`, `/reset-password/{token}` and `/forgot-login`
+//! (SPEC §5). The forms answer the same whatever was typed, so that they
+//! cannot be used to learn which logins or addresses exist.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use espace_app::AppError;
+use espace_app::error::FormRejection;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::forms::{Fields, password_rules, rejection_fields};
+use super::links::{SetPasswordPage, dead};
+use super::{Chrome, render};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::app_error;
+use crate::form::HtmlForm;
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage {
+    c: Chrome,
+    heading: String,
+    notice: Option<String>,
+    intro: String,
+    action: &'static str,
+    field: &'static str,
+    label: String,
+    hint: String,
+    input_type: &'static str,
+    autocomplete: &'static str,
+    value: String,
+    submit: String,
+    links: Vec<(&'static str, String)>,
+    f: Fields,
+}
+
+/// Which of the two forms.
+#[derive(Clone, Copy)]
+enum Form {
+    Password,
+    Login,
+}
+
+impl Form {
+    fn key(self) -> &'static str {
+        match self {
+            Form::Password => "forgot-password",
+            Form::Login => "forgot-login",
+        }
+    }
+}
+
+fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: Form,
+    f: Fields,
+    value: String,
+    notice: Option<String>,
+) -> Response {
+    let t = ctx.tr();
+    let k = form.key();
+    let (action, field, input_type, autocomplete) = match form {
+        Form::Password => ("/forgot-password", "login", "text", "username"),
+        Form::Login => ("/forgot-login", "email", "email", "email"),
+    };
+    let other = match form {
+        Form::Password => ("/forgot-login", t.get("forgot-login-link")),
+        Form::Login => ("/forgot-password", t.get("forgot-password-link")),
+    };
+    render(
+        ctx,
+        &ForgotPage {
+            c: Chrome::new(state, ctx, &format!("{k}-title"), "login"),
+            heading: t.get(&format!("{k}-title")),
+            notice,
+            intro: t.get(&format!("{k}-intro")),
+            action,
+            field,
+            label: t.get(&format!("{k}-label")),
+            hint: t.get(&format!("{k}-hint")),
+            input_type,
+            autocomplete,
+            value,
+            submit: t.get(&format!("{k}-submit")),
+            links: vec![other, ("/login", t.get("link-to-login"))],
+            f,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn notice(ctx: &Ctx, form: Form, q: Result<Query<NoticeQuery>, QueryRejection>) -> Option<String> {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    (q.notice.as_deref() == Some("sent")).then(|| ctx.tr().get(&format!("{}-sent", form.key())))
+}
+
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    q: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Response {
+    let n = notice(&ctx, Form::Password, q);
+    page(
+        &state,
+        &ctx,
+        Form::Password,
+        Fields::default(),
+        String::new(),
+        n,
+    )
+}
+
+pub async fn forgot_login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    q: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Response {
+    let n = notice(&ctx, Form::Login, q);
+    page(
+        &state,
+        &ctx,
+        Form::Login,
+        Fields::default(),
+        String::new(),
+        n,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    email: String,
+}
+
+fn answer(
+    state: &AppState,
+    ctx: &Ctx,
+    form: Form,
+    typed: String,
+    outcome: Result<(), FormRejection>,
+) -> Response {
+    match outcome {
+        Ok(()) => Redirect::to(&format!("/{}?notice=sent", form.key())).into_response(),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => page(state, ctx, form, f, typed.chars().take(254).collect(), None),
+            Err(e) => app_error(ctx, &e),
+        },
+    }
+}
+
+pub async fn forgot_password_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    HtmlForm(form): HtmlForm<ForgotForm>,
+) -> Response {
+    let outcome = state
+        .app
+        .request_password_reset(&form.login, &ctx.client)
+        .await;
+    answer(&state, &ctx, Form::Password, form.login, outcome)
+}
+
+pub async fn forgot_login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    HtmlForm(form): HtmlForm<ForgotForm>,
+) -> Response {
+    let outcome = state
+        .app
+        .request_login_reminder(&form.email, &ctx.client)
+        .await;
+    answer(&state, &ctx, Form::Login, form.email, outcome)
+}
+
+fn reset_page(state: &AppState, ctx: &Ctx, token: &str, identifier: String, f: Fields) -> Response {
+    let t = ctx.tr();
+    render(
+        ctx,
+        &SetPasswordPage {
+            c: Chrome::new(state, ctx, "reset-title", "link"),
+            heading: t.get("reset-title"),
+            intro: vec![t.get("reset-intro")],
+            identifier,
+            action: format!("/reset-password/{token}"),
+            submit: t.get("reset-submit"),
+            rules: password_rules(&t, &state.app.config().password_policy()),
+            f,
+        },
+    )
+}
+
+pub async fn reset_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
+    match state.app.reset_offer(&token).await {
+        Ok(offer) => reset_page(&state, &ctx, &token, offer.identifier, Fields::default()),
+        Err(AppError::NotFound) => dead(&state, &ctx),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_confirm: String,
+}
+
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    HtmlForm(form): HtmlForm<ResetForm>,
+) -> Response {
+    let outcome = state
+        .app
+        .reset_password(
+            &token,
+            SecretString::from(form.new_password),
+            SecretString::from(form.new_password_confirm),
+            &ctx.client,
+        )
+        .await;
+    match outcome {
+        Ok(_) => Redirect::to("/login?notice=password-reset").into_response(),
+        Err(FormRejection::App(AppError::NotFound)) => dead(&state, &ctx),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => match state.app.reset_offer(&token).await {
+                Ok(offer) => reset_page(&state, &ctx, &token, offer.identifier, f),
+                Err(_) => dead(&state, &ctx),
+            },
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
