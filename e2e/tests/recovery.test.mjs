@@ -7,8 +7,8 @@ import { axeCheck } from '../lib/axe.mjs';
 import { LOCALE, PASSWORD, done, h1, jsLabel, signIn, summary, text, useEnvironment } from '../lib/app.mjs';
 
 const W = {
-  en: { forgot: 'Forgot your password', forgotLink: 'Forgot your password?', sent: /a link has been sent to it/, reset: 'Choose a new password', done: /Your new password is saved/, login: 'Forgot your login', loginSent: /they have been sent to it/ },
-  fr: { forgot: 'Mot de passe oublié', forgotLink: 'Mot de passe oublié ?', sent: /un lien y a été envoyé/, reset: 'Choisissez un nouveau mot de passe', done: /Votre nouveau mot de passe est enregistré/, login: 'Identifiant oublié', loginSent: /ils y ont été envoyés/ },
+  en: { lockTitle: 'Lock status', unlocked: /The login is unlocked/, lockLink: 'Lock status and unlock', forgot: 'Forgot your password', forgotLink: 'Forgot your password?', sent: /a link has been sent to it/, reset: 'Choose a new password', done: /Your new password is saved/, login: 'Forgot your login', loginSent: /they have been sent to it/ },
+  fr: { lockTitle: 'État du blocage', unlocked: /L’identifiant est débloqué/, lockLink: 'État du blocage et déblocage', forgot: 'Mot de passe oublié', forgotLink: 'Mot de passe oublié ?', sent: /un lien y a été envoyé/, reset: 'Choisissez un nouveau mot de passe', done: /Votre nouveau mot de passe est enregistré/, login: 'Identifiant oublié', loginSent: /ils y ont été envoyés/ },
 };
 
 async function newestTo(baseURL, to) {
@@ -59,6 +59,32 @@ for (const js of [true, false]) {
           await signIn(page, 'alice.bistro');
         } finally {
           await done(page);
+        }
+      });
+
+      it(`${l}: the security manager sees why a login is locked and unlocks it`, async () => {
+        const page = await env.page({ js, locale: LOCALE[l] });
+        const locked = await env.page({ js, locale: LOCALE[l] });
+        try {
+          await locked.goto('/login');
+          for (let i = 1; i <= 5; i++) {
+            await locked.locator('#login').fill('alice.martin');
+            await locked.locator('#password').fill(`Wrong-unlock-${i}`);
+            await Promise.all([locked.waitForNavigation(), locked.locator('form.form button[type=submit]').click()]);
+          }
+          await signIn(page, 'bruno.leroy');
+          await page.goto('/users?q=alice.martin');
+          await Promise.all([page.waitForNavigation(), page.locator('tbody a').first().click()]);
+          await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: t.lockLink }).click()]);
+          assert.match(await h1(page), new RegExp(t.lockTitle));
+          await axeCheck(page, `/logins/{id}/lock (${l})`);
+          await submit(page);
+          assert.match(await text(page.locator('p.notice')), t.unlocked);
+          await axeCheck(page, `/logins/{id}/lock unlocked (${l})`);
+          await signIn(locked, 'alice.martin');
+        } finally {
+          await done(page);
+          await done(locked);
         }
       });
 

@@ -56,3 +56,7 @@ email-login-reminder-intro = { $count ->
 }
 email-login-reminder-action = Sign in
 email-login-reminder-not-you = If you did not ask, ignore this message.
+
+email-unlocked-subject = { $brand }: your login was unlocked
+email-unlocked-intro = The temporary lock of the login { $identifier } was lifted by { $name }. You can sign in again.
+email-unlocked-not-you = If you did not ask for it, contact your security manager or support: the wrong passwords were perhaps typed by someone else.

@@ -479,3 +479,24 @@ activity-kind-password-reset = Password reset from the e-mailed link
 activity-kind-login-reminder-sent = Logins sent to your address
 activity-kind-recovery-throttled = Too many recovery requests: not sent
 whats-new-0-2-recovery = Forgot your password or your login? The sign-in page sends a link to choose a new password (it also lifts a temporary lock), or your logins, to your verified e-mail address.
+lock-title = Lock status
+lock-status = Status
+lock-status-locked = Locked until { $time }
+lock-status-open = Not locked
+lock-why = Why
+lock-failures = { $count ->
+    [0] No wrong password counted.
+    [one] 1 distinct wrong password counted.
+   *[other] { $count } distinct wrong passwords counted.
+}
+lock-recent = Latest failed sign-ins
+lock-recent-none = No failed sign-in recorded.
+lock-unlock = Unlock and forget the wrong passwords
+lock-unlock-explain = Check first that the person asked for it. They are told by e-mail, and the action appears in their activity.
+lock-notice-unlocked = The login is unlocked; the person has been told.
+lock-notice-nothing = There was nothing to unlock.
+user-lock-link = Lock status and unlock
+support-title = Logins (support)
+support-intro = Find any login by its identifier, name or e-mail address, to see its lock and unlock it.
+support-none = No login found.
+whats-new-0-2-unlock = Your company's security manager, or support, can see why a login is locked and unlock it; you receive an e-mail and see it in your activity.

@@ -56,3 +56,7 @@ email-login-reminder-intro = { $count ->
 }
 email-login-reminder-action = Se connecter
 email-login-reminder-not-you = Si vous n’avez rien demandé, ignorez ce message.
+
+email-unlocked-subject = { $brand } : votre identifiant a été débloqué
+email-unlocked-intro = Le blocage temporaire de l’identifiant { $identifier } a été levé par { $name }. Vous pouvez de nouveau vous connecter.
+email-unlocked-not-you = Si vous ne l’avez pas demandé, contactez votre gestionnaire de sécurité ou le support : les mauvais mots de passe ont peut-être été saisis par quelqu’un d’autre.

@@ -479,3 +479,24 @@ activity-kind-password-reset = Mot de passe réinitialisé depuis le lien reçu
 activity-kind-login-reminder-sent = Identifiants envoyés à votre adresse
 activity-kind-recovery-throttled = Trop de demandes de récupération : rien n’a été envoyé
 whats-new-0-2-recovery = Mot de passe ou identifiant oublié ? La page de connexion envoie à votre adresse vérifiée un lien pour choisir un nouveau mot de passe (qui lève aussi un blocage temporaire), ou vos identifiants.
+lock-title = État du blocage
+lock-status = État
+lock-status-locked = Bloqué jusqu’au { $time }
+lock-status-open = Non bloqué
+lock-why = Pourquoi
+lock-failures = { $count ->
+    [0] Aucun mauvais mot de passe compté.
+    [one] 1 mauvais mot de passe distinct compté.
+   *[other] { $count } mauvais mots de passe distincts comptés.
+}
+lock-recent = Dernières connexions échouées
+lock-recent-none = Aucune connexion échouée enregistrée.
+lock-unlock = Débloquer et oublier les mauvais mots de passe
+lock-unlock-explain = Vérifiez d’abord que la personne l’a demandé. Elle est prévenue par courriel, et l’action apparaît dans son activité.
+lock-notice-unlocked = L’identifiant est débloqué ; la personne a été prévenue.
+lock-notice-nothing = Il n’y avait rien à débloquer.
+user-lock-link = État du blocage et déblocage
+support-title = Identifiants (support)
+support-intro = Retrouvez n’importe quel identifiant par son nom, son identifiant ou son adresse électronique, pour voir son blocage et le lever.
+support-none = Aucun identifiant trouvé.
+whats-new-0-2-unlock = Le gestionnaire de sécurité de votre société, ou le support, peut voir pourquoi un identifiant est bloqué et le débloquer ; vous recevez un courriel et le voyez dans votre activité.

@@ -18,6 +18,7 @@ pub mod overview;
 pub mod ports;
 pub mod recovery;
 pub mod session;
+pub mod unlock;
 pub mod users;
 
 use std::sync::Arc;

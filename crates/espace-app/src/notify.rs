@@ -65,6 +65,8 @@ pub enum Notice {
         url: String,
         until: Timestamp,
     },
+    /// A security manager or support lifted the temporary lock.
+    Unlocked { identifier: String, by: String },
     /// The logins tied to an address.
     LoginReminder {
         identifiers: Vec<String>,
@@ -92,6 +94,7 @@ impl Notice {
             Notice::Invitation { .. } => "invitation",
             Notice::PasswordReset { .. } => "password-reset",
             Notice::LoginReminder { .. } => "login-reminder",
+            Notice::Unlocked { .. } => "unlocked",
         }
     }
 }

@@ -320,6 +320,24 @@ macro_rules! store_impl {
                 Self::logins(&rows)
             }
 
+            async fn search_logins(&mut self, needle: &str, limit: i64) -> StoreResult<Vec<LoginRecord>> {
+                let pattern = format!(
+                    "%{}%",
+                    needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+                );
+                let rows = sqlx::query(login_query!(
+                    "identifier_norm LIKE $1 ESCAPE '\\' OR LOWER(first_name) LIKE $1 ESCAPE '\\' \
+                     OR LOWER(last_name) LIKE $1 ESCAPE '\\' OR email_norm LIKE $1 ESCAPE '\\' \
+                     ORDER BY identifier_norm LIMIT $2"
+                ))
+                .bind(pattern)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Self::logins(&rows)
+            }
+
             async fn enqueue(&mut self, m: &OutboxRecord) -> StoreResult<()> {
                 sqlx::query(outbox_query!("INSERT INTO outbox (", ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
                     .bind(m.id)

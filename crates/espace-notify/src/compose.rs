@@ -223,6 +223,13 @@ impl FluentComposer {
                 ));
                 m.after.push(p("email-password-reset-not-you", &[]));
             }
+            Notice::Unlocked { identifier, by } => {
+                m.paragraphs.push(p(
+                    "email-unlocked-intro",
+                    &[("identifier", Arg::S(identifier)), ("name", Arg::S(by))],
+                ));
+                m.after.push(p("email-unlocked-not-you", &[]));
+            }
             Notice::LoginReminder { identifiers, url } => {
                 m.paragraphs.push(p(
                     "email-login-reminder-intro",

@@ -186,6 +186,9 @@ pub fn router(state: AppState) -> Router {
             "/backoffice/messages/{id}",
             get(pages::company::conversation).post(pages::company::reply),
         )
+        .route("/logins/{id}/lock", get(pages::unlock::show))
+        .route("/logins/{id}/unlock", post(pages::unlock::unlock))
+        .route("/backoffice/logins", get(pages::unlock::search))
         .route("/users", get(pages::users::list))
         .route(
             "/users/invite",

@@ -187,6 +187,9 @@ pub trait Tx: Send {
     async fn logins_by_verified_email(&mut self, normalized: &str)
     -> StoreResult<Vec<LoginRecord>>;
     async fn logins_of_company(&mut self, company_id: Uuid) -> StoreResult<Vec<LoginRecord>>;
+    /// Logins whose identifier, names or e-mail contain `needle`
+    /// (case-insensitive), for support.
+    async fn search_logins(&mut self, needle: &str, limit: i64) -> StoreResult<Vec<LoginRecord>>;
 
     // Sign-in counters (per typed identifier) and per-address windows.
     async fn attempt_state(&mut self, key: &str) -> StoreResult<AttemptState>;

@@ -12,6 +12,7 @@ mod personal;
 mod recovery;
 mod sessions;
 mod storage;
+mod unlock;
 mod users;
 mod web;
 

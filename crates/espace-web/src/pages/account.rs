@@ -25,6 +25,7 @@ struct AccountHub {
     rights: Vec<RightRow>,
     is_admin: bool,
     is_manager: bool,
+    is_support: bool,
 }
 
 struct CompanyView {
@@ -75,6 +76,7 @@ pub async fn hub(
         roles: role_names(&t, o.company_roles.iter().chain(&o.staff_roles)),
         is_admin: o.company_roles.iter().any(|r| r == "administrator"),
         is_manager: o.staff_roles.iter().any(|r| r == "web-account-manager"),
+        is_support: o.staff_roles.iter().any(|r| r == "support-agent"),
         rights: o
             .rights
             .iter()

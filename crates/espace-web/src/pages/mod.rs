@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod password;
 pub mod recovery;
 pub mod sessions;
+pub mod unlock;
 pub mod users;
 
 use askama::Template;

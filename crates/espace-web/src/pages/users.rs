@@ -375,6 +375,8 @@ struct UserPage {
     /// (contract id, "REF — offer", current referent name, is this user)
     referents: Vec<(Uuid, String, String, bool)>,
     can_be_referent: bool,
+    /// The viewer may see and lift this login's lock.
+    security_manager: bool,
     f: Fields,
 }
 
@@ -388,6 +390,10 @@ async fn user_page(
 ) -> Response {
     let (dir, user) = match state.app.company_user(session, id).await {
         Ok(x) => x,
+        Err(e) => return app_error(ctx, &e),
+    };
+    let security_manager = match state.app.overview(session).await {
+        Ok(o) => o.company_roles.iter().any(|r| r == "security-manager"),
         Err(e) => return app_error(ctx, &e),
     };
     let t = ctx.tr();
@@ -428,6 +434,7 @@ async fn user_page(
             })
             .collect(),
         can_be_referent: !user.login.disabled && !user.invited,
+        security_manager,
         f,
     };
     render(ctx, &page)
