@@ -100,23 +100,19 @@ impl App {
         )
     }
 
-    /// `/account/password`: on success every other session is signed out
-    /// and the person is told by e-mail. Returns how many were signed out.
-    pub async fn change_password(
+    /// Checks a new password typed twice (`new_password`,
+    /// `new_password_confirm`) against the policy for `login`: adds the
+    /// problems of both fields, returns the normalised password.
+    pub(crate) fn check_password_pair(
         &self,
-        session: &CurrentSession,
-        change: PasswordChange,
-        client: &ClientInfo,
-    ) -> Result<u64, FormRejection> {
-        let login = &session.login;
-        let current = change.current.expose_secret();
-        let new = PasswordPolicy::normalize(change.new.expose_secret());
-        let confirm = PasswordPolicy::normalize(change.confirm.expose_secret());
-        let mut problems = Vec::new();
+        login: &LoginRecord,
+        new: &SecretString,
+        confirm: &SecretString,
+        problems: &mut Vec<FieldProblem>,
+    ) -> String {
+        let new = PasswordPolicy::normalize(new.expose_secret());
+        let confirm = PasswordPolicy::normalize(confirm.expose_secret());
         let mut push = |field, problem| problems.push(FieldProblem { field, problem });
-        if current.is_empty() {
-            push("current_password", Problem::Required);
-        }
         if new.is_empty() {
             push("new_password", Problem::Required);
         } else {
@@ -130,6 +126,27 @@ impl App {
         } else if !new.is_empty() && confirm != new {
             push("new_password_confirm", Problem::Mismatch);
         }
+        new
+    }
+
+    /// `/account/password`: on success every other session is signed out
+    /// and the person is told by e-mail. Returns how many were signed out.
+    pub async fn change_password(
+        &self,
+        session: &CurrentSession,
+        change: PasswordChange,
+        client: &ClientInfo,
+    ) -> Result<u64, FormRejection> {
+        let login = &session.login;
+        let current = change.current.expose_secret();
+        let mut problems = Vec::new();
+        if current.is_empty() {
+            problems.push(FieldProblem {
+                field: "current_password",
+                problem: Problem::Required,
+            });
+        }
+        let new = self.check_password_pair(login, &change.new, &change.confirm, &mut problems);
         if !problems.is_empty() {
             return Err(FormRejection::Invalid(problems));
         }

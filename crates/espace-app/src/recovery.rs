@@ -6,15 +6,14 @@
 use espace_domain::email::EmailAddress;
 use espace_domain::identifier::{LoginIdentifier, attempt_key};
 use espace_domain::lockout::AttemptState;
-use espace_domain::password::PasswordPolicy;
 use jiff::SignedDuration;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
-use crate::error::{AppError, FieldProblem, FormRejection, Problem};
+use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
 use crate::ports::{LoginRecord, Tx};
 
@@ -238,34 +237,8 @@ impl App {
             let mut tx = self.store().begin_read().await?;
             self.live_link(tx.as_mut(), token, TOKEN_RESET).await?.1
         };
-        let new = PasswordPolicy::normalize(new.expose_secret());
-        let confirm = PasswordPolicy::normalize(confirm.expose_secret());
         let mut problems = Vec::new();
-        if new.is_empty() {
-            problems.push(FieldProblem {
-                field: "new_password",
-                problem: Problem::Required,
-            });
-        } else {
-            let evaluation = self.check_new_password(&login, &new);
-            if !evaluation.is_acceptable() {
-                problems.push(FieldProblem {
-                    field: "new_password",
-                    problem: Problem::Policy(evaluation.violations),
-                });
-            }
-        }
-        if confirm.is_empty() {
-            problems.push(FieldProblem {
-                field: "new_password_confirm",
-                problem: Problem::Required,
-            });
-        } else if !new.is_empty() && new != confirm {
-            problems.push(FieldProblem {
-                field: "new_password_confirm",
-                problem: Problem::Mismatch,
-            });
-        }
+        let new = self.check_password_pair(&login, &new, &confirm, &mut problems);
         if !problems.is_empty() {
             return Err(FormRejection::Invalid(problems));
         }

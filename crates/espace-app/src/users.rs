@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 
 use espace_domain::email::EmailAddress;
 use espace_domain::identifier::{LoginIdentifier, suggest_identifier, with_number};
-use espace_domain::password::PasswordPolicy;
 use espace_domain::rights::{Profile, Section};
 use jiff::SignedDuration;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -583,34 +582,8 @@ impl App {
         client: &ClientInfo,
     ) -> Result<String, FormRejection> {
         let (_, login) = self.invitation_offer(token).await?;
-        let new = PasswordPolicy::normalize(new.expose_secret());
-        let confirm = PasswordPolicy::normalize(confirm.expose_secret());
         let mut problems = Vec::new();
-        if new.is_empty() {
-            problems.push(FieldProblem {
-                field: "new_password",
-                problem: Problem::Required,
-            });
-        } else {
-            let evaluation = self.check_new_password(&login, &new);
-            if !evaluation.is_acceptable() {
-                problems.push(FieldProblem {
-                    field: "new_password",
-                    problem: Problem::Policy(evaluation.violations),
-                });
-            }
-        }
-        if confirm.is_empty() {
-            problems.push(FieldProblem {
-                field: "new_password_confirm",
-                problem: Problem::Required,
-            });
-        } else if !new.is_empty() && new != confirm {
-            problems.push(FieldProblem {
-                field: "new_password_confirm",
-                problem: Problem::Mismatch,
-            });
-        }
+        let new = self.check_password_pair(&login, &new, &confirm, &mut problems);
         if !problems.is_empty() {
             return Err(FormRejection::Invalid(problems));
         }
