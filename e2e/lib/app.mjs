@@ -106,6 +106,14 @@ export function useEnvironment({ serverEnv } = {}) {
   return env;
 }
 
+/** The newest message of the demo outbox sent to `to`, as text. */
+export async function newestMessageTo(baseURL, to) {
+  const html = await (await fetch(`${baseURL}/dev/outbox`)).text();
+  const article = html.split('<article').find((a) => a.includes(`class="outbox-to">${to}<`));
+  assert.ok(article, `a message to ${to} in the outbox`);
+  return article.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
+}
+
 /** Closes the page's context (and its cookies). */
 export async function done(page) {
   await page.context().close();

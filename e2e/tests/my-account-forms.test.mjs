@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { axeCheck } from '../lib/axe.mjs';
-import { LOCALE, PASSWORD, done, h1, jsLabel, signIn, summary, text, useEnvironment } from '../lib/app.mjs';
+import { LOCALE, PASSWORD, done, h1, jsLabel, newestMessageTo, signIn, summary, text, useEnvironment } from '../lib/app.mjs';
 
 const W = {
   en: {
@@ -27,14 +27,6 @@ const W = {
 };
 
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-
-/** The newest message of the demo outbox sent to `to`, as text. */
-async function lastMessageTo(baseURL, to) {
-  const html = await (await fetch(`${baseURL}/dev/outbox`)).text();
-  const article = html.split('<article').find((a) => a.includes(`class="outbox-to">${to}<`));
-  assert.ok(article, `a message to ${to} in the outbox`);
-  return article.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
-}
 
 async function submit(page, form) {
   await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').first().click()]);
@@ -95,14 +87,14 @@ for (const js of [true, false]) {
           await submit(page, page.locator('form[action="/account/contact/email"]'));
           assert.match(await text(page.locator('p.notice')), new RegExp(t.codeSent));
           await axeCheck(page, `/account/contact waiting for the code (${l})`);
-          const code = (await lastMessageTo(env.baseURL, address)).match(/\b(\d{6})\b/)[1];
+          const code = (await newestMessageTo(env.baseURL, address)).match(/\b(\d{6})\b/)[1];
           await page.locator('#code').fill(code);
           await submit(page, page.locator('form[action="/account/contact/email/confirm"]'));
           assert.match(await text(page.locator('p.notice')), new RegExp(t.emailChanged));
           assert.match(await text(page.locator('main')), new RegExp(address.replace(/\./g, '\\.')));
           await axeCheck(page, `/account/contact changed (${l})`);
           // The previous address got an undo link: it offers, then undoes.
-          const undo = (await lastMessageTo(env.baseURL, previous)).match(/\/account\/undo\/[A-Za-z0-9_-]{43}/)[0];
+          const undo = (await newestMessageTo(env.baseURL, previous)).match(/\/account\/undo\/[A-Za-z0-9_-]{43}/)[0];
           const owner = await env.page(opts);
           try {
             await owner.goto(undo);
@@ -188,7 +180,7 @@ for (const js of [true, false]) {
           assert.match(await text(page.locator('p.notice')), new RegExp(t.invited));
           await axeCheck(page, `/users/{id} (${l})`);
 
-          const mail = await lastMessageTo(env.baseURL, email);
+          const mail = await newestMessageTo(env.baseURL, email);
           const path = mail.match(/\/invitation\/[A-Za-z0-9_-]{43}/)[0];
           await invitee.goto(path);
           assert.equal(await h1(invitee), t.invitation);

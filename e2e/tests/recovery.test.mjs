@@ -4,19 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { axeCheck } from '../lib/axe.mjs';
-import { LOCALE, PASSWORD, done, h1, jsLabel, signIn, summary, text, useEnvironment } from '../lib/app.mjs';
+import { LOCALE, PASSWORD, done, h1, jsLabel, newestMessageTo, signIn, summary, text, useEnvironment } from '../lib/app.mjs';
 
 const W = {
   en: { lockTitle: 'Lock status', unlocked: /The login is unlocked/, lockLink: 'Lock status and unlock', forgot: 'Forgot your password', forgotLink: 'Forgot your password?', sent: /a link has been sent to it/, reset: 'Choose a new password', done: /Your new password is saved/, login: 'Forgot your login', loginSent: /they have been sent to it/ },
   fr: { lockTitle: 'État du blocage', unlocked: /L’identifiant est débloqué/, lockLink: 'État du blocage et déblocage', forgot: 'Mot de passe oublié', forgotLink: 'Mot de passe oublié ?', sent: /un lien y a été envoyé/, reset: 'Choisissez un nouveau mot de passe', done: /Votre nouveau mot de passe est enregistré/, login: 'Identifiant oublié', loginSent: /ils y ont été envoyés/ },
 };
-
-async function newestTo(baseURL, to) {
-  const html = await (await fetch(`${baseURL}/dev/outbox`)).text();
-  const article = html.split('<article').find((a) => a.includes(`class="outbox-to">${to}<`));
-  assert.ok(article, `a message to ${to}`);
-  return article;
-}
 
 async function submit(page) {
   await Promise.all([page.waitForNavigation(), page.locator('main form button[type=submit]').first().click()]);
@@ -42,7 +35,7 @@ for (const js of [true, false]) {
           await submit(page);
           assert.match(await text(page.locator('p.notice')), t.sent);
           await axeCheck(page, `/forgot-password sent (${l})`);
-          const path = (await newestTo(env.baseURL, 'alice.martin@acme.example')).match(/\/reset-password\/[A-Za-z0-9_-]{43}/)[0];
+          const path = (await newestMessageTo(env.baseURL, 'alice.martin@acme.example')).match(/\/reset-password\/[A-Za-z0-9_-]{43}/)[0];
           await page.goto(path);
           assert.equal(await h1(page), t.reset);
           await axeCheck(page, `/reset-password/{token} (${l})`);
@@ -98,7 +91,7 @@ for (const js of [true, false]) {
           await submit(page);
           assert.match(await text(page.locator('p.notice')), t.loginSent);
           await axeCheck(page, `/forgot-login sent (${l})`);
-          const mail = await newestTo(env.baseURL, 'alice.martin@acme.example');
+          const mail = await newestMessageTo(env.baseURL, 'alice.martin@acme.example');
           assert.match(mail, /alice\.bistro/);
         } finally {
           await done(page);

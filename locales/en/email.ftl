@@ -60,3 +60,16 @@ email-login-reminder-not-you = If you did not ask, ignore this message.
 email-unlocked-subject = { $brand }: your login was unlocked
 email-unlocked-intro = The temporary lock of the login { $identifier } was lifted by { $name }. You can sign in again.
 email-unlocked-not-you = If you did not ask for it, contact your security manager or support: the wrong passwords were perhaps typed by someone else.
+
+email-recovery-case-opened-subject = { $brand }: we received your request for help
+email-recovery-case-opened-intro = We received your request to get back into your account. Its reference is { $reference }.
+email-recovery-case-opened-next = A support agent will check your identity, usually by calling you back. Nothing changes on your account until then. When they are done, a code will come to this address: type it on the page of your request.
+email-recovery-case-action = Follow my request
+email-recovery-case-opened-not-you = If you did not ask for help, ignore this message: nothing will change.
+
+email-recovery-case-rejected-subject = { $brand }: your request for help was closed
+email-recovery-case-rejected-intro = Support could not verify your identity, so your request { $reference } was closed and nothing changed on any account. You can make a new request with more details on how to reach you, or ask your company's security manager for help.
+
+email-address-linked-subject = { $brand }: a new e-mail address was linked to your login
+email-address-linked-intro = At your request, support verified your identity and linked the address { $email } to the login { $identifier }. Messages about this login now go to that address.
+email-address-linked-not-you = If you did not ask for this, contact support at once: someone may be trying to take over your account.

@@ -60,3 +60,16 @@ email-login-reminder-not-you = Si vous n’avez rien demandé, ignorez ce messag
 email-unlocked-subject = { $brand } : votre identifiant a été débloqué
 email-unlocked-intro = Le blocage temporaire de l’identifiant { $identifier } a été levé par { $name }. Vous pouvez de nouveau vous connecter.
 email-unlocked-not-you = Si vous ne l’avez pas demandé, contactez votre gestionnaire de sécurité ou le support : les mauvais mots de passe ont peut-être été saisis par quelqu’un d’autre.
+
+email-recovery-case-opened-subject = { $brand } : nous avons reçu votre demande d’aide
+email-recovery-case-opened-intro = Nous avons bien reçu votre demande pour retrouver l’accès à votre compte. Sa référence est { $reference }.
+email-recovery-case-opened-next = Un agent du support va vérifier votre identité, le plus souvent en vous rappelant. Rien ne change sur votre compte d’ici là. Ensuite, un code arrivera à cette adresse : saisissez-le sur la page de votre demande.
+email-recovery-case-action = Suivre ma demande
+email-recovery-case-opened-not-you = Si vous n’avez pas demandé d’aide, ignorez ce message : rien ne changera.
+
+email-recovery-case-rejected-subject = { $brand } : votre demande d’aide a été close
+email-recovery-case-rejected-intro = Le support n’a pas pu vérifier votre identité : votre demande { $reference } a été close et rien n’a changé sur aucun compte. Vous pouvez faire une nouvelle demande en précisant mieux comment vous joindre, ou demander l’aide du gestionnaire de sécurité de votre entreprise.
+
+email-address-linked-subject = { $brand } : une nouvelle adresse e-mail a été associée à votre identifiant
+email-address-linked-intro = À votre demande, le support a vérifié votre identité et associé l’adresse { $email } à l’identifiant { $identifier }. Les messages concernant cet identifiant iront désormais à cette adresse.
+email-address-linked-not-you = Si vous n’avez rien demandé, contactez le support immédiatement : quelqu’un tente peut-être de prendre le contrôle de votre compte.

@@ -10,6 +10,7 @@ use espace_domain::phone::{LineKind, PhoneE164};
 use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
@@ -61,7 +62,7 @@ pub struct UndoOffer {
     pub restore: Option<String>,
 }
 
-fn masked_email(address: &str) -> String {
+pub(crate) fn masked_email(address: &str) -> String {
     match address.split_once('@') {
         Some((local, domain)) => {
             let first: String = local.chars().take(1).collect();
@@ -236,7 +237,7 @@ impl App {
     }
 
     /// Issues a code for `purpose` (replacing any live one) and queues it.
-    async fn issue_code(
+    pub(crate) async fn issue_code(
         &self,
         tx: &mut dyn Tx,
         login: &LoginRecord,
@@ -389,6 +390,68 @@ impl App {
             }))
     }
 
+    /// The six digits of a typed code, or the field's problem.
+    pub(crate) fn typed_code(typed: &str, field: &'static str) -> Result<String, FormRejection> {
+        normalize_code(typed).ok_or_else(|| {
+            FormRejection::one(
+                field,
+                if typed.trim().is_empty() {
+                    Problem::Required
+                } else {
+                    Problem::CodeShape
+                },
+            )
+        })
+    }
+
+    /// Judges a typed code of `purpose` for `login_id` in the caller's
+    /// transaction: an accepted code is used up; a wrong try is counted; an
+    /// exhausted or expired code is deleted; every refusal is audited (with
+    /// `actor` as who typed it, if known). The caller commits either way.
+    pub(crate) async fn check_code(
+        &self,
+        tx: &mut dyn Tx,
+        login_id: Uuid,
+        actor: Option<Uuid>,
+        purpose: &str,
+        code: &str,
+        client: &ClientInfo,
+    ) -> Result<Result<CodeRecord, Problem>, AppError> {
+        let now = self.clock().now();
+        let Some(stored) = tx.code(login_id, purpose).await? else {
+            return Ok(Err(Problem::CodeVoid));
+        };
+        let matches =
+            self.keys()
+                .code_matches(&stored.code_hash, login_id, purpose, &stored.target, code);
+        let tries = u32::try_from(stored.tries).unwrap_or(u32::MAX);
+        let outcome = self
+            .config()
+            .codes
+            .judge(stored.expires_at, tries, now, matches);
+        let problem = match outcome {
+            CodeOutcome::Accepted => {
+                tx.delete_code(login_id, purpose).await?;
+                return Ok(Ok(stored));
+            }
+            CodeOutcome::Wrong { remaining } => {
+                tx.set_code_tries(login_id, purpose, stored.tries + 1)
+                    .await?;
+                Problem::CodeWrong { remaining }
+            }
+            CodeOutcome::Exhausted | CodeOutcome::Expired => {
+                tx.delete_code(login_id, purpose).await?;
+                Problem::CodeVoid
+            }
+        };
+        let mut event = AuditEvent::new(AuditKind::CodeRejected, now, client)
+            .subject(Some(login_id))
+            .detail(json!({ "purpose": purpose, "outcome": format!("{outcome:?}") }));
+        event.actor_login_id = actor;
+        tx.append_audit(&event).await?;
+        Ok(Err(problem))
+    }
+
     /// Checks the code of a pending change and applies it.
     pub async fn confirm_contact_change(
         &self,
@@ -397,54 +460,26 @@ impl App {
         typed: &str,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
-        let field = "code";
         let login = &session.login;
-        let Some(code) = normalize_code(typed) else {
-            return Err(FormRejection::one(
-                field,
-                if typed.trim().is_empty() {
-                    Problem::Required
-                } else {
-                    Problem::CodeShape
-                },
-            ));
-        };
-        let now = self.clock().now();
+        let code = Self::typed_code(typed, "code")?;
         let mut tx = self.store().begin().await?;
-        let Some(stored) = tx.code(login.id, purpose).await? else {
-            return Err(FormRejection::one(field, Problem::CodeVoid));
-        };
-        let matches =
-            self.keys()
-                .code_matches(&stored.code_hash, login.id, purpose, &stored.target, &code);
-        let tries = u32::try_from(stored.tries).unwrap_or(u32::MAX);
-        let outcome = self
-            .config()
-            .codes
-            .judge(stored.expires_at, tries, now, matches);
-        let problem = match outcome {
-            CodeOutcome::Accepted => None,
-            CodeOutcome::Wrong { remaining } => Some(Problem::CodeWrong { remaining }),
-            CodeOutcome::Exhausted | CodeOutcome::Expired => Some(Problem::CodeVoid),
-        };
-        if let Some(problem) = problem {
-            match outcome {
-                CodeOutcome::Wrong { .. } => {
-                    tx.set_code_tries(login.id, purpose, stored.tries + 1)
-                        .await?
-                }
-                _ => tx.delete_code(login.id, purpose).await?,
-            }
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::CodeRejected, now, client)
-                    .by_self(login.id)
-                    .detail(json!({ "purpose": purpose, "outcome": format!("{outcome:?}") })),
+        let stored = match self
+            .check_code(
+                tx.as_mut(),
+                login.id,
+                Some(login.id),
+                purpose,
+                &code,
+                client,
             )
-            .await?;
-            tx.commit().await?;
-            return Err(FormRejection::one(field, problem));
-        }
-        tx.delete_code(login.id, purpose).await?;
+            .await?
+        {
+            Ok(stored) => stored,
+            Err(problem) => {
+                tx.commit().await?;
+                return Err(FormRejection::one("code", problem));
+            }
+        };
         let which = if purpose == PURPOSE_EMAIL {
             "email"
         } else {

@@ -44,6 +44,11 @@ pub enum AuditKind {
     PasswordReset,
     LoginReminderSent,
     RecoveryThrottled,
+    RecoveryCaseOpened,
+    RecoveryIdentityVerified,
+    RecoveryCodeSent,
+    RecoveryAddressLinked,
+    RecoveryCaseRejected,
 }
 
 impl AuditKind {
@@ -82,6 +87,11 @@ impl AuditKind {
         AuditKind::PasswordReset,
         AuditKind::LoginReminderSent,
         AuditKind::RecoveryThrottled,
+        AuditKind::RecoveryCaseOpened,
+        AuditKind::RecoveryIdentityVerified,
+        AuditKind::RecoveryCodeSent,
+        AuditKind::RecoveryAddressLinked,
+        AuditKind::RecoveryCaseRejected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +130,11 @@ impl AuditKind {
             AuditKind::PasswordReset => "password.reset",
             AuditKind::LoginReminderSent => "login.reminder-sent",
             AuditKind::RecoveryThrottled => "recovery.throttled",
+            AuditKind::RecoveryCaseOpened => "recovery.case-opened",
+            AuditKind::RecoveryIdentityVerified => "recovery.identity-verified",
+            AuditKind::RecoveryCodeSent => "recovery.code-sent",
+            AuditKind::RecoveryAddressLinked => "recovery.address-linked",
+            AuditKind::RecoveryCaseRejected => "recovery.case-rejected",
         }
     }
 

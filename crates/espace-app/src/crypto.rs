@@ -155,6 +155,48 @@ pub fn random_code() -> Result<String, AppError> {
     }
 }
 
+/// A case reference people can read out on the phone: 12 characters of
+/// Crockford's base 32 (no I, L, O or U), 60 random bits, in groups of
+/// four: `K7QM-3XHD-9RZB`.
+pub fn random_reference() -> Result<String, AppError> {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let bytes = random_bytes::<12>()?;
+    let mut out = String::with_capacity(14);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        // 256 is a multiple of 32: the low five bits are uniform.
+        out.push(char::from(ALPHABET[usize::from(b & 31)]));
+    }
+    Ok(out)
+}
+
+/// A typed reference in its canonical form: upper case, the look-alike
+/// letters read as digits (O → 0, I and L → 1), grouped by four.
+pub fn normalize_reference(typed: &str) -> Option<String> {
+    let chars: Vec<char> = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    let valid = chars.len() == 12
+        && chars
+            .iter()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && *c != 'U'));
+    valid.then(|| {
+        chars
+            .chunks(4)
+            .map(|g| g.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("-")
+    })
+}
+
 /// The result of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verification {
@@ -300,6 +342,20 @@ impl PasswordHasherPool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn references_are_readable_and_read_back_leniently() {
+        let r = super::random_reference().unwrap();
+        assert_eq!(r.len(), 14);
+        assert_eq!(super::normalize_reference(&r).as_deref(), Some(r.as_str()));
+        assert_eq!(
+            super::normalize_reference(" k7qm 3xhd-9rzo ").as_deref(),
+            Some("K7QM-3XHD-9RZ0")
+        );
+        assert_eq!(super::normalize_reference("K7QM-3XHD-9RZ"), None);
+        assert_eq!(super::normalize_reference("K7QM-3XHD-9RZU"), None);
+        assert_eq!(super::normalize_reference("K7QM-3XHD-9RZ!"), None);
+    }
+
     use super::*;
 
     #[tokio::test]

@@ -76,6 +76,10 @@ pub enum Problem {
     Referent,
     /// Not on one's own login (remove one's own access, say).
     OwnLogin,
+    /// Too many requests from this client or for this target: later.
+    Throttled,
+    /// The action does not fit the current state (a closed case, say).
+    State,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 //! here, never only in a route or a template.
 
 pub mod account;
+pub mod assisted;
 pub mod audit;
 pub mod auth;
 pub mod company;

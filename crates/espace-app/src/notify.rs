@@ -18,7 +18,10 @@ use crate::ports::{DeliveryError, Email, LoginRecord, OutboxRecord, Sms, Tx};
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Notice {
     /// A code proving the person holds an address or a phone.
-    VerificationCode { code: String, minutes: i64 },
+    VerificationCode {
+        code: String,
+        minutes: i64,
+    },
     PasswordChanged {
         identifier: String,
         at: Timestamp,
@@ -65,8 +68,26 @@ pub enum Notice {
         url: String,
         until: Timestamp,
     },
+    /// To the new address of an assisted-recovery case.
+    RecoveryCaseOpened {
+        reference: String,
+        url: String,
+    },
+    RecoveryCaseRejected {
+        reference: String,
+        url: String,
+    },
+    /// To the old address and every other verified channel: support
+    /// linked a new address to the login.
+    AddressLinkedBySupport {
+        identifier: String,
+        new_email: String,
+    },
     /// A security manager or support lifted the temporary lock.
-    Unlocked { identifier: String, by: String },
+    Unlocked {
+        identifier: String,
+        by: String,
+    },
     /// The logins tied to an address.
     LoginReminder {
         identifiers: Vec<String>,
@@ -95,6 +116,9 @@ impl Notice {
             Notice::PasswordReset { .. } => "password-reset",
             Notice::LoginReminder { .. } => "login-reminder",
             Notice::Unlocked { .. } => "unlocked",
+            Notice::RecoveryCaseOpened { .. } => "recovery-case-opened",
+            Notice::RecoveryCaseRejected { .. } => "recovery-case-rejected",
+            Notice::AddressLinkedBySupport { .. } => "address-linked",
         }
     }
 }

@@ -53,7 +53,7 @@ pub struct ResetOffer {
 
 impl App {
     /// Counts a request against both limits; false when either is spent.
-    async fn within_limits(
+    pub(crate) async fn within_limits(
         &self,
         tx: &mut dyn Tx,
         form: &str,
@@ -97,6 +97,34 @@ impl App {
             .collect())
     }
 
+    /// Sends a reset link to `email`, voiding any older one: only the
+    /// newest link works.
+    pub(crate) async fn send_reset_link(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        email: &str,
+    ) -> Result<(), AppError> {
+        let now = self.clock().now();
+        tx.void_action_tokens(login.id, TOKEN_RESET, now).await?;
+        let valid_for = self.config().recovery.reset_valid_for;
+        let token = self
+            .issue_link(tx, login.id, TOKEN_RESET, json!({}), valid_for)
+            .await?;
+        self.queue(
+            tx,
+            Recipient::Email(email),
+            Some(login.id),
+            Self::locale_of(login),
+            &Notice::PasswordReset {
+                identifier: login.identifier.clone(),
+                url: format!("{}/reset-password/{token}", self.config().public_url),
+                until: now + valid_for,
+            },
+        )
+        .await
+    }
+
     /// `/forgot-password`: sends a reset link to each designated login's
     /// verified address. The caller always shows the same answer.
     pub async fn request_password_reset(
@@ -128,24 +156,7 @@ impl App {
             let Some(email) = login.email.clone() else {
                 continue;
             };
-            // Only the newest link works.
-            tx.void_action_tokens(login.id, TOKEN_RESET, now).await?;
-            let valid_for = self.config().recovery.reset_valid_for;
-            let token = self
-                .issue_link(tx.as_mut(), login.id, TOKEN_RESET, json!({}), valid_for)
-                .await?;
-            self.queue(
-                tx.as_mut(),
-                Recipient::Email(&email),
-                Some(login.id),
-                Self::locale_of(&login),
-                &Notice::PasswordReset {
-                    identifier: login.identifier.clone(),
-                    url: format!("{}/reset-password/{token}", self.config().public_url),
-                    until: now + valid_for,
-                },
-            )
-            .await?;
+            self.send_reset_link(tx.as_mut(), &login, &email).await?;
             tx.append_audit(
                 &AuditEvent::new(AuditKind::PasswordResetRequested, now, client)
                     .subject(Some(login.id))

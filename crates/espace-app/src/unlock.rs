@@ -39,12 +39,7 @@ impl App {
         id: Uuid,
     ) -> Result<(LoginRecord, &'static str), AppError> {
         let target = tx.login_by_id(id).await?.ok_or(AppError::NotFound)?;
-        if tx
-            .staff_roles_of(session.login.id)
-            .await?
-            .iter()
-            .any(|r| r == "support-agent")
-        {
+        if Self::is_support(tx, session.login.id).await? {
             return Ok((target, "support"));
         }
         let manager = tx
@@ -139,14 +134,7 @@ impl App {
         q: &str,
     ) -> Result<Vec<LoginRecord>, AppError> {
         let mut tx = self.store().begin_read().await?;
-        if !tx
-            .staff_roles_of(session.login.id)
-            .await?
-            .iter()
-            .any(|r| r == "support-agent")
-        {
-            return Err(AppError::Forbidden);
-        }
+        Self::require_support(tx.as_mut(), session).await?;
         let q = q.trim();
         if q.is_empty() {
             return Ok(Vec::new());

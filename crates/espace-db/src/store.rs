@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use espace_app::audit::AuditEvent;
 use espace_app::ports::{
     ActionTokenRecord, CodeRecord, CompanyRecord, ContractRecord, DeviceSeen, LoginRecord,
-    OutboxRecord, RightRecord, SessionRecord, Store, StoreError, StoreResult, Tx, WamMessageRecord,
+    OutboxRecord, RecoveryCaseRecord, RightRecord, SessionRecord, Store, StoreError, StoreResult,
+    Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::throttle::IpWindow;
@@ -40,6 +41,17 @@ macro_rules! outbox_query {
             $head,
             "id, channel, recipient, login_id, kind, subject, body_text, body_html, status, \
              attempts, next_attempt_at, last_error, created_at, sent_at",
+            $tail
+        )
+    };
+}
+
+macro_rules! case_query {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, reference, status, typed_who, company_name, new_email, phone, message, locale, \
+             created_at, updated_at, login_id, agent_id, verification_method, verification_note, \
+             closing_note FROM recovery_cases ",
             $tail
         )
     };
@@ -128,6 +140,27 @@ macro_rules! store_impl {
                     last_error: Self::col(row, "last_error")?,
                     created_at: ts(Self::col(row, "created_at")?)?,
                     sent_at: Self::col::<Option<i64>>(row, "sent_at")?.map(ts).transpose()?,
+                })
+            }
+
+            fn recovery_case(row: &$row) -> StoreResult<RecoveryCaseRecord> {
+                Ok(RecoveryCaseRecord {
+                    id: Self::col(row, "id")?,
+                    reference: Self::col(row, "reference")?,
+                    status: Self::col(row, "status")?,
+                    typed_who: Self::col(row, "typed_who")?,
+                    company_name: Self::col(row, "company_name")?,
+                    new_email: Self::col(row, "new_email")?,
+                    phone: Self::col(row, "phone")?,
+                    message: Self::col(row, "message")?,
+                    locale: Self::col(row, "locale")?,
+                    created_at: ts(Self::col(row, "created_at")?)?,
+                    updated_at: ts(Self::col(row, "updated_at")?)?,
+                    login_id: Self::col(row, "login_id")?,
+                    agent_id: Self::col(row, "agent_id")?,
+                    verification_method: Self::col(row, "verification_method")?,
+                    verification_note: Self::col(row, "verification_note")?,
+                    closing_note: Self::col(row, "closing_note")?,
                 })
             }
 
@@ -623,6 +656,84 @@ macro_rules! store_impl {
                 .await
                 .map_err(err)?;
                 rows.iter().map(Self::wam).collect()
+            }
+
+            async fn insert_recovery_case(&mut self, c: &RecoveryCaseRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO recovery_cases (id, reference, status, typed_who, company_name, new_email, phone, \
+                     message, locale, created_at, updated_at, login_id, agent_id, verification_method, \
+                     verification_note, closing_note) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(c.id)
+                .bind(&c.reference)
+                .bind(&c.status)
+                .bind(&c.typed_who)
+                .bind(&c.company_name)
+                .bind(&c.new_email)
+                .bind(&c.phone)
+                .bind(&c.message)
+                .bind(&c.locale)
+                .bind(ms(c.created_at))
+                .bind(ms(c.updated_at))
+                .bind(c.login_id)
+                .bind(c.agent_id)
+                .bind(&c.verification_method)
+                .bind(&c.verification_note)
+                .bind(&c.closing_note)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn update_recovery_case(&mut self, c: &RecoveryCaseRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE recovery_cases SET status = $2, updated_at = $3, login_id = $4, agent_id = $5, \
+                     verification_method = $6, verification_note = $7, closing_note = $8 WHERE id = $1",
+                )
+                .bind(c.id)
+                .bind(&c.status)
+                .bind(ms(c.updated_at))
+                .bind(c.login_id)
+                .bind(c.agent_id)
+                .bind(&c.verification_method)
+                .bind(&c.verification_note)
+                .bind(&c.closing_note)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn recovery_case(&mut self, id: Uuid) -> StoreResult<Option<RecoveryCaseRecord>> {
+                let row = sqlx::query(concat!(case_query!("WHERE id = $1"), $for_update))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::recovery_case).transpose()
+            }
+
+            async fn recovery_case_by_reference(&mut self, reference: &str) -> StoreResult<Option<RecoveryCaseRecord>> {
+                let row = sqlx::query(concat!(case_query!("WHERE reference = $1"), $for_update))
+                    .bind(reference)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::recovery_case).transpose()
+            }
+
+            async fn recovery_cases(&mut self, open_only: bool, limit: i64) -> StoreResult<Vec<RecoveryCaseRecord>> {
+                let rows = sqlx::query(case_query!(
+                    "WHERE ($1 = FALSE OR status NOT IN ('completed', 'rejected')) ORDER BY created_at DESC, id DESC LIMIT $2"
+                ))
+                .bind(open_only)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::recovery_case).collect()
             }
 
             async fn attempt_state(&mut self, key: &str) -> StoreResult<AttemptState> {

@@ -223,6 +223,35 @@ impl FluentComposer {
                 ));
                 m.after.push(p("email-password-reset-not-you", &[]));
             }
+            Notice::RecoveryCaseOpened { reference, url } => {
+                m.paragraphs.push(p(
+                    "email-recovery-case-opened-intro",
+                    &[("reference", Arg::S(reference))],
+                ));
+                m.paragraphs.push(p("email-recovery-case-opened-next", &[]));
+                m.action = Some((t.get("email-recovery-case-action"), url.clone()));
+                m.after.push(p("email-recovery-case-opened-not-you", &[]));
+            }
+            Notice::RecoveryCaseRejected { reference, url } => {
+                m.paragraphs.push(p(
+                    "email-recovery-case-rejected-intro",
+                    &[("reference", Arg::S(reference))],
+                ));
+                m.action = Some((t.get("email-recovery-case-action"), url.clone()));
+            }
+            Notice::AddressLinkedBySupport {
+                identifier,
+                new_email,
+            } => {
+                m.paragraphs.push(p(
+                    "email-address-linked-intro",
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("email", Arg::S(new_email)),
+                    ],
+                ));
+                m.after.push(p("email-address-linked-not-you", &[]));
+            }
             Notice::Unlocked { identifier, by } => {
                 m.paragraphs.push(p(
                     "email-unlocked-intro",

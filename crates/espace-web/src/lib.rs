@@ -116,6 +116,7 @@ fn loggable_path(path: &str) -> &str {
         "/account/not-me/",
         "/invitation/",
         "/reset-password/",
+        "/recover-account/case/",
     ] {
         if path.starts_with(prefix) {
             return prefix;
@@ -189,6 +190,28 @@ pub fn router(state: AppState) -> Router {
         .route("/logins/{id}/lock", get(pages::unlock::show))
         .route("/logins/{id}/unlock", post(pages::unlock::unlock))
         .route("/backoffice/logins", get(pages::unlock::search))
+        .route(
+            "/recover-account",
+            get(pages::assisted::request).post(pages::assisted::request_submit),
+        )
+        .route(
+            "/recover-account/follow",
+            get(pages::assisted::follow).post(pages::assisted::follow_submit),
+        )
+        .route(
+            "/recover-account/case/{reference}",
+            get(pages::assisted::case),
+        )
+        .route(
+            "/recover-account/case/{reference}/code",
+            post(pages::assisted::case_code),
+        )
+        .route("/backoffice/recovery", get(pages::assisted::cases))
+        .route("/backoffice/recovery/{id}", get(pages::assisted::case_show))
+        .route(
+            "/backoffice/recovery/{id}/{action}",
+            post(pages::assisted::case_action),
+        )
         .route("/users", get(pages::users::list))
         .route(
             "/users/invite",

@@ -155,6 +155,33 @@ pub struct WamMessageRecord {
     pub created_at: Timestamp,
 }
 
+/// An assisted-recovery request (SPEC §5) and how support handled it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryCaseRecord {
+    pub id: Uuid,
+    /// What the requester follows the case with (60 random bits).
+    pub reference: String,
+    /// See [`crate::assisted::CaseStatus`].
+    pub status: String,
+    /// The login or the name, as the requester typed it.
+    pub typed_who: String,
+    pub company_name: String,
+    pub new_email: String,
+    pub phone: Option<String>,
+    pub message: String,
+    /// The language of the form, for the messages to the requester.
+    pub locale: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// The login the agent matched, once identity is verified.
+    pub login_id: Option<Uuid>,
+    pub agent_id: Option<Uuid>,
+    pub verification_method: Option<String>,
+    pub verification_note: Option<String>,
+    /// Why the case was closed without linking.
+    pub closing_note: Option<String>,
+}
+
 #[async_trait]
 pub trait Tx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
@@ -307,6 +334,23 @@ pub trait Tx: Send {
     /// The latest message of every conversation of the companies this
     /// manager is assigned to, newest first.
     async fn wam_inbox(&mut self, manager_login_id: Uuid) -> StoreResult<Vec<WamMessageRecord>>;
+
+    // Assisted recovery.
+    async fn insert_recovery_case(&mut self, case: &RecoveryCaseRecord) -> StoreResult<()>;
+    /// Writes every field that handling a case changes.
+    async fn update_recovery_case(&mut self, case: &RecoveryCaseRecord) -> StoreResult<()>;
+    /// Locks the row until commit in a writing transaction.
+    async fn recovery_case(&mut self, id: Uuid) -> StoreResult<Option<RecoveryCaseRecord>>;
+    async fn recovery_case_by_reference(
+        &mut self,
+        reference: &str,
+    ) -> StoreResult<Option<RecoveryCaseRecord>>;
+    /// Newest first: the open ones (neither completed nor rejected), or all.
+    async fn recovery_cases(
+        &mut self,
+        open_only: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<RecoveryCaseRecord>>;
 
     // Audit.
     async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()>;

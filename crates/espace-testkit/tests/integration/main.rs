@@ -3,6 +3,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod account;
+mod assisted;
 mod auth;
 mod company;
 mod csrf;
@@ -40,6 +41,23 @@ pub async fn login_id(app: &espace_testkit::TestApp, login: &str) -> uuid::Uuid 
             .await
             .unwrap(),
         espace_db::Database::Postgres(s) => sqlx::query_scalar(sql)
+            .bind(login)
+            .fetch_one(s.pool())
+            .await
+            .unwrap(),
+    }
+}
+
+/// A login's e-mail address and whether it is verified.
+pub async fn email_of(app: &espace_testkit::TestApp, login: &str) -> (Option<String>, bool) {
+    let sql = "SELECT email, email_verified FROM logins WHERE identifier_norm = $1";
+    match &app.db {
+        espace_db::Database::Sqlite(s) => sqlx::query_as(sql)
+            .bind(login)
+            .fetch_one(s.pool())
+            .await
+            .unwrap(),
+        espace_db::Database::Postgres(s) => sqlx::query_as(sql)
             .bind(login)
             .fetch_one(s.pool())
             .await

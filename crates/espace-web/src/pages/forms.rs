@@ -103,6 +103,8 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::LastAdministrator => t.get("problem-last-administrator"),
         Problem::Referent => t.get("problem-referent"),
         Problem::OwnLogin => t.get("problem-own-login"),
+        Problem::Throttled => t.get("problem-throttled"),
+        Problem::State => t.get("problem-state"),
     }
 }
 
@@ -147,5 +149,78 @@ pub fn password_rules(t: &Tr, policy: &PasswordPolicy) -> Vec<String> {
             t.get("rule-personal"),
             t.get("rule-common"),
         ],
+    }
+}
+
+/// One labelled text input (or text area) of a form, with its hint and
+/// error wired to it for assistive technologies.
+pub struct Input {
+    pub name: &'static str,
+    /// The key of the label; the hint's is the same ending in `-hint`.
+    key: String,
+    pub label: String,
+    pub hint: Option<String>,
+    pub value: String,
+    /// An `<input>` type, or `textarea`.
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+    pub maxlength: usize,
+    pub required: bool,
+    pub error: Option<String>,
+}
+
+impl Input {
+    /// The label comes from `{prefix}-{name}-label` (underscores as
+    /// dashes); the value is cut to `maxlength`.
+    pub fn new(
+        t: &Tr,
+        f: &Fields,
+        prefix: &str,
+        name: &'static str,
+        kind: &'static str,
+        maxlength: usize,
+        value: &str,
+    ) -> Self {
+        let key = format!("{prefix}-{}", name.replace('_', "-"));
+        Self {
+            name,
+            label: t.get(&format!("{key}-label")),
+            key,
+            hint: None,
+            value: value.chars().take(maxlength).collect(),
+            kind,
+            autocomplete: "off",
+            maxlength,
+            required: true,
+            error: f.get(name).map(str::to_owned),
+        }
+    }
+
+    /// Shows the hint `{prefix}-{name}-hint`.
+    pub fn hinted(mut self, t: &Tr) -> Self {
+        self.hint = Some(t.get(&format!("{}-hint", self.key)));
+        self
+    }
+
+    pub fn optional(mut self) -> Self {
+        self.required = false;
+        self
+    }
+
+    pub fn autocomplete(mut self, token: &'static str) -> Self {
+        self.autocomplete = token;
+        self
+    }
+
+    /// Ids of the hint and the error, for `aria-describedby`.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if self.hint.is_some() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if self.error.is_some() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
     }
 }

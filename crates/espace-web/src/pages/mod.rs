@@ -1,6 +1,7 @@
 //! One module per page: `get` renders, `post` calls one use case.
 
 pub mod account;
+pub mod assisted;
 pub mod company;
 pub mod contact;
 pub mod forms;

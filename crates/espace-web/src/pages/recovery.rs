@@ -11,7 +11,7 @@ use espace_app::error::FormRejection;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::forms::{Fields, password_rules, rejection_fields};
+use super::forms::{Fields, Input, password_rules, rejection_fields};
 use super::links::{SetPasswordPage, dead};
 use super::{Chrome, render};
 use crate::AppState;
@@ -19,23 +19,20 @@ use crate::context::Ctx;
 use crate::error::app_error;
 use crate::form::HtmlForm;
 
+/// A public page with one form (or none): the recovery pages.
 #[derive(Template)]
-#[template(path = "forgot.html")]
-struct ForgotPage {
-    c: Chrome,
-    heading: String,
-    notice: Option<String>,
-    intro: String,
-    action: &'static str,
-    field: &'static str,
-    label: String,
-    hint: String,
-    input_type: &'static str,
-    autocomplete: &'static str,
-    value: String,
-    submit: String,
-    links: Vec<(&'static str, String)>,
-    f: Fields,
+#[template(path = "public_form.html")]
+pub(crate) struct PublicForm {
+    pub c: Chrome,
+    pub heading: String,
+    pub notice: Option<String>,
+    pub intro: Vec<String>,
+    pub facts: Vec<(String, String)>,
+    pub action: String,
+    pub inputs: Vec<Input>,
+    pub submit: String,
+    pub links: Vec<(&'static str, String)>,
+    pub f: Fields,
 }
 
 /// Which of the two forms.
@@ -64,9 +61,11 @@ fn page(
 ) -> Response {
     let t = ctx.tr();
     let k = form.key();
-    let (action, field, input_type, autocomplete) = match form {
-        Form::Password => ("/forgot-password", "login", "text", "username"),
-        Form::Login => ("/forgot-login", "email", "email", "email"),
+    let input = match form {
+        Form::Password => {
+            Input::new(&t, &f, k, "login", "text", 254, &value).autocomplete("username")
+        }
+        Form::Login => Input::new(&t, &f, k, "email", "email", 254, &value).autocomplete("email"),
     };
     let other = match form {
         Form::Password => ("/forgot-login", t.get("forgot-login-link")),
@@ -74,20 +73,20 @@ fn page(
     };
     render(
         ctx,
-        &ForgotPage {
+        &PublicForm {
             c: Chrome::new(state, ctx, &format!("{k}-title"), "login"),
             heading: t.get(&format!("{k}-title")),
             notice,
-            intro: t.get(&format!("{k}-intro")),
-            action,
-            field,
-            label: t.get(&format!("{k}-label")),
-            hint: t.get(&format!("{k}-hint")),
-            input_type,
-            autocomplete,
-            value,
+            intro: vec![t.get(&format!("{k}-intro"))],
+            facts: Vec::new(),
+            action: format!("/{k}"),
+            inputs: vec![input.hinted(&t)],
             submit: t.get(&format!("{k}-submit")),
-            links: vec![other, ("/login", t.get("link-to-login"))],
+            links: vec![
+                other,
+                ("/recover-account", t.get("recover-link")),
+                ("/login", t.get("link-to-login")),
+            ],
             f,
         },
     )
