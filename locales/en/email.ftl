@@ -73,3 +73,10 @@ email-recovery-case-rejected-intro = Support could not verify your identity, so 
 email-address-linked-subject = { $brand }: a new e-mail address was linked to your login
 email-address-linked-intro = At your request, support verified your identity and linked the address { $email } to the login { $identifier }. Messages about this login now go to that address.
 email-address-linked-not-you = If you did not ask for this, contact support at once: someone may be trying to take over your account.
+
+email-method-added-subject = { $brand }: a two-factor method was added
+email-method-added-intro = The method "{ $method }" was added to the login { $identifier } on { $time }.
+email-method-added-not-you = If you did not add it, change your password and contact your security manager or support at once.
+email-method-removed-subject = { $brand }: a two-factor method was removed
+email-method-removed-intro = The method "{ $method }" was removed from the login { $identifier } on { $time }.
+email-method-removed-not-you = If you did not remove it, change your password and contact your security manager or support at once.

@@ -73,3 +73,10 @@ email-recovery-case-rejected-intro = Le support n’a pas pu vérifier votre ide
 email-address-linked-subject = { $brand } : une nouvelle adresse e-mail a été associée à votre identifiant
 email-address-linked-intro = À votre demande, le support a vérifié votre identité et associé l’adresse { $email } à l’identifiant { $identifier }. Les messages concernant cet identifiant iront désormais à cette adresse.
 email-address-linked-not-you = Si vous n’avez rien demandé, contactez le support immédiatement : quelqu’un tente peut-être de prendre le contrôle de votre compte.
+
+email-method-added-subject = { $brand } : une méthode de double authentification a été ajoutée
+email-method-added-intro = La méthode « { $method } » a été ajoutée à l’identifiant { $identifier } le { $time }.
+email-method-added-not-you = Si vous ne l’avez pas ajoutée, changez votre mot de passe et contactez immédiatement votre gestionnaire de sécurité ou le support.
+email-method-removed-subject = { $brand } : une méthode de double authentification a été supprimée
+email-method-removed-intro = La méthode « { $method } » a été supprimée de l’identifiant { $identifier } le { $time }.
+email-method-removed-not-you = Si vous ne l’avez pas supprimée, changez votre mot de passe et contactez immédiatement votre gestionnaire de sécurité ou le support.

@@ -49,6 +49,9 @@ pub enum AuditKind {
     RecoveryCodeSent,
     RecoveryAddressLinked,
     RecoveryCaseRejected,
+    MethodAdded,
+    MethodRemoved,
+    MethodChanged,
 }
 
 impl AuditKind {
@@ -92,6 +95,9 @@ impl AuditKind {
         AuditKind::RecoveryCodeSent,
         AuditKind::RecoveryAddressLinked,
         AuditKind::RecoveryCaseRejected,
+        AuditKind::MethodAdded,
+        AuditKind::MethodRemoved,
+        AuditKind::MethodChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +141,9 @@ impl AuditKind {
             AuditKind::RecoveryCodeSent => "recovery.code-sent",
             AuditKind::RecoveryAddressLinked => "recovery.address-linked",
             AuditKind::RecoveryCaseRejected => "recovery.case-rejected",
+            AuditKind::MethodAdded => "mfa.method-added",
+            AuditKind::MethodRemoved => "mfa.method-removed",
+            AuditKind::MethodChanged => "mfa.method-changed",
         }
     }
 

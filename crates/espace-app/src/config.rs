@@ -32,6 +32,22 @@ pub struct AppConfig {
     pub outbox: OutboxConfig,
     /// Forgotten password and login (SPEC §5).
     pub recovery: RecoveryConfig,
+    /// The key that seals authenticator seeds in the database: 32 random
+    /// bytes in base64 (`openssl rand -base64 32`). Without it,
+    /// authenticator apps cannot be added. Never written out.
+    #[serde(skip_serializing)]
+    pub secrets_key: Option<KeyMaterial>,
+}
+
+/// Key material from the configuration: never shown in logs.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct KeyMaterial(pub String);
+
+impl std::fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyMaterial(..)")
+    }
 }
 
 impl Default for AppConfig {
@@ -47,6 +63,7 @@ impl Default for AppConfig {
             codes: CodePolicy::default(),
             outbox: OutboxConfig::default(),
             recovery: RecoveryConfig::default(),
+            secrets_key: None,
         }
     }
 }

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::ChaCha20Poly1305;
+use chacha20poly1305::aead::{Aead, Payload};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -197,6 +199,95 @@ pub fn normalize_reference(typed: &str) -> Option<String> {
     })
 }
 
+/// Seals secrets kept in the database (authenticator seeds) with
+/// ChaCha20-Poly1305 under a key from the configuration
+/// (`app.secrets_key`), never from the database: a copy of the database
+/// alone does not reveal them. Each sealed value is bound to its owner
+/// (the associated data), so it cannot be moved to another row.
+#[derive(Clone)]
+pub struct SecretSealer {
+    cipher: Option<ChaCha20Poly1305>,
+}
+
+impl std::fmt::Debug for SecretSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretSealer(configured: {})", self.cipher.is_some())
+    }
+}
+
+/// The format version in front of every sealed value.
+const SEALED_V1: u8 = 1;
+
+impl SecretSealer {
+    /// From the configured key: 32 bytes in base64 (standard or URL-safe).
+    pub fn new(key: Option<&str>) -> Result<Self, String> {
+        let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) else {
+            return Ok(Self { cipher: None });
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(key.trim_end_matches('=')))
+            .map_err(|_| "app.secrets_key is not base64".to_owned())?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "app.secrets_key must be 32 bytes (44 base64 characters)".to_owned())?;
+        Ok(Self {
+            cipher: Some(<ChaCha20Poly1305 as chacha20poly1305::KeyInit>::new(
+                &key.into(),
+            )),
+        })
+    }
+
+    /// Whether a key is configured (authenticator apps need one).
+    pub fn available(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    fn cipher(&self) -> Result<&ChaCha20Poly1305, AppError> {
+        self.cipher
+            .as_ref()
+            .ok_or_else(|| AppError::Unexpected("app.secrets_key is not configured".into()))
+    }
+
+    pub fn seal(&self, plaintext: &[u8], owner: &[u8]) -> Result<Vec<u8>, AppError> {
+        let nonce = random_bytes::<12>()?;
+        let sealed = self
+            .cipher()?
+            .encrypt(
+                &nonce.into(),
+                Payload {
+                    msg: plaintext,
+                    aad: owner,
+                },
+            )
+            .map_err(|_| AppError::Unexpected("sealing failed".into()))?;
+        let mut out = Vec::with_capacity(1 + 12 + sealed.len());
+        out.push(SEALED_V1);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    pub fn open(&self, sealed: &[u8], owner: &[u8]) -> Result<Vec<u8>, AppError> {
+        let broken = || AppError::Unexpected("a sealed secret does not open".into());
+        let (version, rest) = sealed.split_first().ok_or_else(broken)?;
+        if *version != SEALED_V1 || rest.len() < 12 {
+            return Err(broken());
+        }
+        let (nonce, body) = rest.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| broken())?;
+        self.cipher()?
+            .decrypt(
+                &nonce.into(),
+                Payload {
+                    msg: body,
+                    aad: owner,
+                },
+            )
+            .map_err(|_| broken())
+    }
+}
+
 /// The result of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verification {
@@ -342,6 +433,23 @@ impl PasswordHasherPool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sealed_secrets_open_only_with_the_key_and_for_their_owner() {
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let sealer = super::SecretSealer::new(Some(key)).unwrap();
+        let sealed = sealer.seal(b"seed", b"login-1").unwrap();
+        assert_ne!(&sealed[13..], b"seed");
+        assert_eq!(sealer.open(&sealed, b"login-1").unwrap(), b"seed");
+        assert!(
+            sealer.open(&sealed, b"login-2").is_err(),
+            "bound to its owner"
+        );
+        let other =
+            super::SecretSealer::new(Some("AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")).unwrap();
+        assert!(other.open(&sealed, b"login-1").is_err());
+        assert!(!super::SecretSealer::new(None).unwrap().available());
+        assert!(super::SecretSealer::new(Some("short")).is_err());
+    }
     #[test]
     fn references_are_readable_and_read_back_leniently() {
         let r = super::random_reference().unwrap();

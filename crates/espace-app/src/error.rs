@@ -80,6 +80,12 @@ pub enum Problem {
     Throttled,
     /// The action does not fit the current state (a closed case, say).
     State,
+    /// No more than `max` of these.
+    TooMany {
+        max: usize,
+    },
+    /// Not the authenticator app's current code.
+    TotpWrong,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

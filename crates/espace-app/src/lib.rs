@@ -18,6 +18,7 @@ pub mod notify;
 pub mod overview;
 pub mod ports;
 pub mod recovery;
+pub mod security;
 pub mod session;
 pub mod unlock;
 pub mod users;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 pub use config::AppConfig;
 pub use error::AppError;
 
-use crate::crypto::{PasswordHasherPool, ServerKeys};
+use crate::crypto::{PasswordHasherPool, SecretSealer, ServerKeys};
 use crate::ports::{Clock, Outlets, Store};
 
 /// Everything the use cases need, built once at start and shared.
@@ -41,6 +42,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     hasher: PasswordHasherPool,
     keys: ServerKeys,
+    sealer: SecretSealer,
     config: AppConfig,
     outlets: Outlets,
 }
@@ -55,6 +57,8 @@ impl App {
         outlets: Outlets,
     ) -> Result<Self, AppError> {
         config.validate().map_err(AppError::Config)?;
+        let sealer = SecretSealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))
+            .map_err(AppError::Config)?;
         let keys = ServerKeys::load_or_create(store.as_ref()).await?;
         let hasher = PasswordHasherPool::new(&config.argon2).await?;
         Ok(Self {
@@ -63,6 +67,7 @@ impl App {
                 clock,
                 hasher,
                 keys,
+                sealer,
                 config,
                 outlets,
             }),
@@ -83,6 +88,10 @@ impl App {
 
     pub fn keys(&self) -> &ServerKeys {
         &self.inner.keys
+    }
+
+    pub(crate) fn sealer(&self) -> &SecretSealer {
+        &self.inner.sealer
     }
 
     pub(crate) fn outlets(&self) -> &Outlets {

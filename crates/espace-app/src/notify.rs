@@ -83,6 +83,13 @@ pub enum Notice {
         identifier: String,
         new_email: String,
     },
+    /// A strong-authentication method was added to or removed from a login.
+    MethodChanged {
+        identifier: String,
+        method: String,
+        added: bool,
+        at: Timestamp,
+    },
     /// A security manager or support lifted the temporary lock.
     Unlocked {
         identifier: String,
@@ -119,6 +126,8 @@ impl Notice {
             Notice::RecoveryCaseOpened { .. } => "recovery-case-opened",
             Notice::RecoveryCaseRejected { .. } => "recovery-case-rejected",
             Notice::AddressLinkedBySupport { .. } => "address-linked",
+            Notice::MethodChanged { added: true, .. } => "method-added",
+            Notice::MethodChanged { added: false, .. } => "method-removed",
         }
     }
 }

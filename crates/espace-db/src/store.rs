@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use espace_app::audit::AuditEvent;
 use espace_app::ports::{
-    ActionTokenRecord, CodeRecord, CompanyRecord, ContractRecord, DeviceSeen, LoginRecord,
-    OutboxRecord, RecoveryCaseRecord, RightRecord, SessionRecord, Store, StoreError, StoreResult,
-    Tx, WamMessageRecord,
+    ActionTokenRecord, AuthMethodRecord, CodeRecord, CompanyRecord, ContractRecord, DeviceSeen,
+    LoginRecord, OutboxRecord, RecoveryCaseRecord, RightRecord, SessionRecord, Store, StoreError,
+    StoreResult, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::throttle::IpWindow;
@@ -52,6 +52,16 @@ macro_rules! case_query {
             "SELECT id, reference, status, typed_who, company_name, new_email, phone, message, locale, \
              created_at, updated_at, login_id, agent_id, verification_method, verification_note, \
              closing_note FROM recovery_cases ",
+            $tail
+        )
+    };
+}
+
+macro_rules! method_query {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, login_id, kind, label, secret, is_default, created_at, verified_at, \
+             last_used_at, last_step FROM auth_methods ",
             $tail
         )
     };
@@ -161,6 +171,24 @@ macro_rules! store_impl {
                     verification_method: Self::col(row, "verification_method")?,
                     verification_note: Self::col(row, "verification_note")?,
                     closing_note: Self::col(row, "closing_note")?,
+                })
+            }
+
+            fn auth_method(row: &$row) -> StoreResult<AuthMethodRecord> {
+                let at = |name: &str| -> StoreResult<Option<Timestamp>> {
+                    Self::col::<Option<i64>>(row, name)?.map(ts).transpose()
+                };
+                Ok(AuthMethodRecord {
+                    id: Self::col(row, "id")?,
+                    login_id: Self::col(row, "login_id")?,
+                    kind: Self::col(row, "kind")?,
+                    label: Self::col(row, "label")?,
+                    secret: Self::col(row, "secret")?,
+                    is_default: Self::col(row, "is_default")?,
+                    created_at: ts(Self::col(row, "created_at")?)?,
+                    verified_at: at("verified_at")?,
+                    last_used_at: at("last_used_at")?,
+                    last_step: Self::col(row, "last_step")?,
                 })
             }
 
@@ -734,6 +762,74 @@ macro_rules! store_impl {
                 .await
                 .map_err(err)?;
                 rows.iter().map(Self::recovery_case).collect()
+            }
+
+            async fn insert_auth_method(&mut self, m: &AuthMethodRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO auth_methods (id, login_id, kind, label, secret, is_default, created_at, \
+                     verified_at, last_used_at, last_step) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(m.id)
+                .bind(m.login_id)
+                .bind(&m.kind)
+                .bind(&m.label)
+                .bind(&m.secret)
+                .bind(m.is_default)
+                .bind(ms(m.created_at))
+                .bind(m.verified_at.map(ms))
+                .bind(m.last_used_at.map(ms))
+                .bind(m.last_step)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn auth_methods_of(&mut self, login_id: Uuid) -> StoreResult<Vec<AuthMethodRecord>> {
+                let rows = sqlx::query(method_query!("WHERE login_id = $1 ORDER BY created_at, id"))
+                    .bind(login_id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                rows.iter().map(Self::auth_method).collect()
+            }
+
+            async fn auth_method(&mut self, login_id: Uuid, id: Uuid) -> StoreResult<Option<AuthMethodRecord>> {
+                let row = sqlx::query(concat!(method_query!("WHERE login_id = $1 AND id = $2"), $for_update))
+                    .bind(login_id)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::auth_method).transpose()
+            }
+
+            async fn update_auth_method(&mut self, m: &AuthMethodRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE auth_methods SET label = $3, is_default = $4, verified_at = $5, last_used_at = $6, \
+                     last_step = $7 WHERE login_id = $1 AND id = $2",
+                )
+                .bind(m.login_id)
+                .bind(m.id)
+                .bind(&m.label)
+                .bind(m.is_default)
+                .bind(m.verified_at.map(ms))
+                .bind(m.last_used_at.map(ms))
+                .bind(m.last_step)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn delete_auth_method(&mut self, login_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM auth_methods WHERE login_id = $1 AND id = $2")
+                    .bind(login_id)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn attempt_state(&mut self, key: &str) -> StoreResult<AttemptState> {

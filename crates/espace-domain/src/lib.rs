@@ -15,5 +15,6 @@ pub mod profile;
 pub mod rights;
 pub mod session;
 pub mod throttle;
+pub mod totp;
 
 pub use jiff::{SignedDuration, Timestamp};

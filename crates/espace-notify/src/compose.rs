@@ -252,6 +252,30 @@ impl FluentComposer {
                 ));
                 m.after.push(p("email-address-linked-not-you", &[]));
             }
+            Notice::MethodChanged {
+                identifier,
+                method,
+                added,
+                at,
+            } => {
+                let kind = notice.kind();
+                m.paragraphs.push(p(
+                    &format!("email-{kind}-intro"),
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("method", Arg::S(method)),
+                        ("time", Arg::S(&self.when(*at))),
+                    ],
+                ));
+                m.after.push(p(
+                    if *added {
+                        "email-method-added-not-you"
+                    } else {
+                        "email-method-removed-not-you"
+                    },
+                    &[],
+                ));
+            }
             Notice::Unlocked { identifier, by } => {
                 m.paragraphs.push(p(
                     "email-unlocked-intro",

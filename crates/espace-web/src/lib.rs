@@ -180,6 +180,16 @@ pub fn router(state: AppState) -> Router {
             "/reset-password/{token}",
             get(pages::recovery::reset_show).post(pages::recovery::reset_submit),
         )
+        .route("/account/security", get(pages::security::show))
+        .route("/account/security/totp", post(pages::security::start_totp))
+        .route(
+            "/account/security/totp/{id}",
+            get(pages::security::totp).post(pages::security::totp_confirm),
+        )
+        .route(
+            "/account/security/methods/{id}/{action}",
+            post(pages::security::change),
+        )
         .route("/account/company", get(pages::company::show))
         .route("/account/company/contact", post(pages::company::contact))
         .route("/backoffice/messages", get(pages::company::inbox))

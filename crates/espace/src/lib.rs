@@ -25,6 +25,10 @@ pub enum StartError {
 
 /// Opens the database (creating the data dir for SQLite), migrates it, and
 /// builds the application.
+/// The demo's sealing key (32 bytes of 0x01..0x20): public, so only for
+/// `--demo`.
+const DEMO_SECRETS_KEY: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+
 pub async fn open(
     settings: &Settings,
     demo: bool,
@@ -46,6 +50,12 @@ pub async fn open(
     if demo && settings.notify.smtp.is_none() && settings.notify.sms.is_none() {
         // Nothing leaves the demo: its outbox page shows every message whole.
         config.outbox.keep_sent_bodies = true;
+    }
+    if demo && config.secrets_key.is_none() {
+        // A fixed, public key: the demo's authenticator seeds protect
+        // nothing. A real deployment sets its own (CONFIGURATION.md).
+        tracing::warn!("app.secrets_key is not set: the demo uses a public key");
+        config.secrets_key = Some(espace_app::config::KeyMaterial(DEMO_SECRETS_KEY.into()));
     }
     let app = App::build(config, db.store(), clock, outlets).await?;
     Ok((app, db))

@@ -182,6 +182,26 @@ pub struct RecoveryCaseRecord {
     pub closing_note: Option<String>,
 }
 
+/// A strong-authentication method of a login (SPEC §4.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthMethodRecord {
+    pub id: Uuid,
+    pub login_id: Uuid,
+    /// `totp` for now; passkeys, codes by e-mail or SMS and others follow.
+    pub kind: String,
+    /// The name the person gave it.
+    pub label: String,
+    /// Sealed secret material (the TOTP seed).
+    pub secret: Option<Vec<u8>>,
+    pub is_default: bool,
+    pub created_at: Timestamp,
+    /// `None` while the enrolment waits for proof of possession.
+    pub verified_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    /// The TOTP step last accepted.
+    pub last_step: Option<i64>,
+}
+
 #[async_trait]
 pub trait Tx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
@@ -351,6 +371,20 @@ pub trait Tx: Send {
         open_only: bool,
         limit: i64,
     ) -> StoreResult<Vec<RecoveryCaseRecord>>;
+
+    // Strong-authentication methods.
+    async fn insert_auth_method(&mut self, method: &AuthMethodRecord) -> StoreResult<()>;
+    /// Every method of a login, verified or not, oldest first.
+    async fn auth_methods_of(&mut self, login_id: Uuid) -> StoreResult<Vec<AuthMethodRecord>>;
+    /// One method of this login (locked until commit when writing).
+    async fn auth_method(
+        &mut self,
+        login_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<AuthMethodRecord>>;
+    /// Writes label, default flag, verification and use of a method.
+    async fn update_auth_method(&mut self, method: &AuthMethodRecord) -> StoreResult<()>;
+    async fn delete_auth_method(&mut self, login_id: Uuid, id: Uuid) -> StoreResult<bool>;
 
     // Audit.
     async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()>;

@@ -11,6 +11,7 @@ mod delivery;
 mod isolation;
 mod personal;
 mod recovery;
+mod security;
 mod sessions;
 mod storage;
 mod unlock;
@@ -62,6 +63,18 @@ pub async fn email_of(app: &espace_testkit::TestApp, login: &str) -> (Option<Str
             .fetch_one(s.pool())
             .await
             .unwrap(),
+    }
+}
+
+/// A binary scalar on either engine.
+pub async fn scalar_bytes(app: &espace_testkit::TestApp, sql: &'static str) -> Vec<u8> {
+    match &app.db {
+        espace_db::Database::Sqlite(s) => {
+            sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap()
+        }
+        espace_db::Database::Postgres(s) => {
+            sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap()
+        }
     }
 }
 

@@ -105,6 +105,8 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::OwnLogin => t.get("problem-own-login"),
         Problem::Throttled => t.get("problem-throttled"),
         Problem::State => t.get("problem-state"),
+        Problem::TooMany { max } => t.fmt("problem-too-many", &[("max", Arg::N(*max as i64))]),
+        Problem::TotpWrong => t.get("problem-totp-wrong"),
     }
 }
 

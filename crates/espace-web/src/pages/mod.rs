@@ -12,6 +12,7 @@ pub mod misc;
 pub mod outbox;
 pub mod password;
 pub mod recovery;
+pub mod security;
 pub mod sessions;
 pub mod unlock;
 pub mod users;

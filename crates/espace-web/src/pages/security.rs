@@ -1,0 +1,278 @@
+//! `/account/security` (SPEC §4.4): the two-factor methods of the login,
+//! and adding an authenticator app with a QR code or its key as text.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use espace_app::error::FormRejection;
+use espace_app::security::{MAX_LABEL, MethodChange};
+use espace_app::session::CurrentSession;
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::forms::{Fields, rejection_fields};
+use super::{Chrome, local_datetime, local_time, parse_id, render};
+use crate::AppState;
+use crate::context::{Authenticated, Ctx};
+use crate::error::app_error;
+use crate::form::HtmlForm;
+use crate::i18n::Arg;
+
+struct MethodRow {
+    id: Uuid,
+    kind: String,
+    label: String,
+    is_default: bool,
+    added: String,
+    last_used: String,
+    /// `label` on the row whose rename was refused (the error summary
+    /// links there), else unique per row.
+    input_id: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    c: Chrome,
+    notice: Option<String>,
+    methods: Vec<MethodRow>,
+    totp_available: bool,
+    max_label: usize,
+    f: Fields,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn security_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &CurrentSession,
+    notice: Option<&str>,
+    refused: Option<Uuid>,
+    f: Fields,
+) -> Response {
+    let overview = match state.app.security_overview(session).await {
+        Ok(o) => o,
+        Err(e) => return app_error(ctx, &e),
+    };
+    let t = ctx.tr();
+    let never = t.get("security-never");
+    let methods = overview
+        .methods
+        .into_iter()
+        .map(|m| MethodRow {
+            input_id: if refused == Some(m.id) {
+                "label".into()
+            } else {
+                format!("label-{}", m.id)
+            },
+            error: f
+                .get("label")
+                .filter(|_| refused == Some(m.id))
+                .map(str::to_owned),
+            id: m.id,
+            kind: t.get(&format!("security-kind-{}", m.kind)),
+            label: m.label,
+            is_default: m.is_default,
+            added: local_datetime(state, m.created_at),
+            last_used: m
+                .last_used_at
+                .map_or_else(|| never.clone(), |at| local_datetime(state, at)),
+        })
+        .collect();
+    render(
+        ctx,
+        &SecurityPage {
+            c: Chrome::new(state, ctx, "security-title", "account"),
+            notice: notice
+                .filter(|n| matches!(*n, "added" | "removed" | "renamed" | "default"))
+                .map(|n| t.get(&format!("security-notice-{n}"))),
+            methods,
+            totp_available: overview.totp_available,
+            max_label: MAX_LABEL,
+            f,
+        },
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    q: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    security_page(
+        &state,
+        &ctx,
+        &session,
+        q.notice.as_deref(),
+        None,
+        Fields::default(),
+    )
+    .await
+}
+
+pub async fn start_totp(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    match state.app.start_totp(&session).await {
+        Ok(id) => Redirect::to(&format!("/account/security/totp/{id}")).into_response(),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => security_page(&state, &ctx, &session, None, None, f).await,
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "security_totp.html")]
+struct TotpPage {
+    c: Chrome,
+    id: Uuid,
+    qr_svg: String,
+    secret_text: String,
+    until: String,
+    label: String,
+    max_label: usize,
+    f: Fields,
+}
+
+/// The QR code as inline SVG, named for assistive technologies by the
+/// element `qr-caption`.
+fn qr_svg(uri: &str) -> Option<String> {
+    let code = QrCode::new(uri.as_bytes()).ok()?;
+    let svg = code
+        .render::<svg::Color>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    let start = svg.find("<svg")?;
+    Some(svg[start..].replacen(
+        "<svg ",
+        "<svg role=\"img\" aria-labelledby=\"qr-caption\" focusable=\"false\" ",
+        1,
+    ))
+}
+
+async fn totp_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &CurrentSession,
+    id: Uuid,
+    label: String,
+    f: Fields,
+) -> Response {
+    let t = ctx.tr();
+    let enrolment = match state.app.totp_enrolment(session, id, &t.get("brand")).await {
+        Ok(e) => e,
+        Err(e) => return app_error(ctx, &e),
+    };
+    let Some(qr_svg) = qr_svg(&enrolment.uri) else {
+        return app_error(ctx, &espace_app::AppError::Unexpected("QR code".into()));
+    };
+    render(
+        ctx,
+        &TotpPage {
+            c: Chrome::new(state, ctx, "totp-title", "account"),
+            id,
+            qr_svg,
+            secret_text: enrolment.secret_text,
+            until: t.fmt(
+                "totp-until",
+                &[("time", Arg::S(&local_time(state, enrolment.expires_at)))],
+            ),
+            label,
+            max_label: MAX_LABEL,
+            f,
+        },
+    )
+}
+
+pub async fn totp(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path(id): Path<String>,
+) -> Response {
+    match parse_id(&id) {
+        Ok(id) => totp_page(&state, &ctx, &session, id, String::new(), Fields::default()).await,
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TotpForm {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<TotpForm>,
+) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    match state
+        .app
+        .confirm_totp(&session, id, &form.label, &form.code, &ctx.client)
+        .await
+    {
+        Ok(()) => Redirect::to("/account/security?notice=added").into_response(),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => totp_page(&state, &ctx, &session, id, form.label, f).await,
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MethodForm {
+    #[serde(default)]
+    label: String,
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path((id, action)): Path<(String, String)>,
+    HtmlForm(form): HtmlForm<MethodForm>,
+) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let (change, notice) = match action.as_str() {
+        "rename" => (MethodChange::Rename(&form.label), "renamed"),
+        "default" => (MethodChange::MakeDefault, "default"),
+        "remove" => (MethodChange::Remove, "removed"),
+        _ => return app_error(&ctx, &espace_app::AppError::NotFound),
+    };
+    match state
+        .app
+        .change_method(&session, id, change, &ctx.client)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/account/security?notice={notice}")).into_response(),
+        Err(FormRejection::Invalid(p)) if p.iter().all(|p| p.field == "label") => {
+            let f = Fields::from_problems(&ctx.tr(), &p);
+            security_page(&state, &ctx, &session, None, Some(id), f).await
+        }
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => security_page(&state, &ctx, &session, None, None, f).await,
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
