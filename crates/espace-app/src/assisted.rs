@@ -65,6 +65,16 @@ impl CaseStatus {
     pub fn is_open(self) -> bool {
         !matches!(self, CaseStatus::Completed | CaseStatus::Rejected)
     }
+
+    /// Identity may be (re)recorded until a code is out.
+    pub fn accepts_identity(self) -> bool {
+        matches!(self, CaseStatus::Received | CaseStatus::IdentityVerified)
+    }
+
+    /// A code may be sent (again) once identity is recorded.
+    pub fn accepts_code(self) -> bool {
+        matches!(self, CaseStatus::IdentityVerified | CaseStatus::CodeSent)
+    }
 }
 
 /// How the agent verified identity (the choices of the case page).
@@ -375,31 +385,13 @@ impl App {
             identifier: login.identifier.clone(),
             new_email: masked_email(&case.new_email),
         };
-        let locale = Self::locale_of(&login);
-        if let Some(old) = login
+        // The old address (if it is not the new one) and the mobile.
+        let old = login
             .email
             .as_deref()
-            .filter(|old| !old.eq_ignore_ascii_case(&case.new_email))
-        {
-            self.queue(
-                tx.as_mut(),
-                Recipient::Email(old),
-                Some(login.id),
-                locale,
-                &notice,
-            )
+            .filter(|old| !old.eq_ignore_ascii_case(&case.new_email));
+        self.tell_channels(tx.as_mut(), &login, old, &notice)
             .await?;
-        }
-        if let (Some(phone), true) = (&login.phone, login.phone_verified) {
-            self.queue(
-                tx.as_mut(),
-                Recipient::Sms(phone),
-                Some(login.id),
-                locale,
-                &notice,
-            )
-            .await?;
-        }
         self.send_reset_link(tx.as_mut(), &login, &case.new_email)
             .await?;
         tx.commit().await?;
@@ -512,7 +504,7 @@ impl App {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (mut case, status) = Self::open_case(tx.as_mut(), session, id).await?;
-        if status == CaseStatus::CodeSent {
+        if !status.accepts_identity() {
             return Err(FormRejection::one("case", Problem::State));
         }
         let login = match check.login_id.trim() {
@@ -579,11 +571,9 @@ impl App {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (mut case, status) = Self::open_case(tx.as_mut(), session, id).await?;
-        let login = match (status, case.login_id) {
-            (CaseStatus::IdentityVerified | CaseStatus::CodeSent, Some(l)) => {
-                tx.login_by_id(l).await?.ok_or(AppError::NotFound)?
-            }
-            _ => return Err(FormRejection::one("case", Problem::State)),
+        let login = match case.login_id.filter(|_| status.accepts_code()) {
+            Some(l) => tx.login_by_id(l).await?.ok_or(AppError::NotFound)?,
+            None => return Err(FormRejection::one("case", Problem::State)),
         };
         let purpose = code_purpose(&case);
         self.issue_code(

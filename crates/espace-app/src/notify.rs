@@ -204,6 +204,27 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// Tells a login on `email` (when given) and on its verified mobile,
+    /// in the login's language, inside the caller's transaction.
+    pub(crate) async fn tell_channels(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        email: Option<&str>,
+        notice: &Notice,
+    ) -> Result<(), AppError> {
+        let locale = Self::locale_of(login);
+        if let Some(email) = email {
+            self.queue(tx, Recipient::Email(email), Some(login.id), locale, notice)
+                .await?;
+        }
+        if let (Some(phone), true) = (&login.phone, login.phone_verified) {
+            self.queue(tx, Recipient::Sms(phone), Some(login.id), locale, notice)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Composes `notice` and queues it inside the caller's transaction: it
     /// is sent if and only if the change commits.
     pub(crate) async fn queue(

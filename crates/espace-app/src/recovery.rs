@@ -279,27 +279,8 @@ impl App {
             device: client.user_agent.clone(),
             ip: client.ip.clone(),
         };
-        let locale = Self::locale_of(&login);
-        if let Some(email) = &login.email {
-            self.queue(
-                tx.as_mut(),
-                Recipient::Email(email),
-                Some(login.id),
-                locale,
-                &notice,
-            )
+        self.tell_channels(tx.as_mut(), &login, login.email.as_deref(), &notice)
             .await?;
-        }
-        if let (Some(phone), true) = (&login.phone, login.phone_verified) {
-            self.queue(
-                tx.as_mut(),
-                Recipient::Sms(phone),
-                Some(login.id),
-                locale,
-                &notice,
-            )
-            .await?;
-        }
         tx.commit().await?;
         Ok(login.identifier)
     }

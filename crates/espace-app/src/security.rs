@@ -111,7 +111,8 @@ impl App {
     /// its first code. An older unfinished enrolment is dropped.
     pub async fn start_totp(&self, session: &CurrentSession) -> Result<Uuid, FormRejection> {
         if !self.sealer().available() {
-            return Err(FormRejection::one("add", Problem::State));
+            // The page offers no button then; a forged request finds nothing.
+            return Err(AppError::NotFound.into());
         }
         let login = &session.login;
         let now = self.clock().now();
