@@ -80,3 +80,21 @@ email-method-added-not-you = If you did not add it, change your password and con
 email-method-removed-subject = { $brand }: a two-factor method was removed
 email-method-removed-intro = The method "{ $method }" was removed from the login { $identifier } on { $time }.
 email-method-removed-not-you = If you did not remove it, change your password and contact your security manager or support at once.
+
+email-strong-auth-on-subject = { $brand }: two-factor authentication is now required
+email-strong-auth-on-intro = { $name } turned on two-factor authentication for the login { $identifier }. From now on, signing in asks for a second factor after the password: a code from an authenticator app, a passkey, or a code by e-mail or SMS.
+email-strong-auth-on-now = If you have no method yet, your next sign-in leads you straight to setting one up.
+email-strong-auth-on-deadline = If you have no method yet, set one up in My security before { $time }; after that, signing in goes no further than setting it up.
+email-strong-auth-off-subject = { $brand }: two-factor authentication is no longer required
+email-strong-auth-off-intro = { $name } turned off the requirement of two-factor authentication for the login { $identifier }. Your methods stay, and still serve to confirm sensitive actions.
+email-strong-auth-requested-subject = { $brand }: a person asks for two-factor authentication
+email-strong-auth-requested-intro = { $name } (login { $identifier }) asks you to turn on two-factor authentication for their login.
+email-strong-auth-requested-action = Review two-factor authentication
+email-recovery-codes-generated-subject = { $brand }: new recovery codes
+email-recovery-codes-generated-intro = New recovery codes were generated for the login { $identifier } on { $time }. The earlier ones no longer work.
+email-recovery-code-used-subject = { $brand }: a recovery code was used
+email-recovery-code-used-intro = A recovery code was used to sign in to the login { $identifier } on { $time }. { $left ->
+    [0] No recovery code is left: generate new ones in My security.
+    [one] One recovery code is left.
+   *[other] { $left } recovery codes are left.
+}

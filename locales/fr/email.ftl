@@ -80,3 +80,21 @@ email-method-added-not-you = Si vous ne l’avez pas ajoutée, changez votre mot
 email-method-removed-subject = { $brand } : une méthode de double authentification a été supprimée
 email-method-removed-intro = La méthode « { $method } » a été supprimée de l’identifiant { $identifier } le { $time }.
 email-method-removed-not-you = Si vous ne l’avez pas supprimée, changez votre mot de passe et contactez immédiatement votre gestionnaire de sécurité ou le support.
+
+email-strong-auth-on-subject = { $brand } : la double authentification est désormais exigée
+email-strong-auth-on-intro = { $name } a activé la double authentification pour l’identifiant { $identifier }. Désormais, la connexion demande un second facteur après le mot de passe : un code d’application d’authentification, une clé d’accès (passkey), ou un code par e-mail ou SMS.
+email-strong-auth-on-now = Si vous n’avez pas encore de méthode, votre prochaine connexion vous mènera directement à sa configuration.
+email-strong-auth-on-deadline = Si vous n’avez pas encore de méthode, configurez-en une dans Ma sécurité avant le { $time } ; passé ce délai, la connexion ne mènera qu’à sa configuration.
+email-strong-auth-off-subject = { $brand } : la double authentification n’est plus exigée
+email-strong-auth-off-intro = { $name } a désactivé l’obligation de double authentification pour l’identifiant { $identifier }. Vos méthodes restent et servent toujours à confirmer les actions sensibles.
+email-strong-auth-requested-subject = { $brand } : une personne demande la double authentification
+email-strong-auth-requested-intro = { $name } (identifiant { $identifier }) vous demande d’activer la double authentification pour son identifiant.
+email-strong-auth-requested-action = Voir la double authentification
+email-recovery-codes-generated-subject = { $brand } : nouveaux codes de secours
+email-recovery-codes-generated-intro = De nouveaux codes de secours ont été générés pour l’identifiant { $identifier } le { $time }. Les précédents ne fonctionnent plus.
+email-recovery-code-used-subject = { $brand } : un code de secours a été utilisé
+email-recovery-code-used-intro = Un code de secours a servi à se connecter à l’identifiant { $identifier } le { $time }. { $left ->
+    [0] Il ne reste aucun code de secours : générez-en de nouveaux dans Ma sécurité.
+    [one] Il reste un code de secours.
+   *[other] Il reste { $left } codes de secours.
+}

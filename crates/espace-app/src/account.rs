@@ -138,6 +138,7 @@ impl App {
         change: PasswordChange,
         client: &ClientInfo,
     ) -> Result<u64, FormRejection> {
+        self.require_recent_auth(session).await?;
         let login = &session.login;
         let current = change.current.expose_secret();
         let mut problems = Vec::new();
@@ -278,6 +279,7 @@ impl App {
         raw: &str,
         client: &ClientInfo,
     ) -> Result<ContactOutcome, FormRejection> {
+        self.require_recent_auth(session).await?;
         let login = &session.login;
         if raw.trim().is_empty() {
             return Err(FormRejection::one("email", Problem::Required));
@@ -320,6 +322,7 @@ impl App {
         raw: &str,
         client: &ClientInfo,
     ) -> Result<ContactOutcome, FormRejection> {
+        self.require_recent_auth(session).await?;
         let login = &session.login;
         if raw.trim().is_empty() {
             if login.phone.is_none() {

@@ -52,6 +52,17 @@ pub enum AuditKind {
     MethodAdded,
     MethodRemoved,
     MethodChanged,
+    StrongAuthForced,
+    StrongAuthUnforced,
+    StrongAuthRequested,
+    FactorCodeSent,
+    SecondFactorPassed,
+    SecondFactorFailed,
+    SecondFactorLocked,
+    SteppedUp,
+    StepUpFailed,
+    RecoveryCodesGenerated,
+    RecoveryCodeUsed,
 }
 
 impl AuditKind {
@@ -98,6 +109,17 @@ impl AuditKind {
         AuditKind::MethodAdded,
         AuditKind::MethodRemoved,
         AuditKind::MethodChanged,
+        AuditKind::StrongAuthForced,
+        AuditKind::StrongAuthUnforced,
+        AuditKind::StrongAuthRequested,
+        AuditKind::FactorCodeSent,
+        AuditKind::SecondFactorPassed,
+        AuditKind::SecondFactorFailed,
+        AuditKind::SecondFactorLocked,
+        AuditKind::SteppedUp,
+        AuditKind::StepUpFailed,
+        AuditKind::RecoveryCodesGenerated,
+        AuditKind::RecoveryCodeUsed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -144,6 +166,17 @@ impl AuditKind {
             AuditKind::MethodAdded => "mfa.method-added",
             AuditKind::MethodRemoved => "mfa.method-removed",
             AuditKind::MethodChanged => "mfa.method-changed",
+            AuditKind::StrongAuthForced => "mfa.forced",
+            AuditKind::StrongAuthUnforced => "mfa.unforced",
+            AuditKind::StrongAuthRequested => "mfa.requested",
+            AuditKind::FactorCodeSent => "signin.factor-code-sent",
+            AuditKind::SecondFactorPassed => "signin.second-factor",
+            AuditKind::SecondFactorFailed => "signin.second-factor-failed",
+            AuditKind::SecondFactorLocked => "signin.second-factor-locked",
+            AuditKind::SteppedUp => "session.stepped-up",
+            AuditKind::StepUpFailed => "session.step-up-failed",
+            AuditKind::RecoveryCodesGenerated => "mfa.recovery-codes-generated",
+            AuditKind::RecoveryCodeUsed => "mfa.recovery-code-used",
         }
     }
 

@@ -5,6 +5,7 @@ use espace_domain::password::{PasswordPolicy, PasswordRules};
 use espace_domain::profile::SecurityProfile;
 use espace_domain::session::{SessionOverrides, SessionPolicy};
 use espace_domain::throttle::IpThrottlePolicy;
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 use crate::notify::OutboxConfig;
@@ -37,6 +38,26 @@ pub struct AppConfig {
     /// authenticator apps cannot be added. Never written out.
     #[serde(skip_serializing)]
     pub secrets_key: Option<KeyMaterial>,
+    /// Strong authentication (SPEC §4).
+    pub strong: StrongAuthConfig,
+}
+
+/// Strong authentication settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StrongAuthConfig {
+    /// How recent the last authentication must be for a sensitive action
+    /// (SPEC §4.5), in seconds.
+    #[serde(with = "espace_domain::session::duration_secs")]
+    pub step_up_window: SignedDuration,
+}
+
+impl Default for StrongAuthConfig {
+    fn default() -> Self {
+        Self {
+            step_up_window: SignedDuration::from_mins(5),
+        }
+    }
 }
 
 /// Key material from the configuration: never shown in logs.
@@ -64,6 +85,7 @@ impl Default for AppConfig {
             outbox: OutboxConfig::default(),
             recovery: RecoveryConfig::default(),
             secrets_key: None,
+            strong: StrongAuthConfig::default(),
         }
     }
 }
@@ -144,6 +166,9 @@ impl AppConfig {
             return Err(
                 "app.public_url must look like https://espace.example (no trailing slash)".into(),
             );
+        }
+        if self.strong.step_up_window.as_secs() < 30 {
+            return Err("app.strong.step_up_window must be at least 30 s".into());
         }
         if self.codes.max_tries < 1 || self.codes.ttl.as_secs() < 60 {
             return Err("app.codes: max_tries must be at least 1 and ttl at least 60 s".into());

@@ -20,6 +20,9 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// A sensitive action needs a fresh authentication first (SPEC §4.5).
+    #[error("step-up required")]
+    StepUpRequired,
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
@@ -32,6 +35,7 @@ impl AppError {
             AppError::Unauthenticated => "AUTH-0001",
             AppError::Forbidden => "AUTHZ-0001",
             AppError::NotFound => "APP-0404",
+            AppError::StepUpRequired => "AUTH-0004",
             AppError::Unexpected(_) => "APP-0500",
         }
     }
@@ -86,6 +90,21 @@ pub enum Problem {
     },
     /// Not the authenticator app's current code.
     TotpWrong,
+    /// Not a recovery code's shape (ten letters and digits).
+    RecoveryShape,
+    /// A wrong second factor: `remaining` tries before its own lock.
+    FactorWrong {
+        remaining: u32,
+    },
+    /// The second step is locked after too many wrong tries.
+    FactorLocked {
+        minutes: i64,
+    },
+    /// The last strong method cannot go while strong authentication is
+    /// enforced.
+    LastMethod,
+    /// The passkey's answer was refused (unknown, foreign, or invalid).
+    PasskeyRefused,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

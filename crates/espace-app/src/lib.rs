@@ -16,10 +16,13 @@ pub mod error;
 mod links;
 pub mod notify;
 pub mod overview;
+pub mod passkeys;
 pub mod ports;
 pub mod recovery;
+pub mod second_factor;
 pub mod security;
 pub mod session;
+pub mod strong;
 pub mod unlock;
 pub mod users;
 
@@ -45,6 +48,8 @@ struct Inner {
     sealer: SecretSealer,
     config: AppConfig,
     outlets: Outlets,
+    /// The WebAuthn relying party, when the public address allows one.
+    passkeys: Option<webauthn_rs::Webauthn>,
 }
 
 impl App {
@@ -61,6 +66,13 @@ impl App {
             .map_err(AppError::Config)?;
         let keys = ServerKeys::load_or_create(store.as_ref()).await?;
         let hasher = PasswordHasherPool::new(&config.argon2).await?;
+        let passkeys = match passkeys::relying_party(&config.public_url, "Espace") {
+            Ok(rp) => Some(rp),
+            Err(why) => {
+                tracing::warn!(%why, "passkeys are unavailable");
+                None
+            }
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -70,6 +82,7 @@ impl App {
                 sealer,
                 config,
                 outlets,
+                passkeys,
             }),
         })
     }
@@ -92,6 +105,15 @@ impl App {
 
     pub(crate) fn sealer(&self) -> &SecretSealer {
         &self.inner.sealer
+    }
+
+    /// Whether passkeys can be used (the public address has a domain name).
+    pub fn passkeys_available(&self) -> bool {
+        self.inner.passkeys.is_some()
+    }
+
+    pub(crate) fn passkeys(&self) -> Option<&webauthn_rs::Webauthn> {
+        self.inner.passkeys.as_ref()
     }
 
     pub(crate) fn outlets(&self) -> &Outlets {

@@ -107,6 +107,29 @@ pub enum Notice {
         url: String,
         until: Timestamp,
     },
+    /// Strong authentication was turned on (or off) for a login.
+    StrongAuthForced {
+        identifier: String,
+        by: String,
+        /// Until then, enrolment may wait.
+        deadline: Option<Timestamp>,
+        on: bool,
+    },
+    /// To a security manager: a person asks for strong authentication.
+    StrongAuthRequested {
+        identifier: String,
+        name: String,
+        url: String,
+    },
+    RecoveryCodesGenerated {
+        identifier: String,
+        at: Timestamp,
+    },
+    RecoveryCodeUsed {
+        identifier: String,
+        left: i64,
+        at: Timestamp,
+    },
 }
 
 impl Notice {
@@ -128,6 +151,11 @@ impl Notice {
             Notice::AddressLinkedBySupport { .. } => "address-linked",
             Notice::MethodChanged { added: true, .. } => "method-added",
             Notice::MethodChanged { added: false, .. } => "method-removed",
+            Notice::StrongAuthForced { on: true, .. } => "strong-auth-on",
+            Notice::StrongAuthForced { on: false, .. } => "strong-auth-off",
+            Notice::StrongAuthRequested { .. } => "strong-auth-requested",
+            Notice::RecoveryCodesGenerated { .. } => "recovery-codes-generated",
+            Notice::RecoveryCodeUsed { .. } => "recovery-code-used",
         }
     }
 }

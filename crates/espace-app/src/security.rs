@@ -14,9 +14,13 @@ use crate::crypto::random_bytes;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
 use crate::ports::{AuthMethodRecord, Tx};
+use crate::second_factor::Purpose;
 use crate::session::CurrentSession;
 
 pub const KIND_TOTP: &str = "totp";
+pub const KIND_PASSKEY: &str = "passkey";
+pub const KIND_EMAIL: &str = "email";
+pub const KIND_SMS: &str = "sms";
 /// How long an enrolment waits for its first code.
 pub const ENROLMENT_WINDOW: SignedDuration = SignedDuration::from_mins(10);
 pub const MAX_LABEL: usize = 60;
@@ -40,6 +44,16 @@ pub struct MethodView {
 pub struct SecurityOverview {
     pub methods: Vec<MethodView>,
     pub totp_available: bool,
+    pub passkeys_available: bool,
+    /// The 2FA status of the login (SPEC §4.3).
+    pub status: espace_domain::strong::Status,
+    /// The person asked for strong authentication to be turned on.
+    pub requested_at: Option<Timestamp>,
+    pub recovery_codes_left: i64,
+    /// Where codes by e-mail or SMS would go (verified only), if not
+    /// already a method.
+    pub email_target: Option<String>,
+    pub sms_target: Option<String>,
 }
 
 /// An authenticator-app enrolment waiting for its first code.
@@ -53,6 +67,18 @@ pub struct TotpEnrolment {
     pub expires_at: Timestamp,
 }
 
+/// A code method (e-mail or SMS) waiting for the code it was sent.
+#[derive(Debug, Clone)]
+pub struct CodeEnrolment {
+    pub id: Uuid,
+    pub kind: String,
+    /// The address or number the code went to.
+    pub target: String,
+    pub expires_at: Timestamp,
+}
+
+const ENROL_PURPOSE: &str = "enrol-method";
+
 /// What a change on an existing method is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MethodChange<'a> {
@@ -61,7 +87,7 @@ pub enum MethodChange<'a> {
     Remove,
 }
 
-fn view(m: AuthMethodRecord) -> MethodView {
+pub(crate) fn view(m: AuthMethodRecord) -> MethodView {
     MethodView {
         id: m.id,
         kind: m.kind,
@@ -73,7 +99,7 @@ fn view(m: AuthMethodRecord) -> MethodView {
 }
 
 /// The label typed, trimmed, or its problem.
-fn label(typed: &str) -> Result<String, FieldProblem> {
+pub(crate) fn label(typed: &str) -> Result<String, FieldProblem> {
     let label = typed.trim();
     let problem = if label.is_empty() {
         Problem::Required
@@ -93,17 +119,32 @@ impl App {
         &self,
         session: &CurrentSession,
     ) -> Result<SecurityOverview, AppError> {
+        let login = &session.login;
         let mut tx = self.store().begin_read().await?;
-        let methods = tx
-            .auth_methods_of(session.login.id)
+        let methods: Vec<MethodView> = tx
+            .auth_methods_of(login.id)
             .await?
             .into_iter()
             .filter(|m| m.verified_at.is_some())
             .map(view)
             .collect();
+        let (status, _) = Self::strong_status(tx.as_mut(), login).await?;
+        let has = |kind: &str| methods.iter().any(|m| m.kind == kind);
         Ok(SecurityOverview {
-            methods,
             totp_available: self.sealer().available(),
+            passkeys_available: self.passkeys().is_some(),
+            status,
+            requested_at: tx.strong_auth_request(login.id).await?,
+            recovery_codes_left: tx.recovery_codes_left(login.id).await?,
+            email_target: login
+                .email
+                .clone()
+                .filter(|_| login.email_verified && !has(KIND_EMAIL)),
+            sms_target: login
+                .phone
+                .clone()
+                .filter(|_| login.phone_verified && !has(KIND_SMS)),
+            methods,
         })
     }
 
@@ -114,9 +155,29 @@ impl App {
             // The page offers no button then; a forged request finds nothing.
             return Err(AppError::NotFound.into());
         }
+        let id = Uuid::now_v7();
+        let seed = random_bytes::<{ totp::SECRET_LEN }>()?;
+        let secret = self.sealer().seal(&seed, id.as_bytes())?;
+        let mut tx = self.store().begin().await?;
+        self.start_method(tx.as_mut(), session, id, KIND_TOTP, Some(secret))
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Starts an enrolment (after the step-up): a row waiting for proof of
+    /// possession. Older unfinished enrolments are dropped.
+    pub(crate) async fn start_method(
+        &self,
+        tx: &mut dyn Tx,
+        session: &CurrentSession,
+        id: Uuid,
+        kind: &str,
+        secret: Option<Vec<u8>>,
+    ) -> Result<(), FormRejection> {
+        self.require_recent_auth(session).await?;
         let login = &session.login;
         let now = self.clock().now();
-        let mut tx = self.store().begin().await?;
         let methods = tx.auth_methods_of(login.id).await?;
         if methods.iter().filter(|m| m.verified_at.is_some()).count() >= MAX_METHODS {
             return Err(FormRejection::one(
@@ -127,23 +188,21 @@ impl App {
         for pending in methods.iter().filter(|m| m.verified_at.is_none()) {
             tx.delete_auth_method(login.id, pending.id).await?;
         }
-        let id = Uuid::now_v7();
-        let seed = random_bytes::<{ totp::SECRET_LEN }>()?;
         tx.insert_auth_method(&AuthMethodRecord {
             id,
             login_id: login.id,
-            kind: KIND_TOTP.into(),
+            kind: kind.into(),
             label: String::new(),
-            secret: Some(self.sealer().seal(&seed, id.as_bytes())?),
+            secret,
             is_default: false,
             created_at: now,
             verified_at: None,
             last_used_at: None,
             last_step: None,
+            credential_id: None,
         })
         .await?;
-        tx.commit().await?;
-        Ok(id)
+        Ok(())
     }
 
     /// The pending enrolment `id` of this login, with its opened seed.
@@ -201,8 +260,33 @@ impl App {
         typed_label: &str,
         typed_code: &str,
         client: &ClientInfo,
-    ) -> Result<(), FormRejection> {
-        let login = &session.login;
+    ) -> Result<Option<String>, FormRejection> {
+        let (label, code) = Self::label_and_code(typed_label, typed_code)?;
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let (mut method, seed) = self.pending_totp(tx.as_mut(), session, id).await?;
+        let Some(step) = totp::verify(&seed, &code, now, None) else {
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::CodeRejected, now, client)
+                    .by_self(session.login.id)
+                    .detail(json!({ "purpose": "totp-enrolment", "outcome": "Wrong" })),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(FormRejection::one("code", Problem::TotpWrong));
+        };
+        method.last_step = Some(step);
+        let token = self
+            .finish_enrolment(tx.as_mut(), session, method, label, client)
+            .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    fn label_and_code(
+        typed_label: &str,
+        typed_code: &str,
+    ) -> Result<(String, String), FormRejection> {
         let mut problems = Vec::new();
         let label = label(typed_label).map_err(|p| problems.push(p)).ok();
         let code = Self::typed_code(typed_code, "code")
@@ -212,35 +296,154 @@ impl App {
                 }
             })
             .ok();
-        let (Some(label), Some(code)) = (label, code) else {
-            return Err(FormRejection::Invalid(problems));
-        };
+        match (label, code) {
+            (Some(label), Some(code)) => Ok((label, code)),
+            _ => Err(FormRejection::Invalid(problems)),
+        }
+    }
+
+    /// The method counts from now on (the first one becomes the default);
+    /// audited and told by e-mail. A session below level 2 has just shown
+    /// a second factor: it is replaced by one at level 2, whose token is
+    /// returned.
+    pub(crate) async fn finish_enrolment(
+        &self,
+        tx: &mut dyn Tx,
+        session: &CurrentSession,
+        mut method: AuthMethodRecord,
+        label: String,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, AppError> {
         let now = self.clock().now();
-        let mut tx = self.store().begin().await?;
-        let (mut method, seed) = self.pending_totp(tx.as_mut(), session, id).await?;
-        let Some(step) = totp::verify(&seed, &code, now, None) else {
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::CodeRejected, now, client)
-                    .by_self(login.id)
-                    .detail(json!({ "purpose": "totp-enrolment", "outcome": "Wrong" })),
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(FormRejection::one("code", Problem::TotpWrong));
-        };
-        let others = tx.auth_methods_of(login.id).await?;
+        let others = tx.auth_methods_of(session.login.id).await?;
         method.label = label;
         method.is_default = !others
             .iter()
             .any(|m| m.verified_at.is_some() && m.is_default);
         method.verified_at = Some(now);
         method.last_used_at = Some(now);
-        method.last_step = Some(step);
         tx.update_auth_method(&method).await?;
-        self.method_audit_and_notice(tx.as_mut(), session, &method, true, client)
+        self.method_audit_and_notice(tx, session, &method, true, client)
+            .await?;
+        if session.aal >= 2 {
+            return Ok(None);
+        }
+        let token = self
+            .raise_session(tx, session, Purpose::SignIn, &method.kind, client)
+            .await?;
+        Ok(Some(token))
+    }
+
+    /// Starts adding a code by e-mail or SMS, to the login's verified
+    /// address or mobile: a code goes there at once.
+    pub async fn start_code_method(
+        &self,
+        session: &CurrentSession,
+        kind: &str,
+        client: &ClientInfo,
+    ) -> Result<Uuid, FormRejection> {
+        let login = &session.login;
+        let to = match kind {
+            KIND_EMAIL => login
+                .email
+                .as_deref()
+                .filter(|_| login.email_verified)
+                .map(Recipient::Email),
+            KIND_SMS => login
+                .phone
+                .as_deref()
+                .filter(|_| login.phone_verified)
+                .map(Recipient::Sms),
+            _ => None,
+        }
+        .ok_or(AppError::NotFound)?;
+        let id = Uuid::now_v7();
+        let mut tx = self.store().begin().await?;
+        if !self
+            .within_limits(tx.as_mut(), "enrol-code", &login.id.to_string(), client)
+            .await?
+        {
+            tx.commit().await?;
+            return Err(FormRejection::one("add", Problem::Throttled));
+        }
+        self.start_method(tx.as_mut(), session, id, kind, None)
+            .await?;
+        self.issue_code(tx.as_mut(), login, ENROL_PURPOSE, &id.to_string(), to)
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(id)
+    }
+
+    /// The pending code method `id` of this login.
+    pub async fn code_enrolment(
+        &self,
+        session: &CurrentSession,
+        id: Uuid,
+    ) -> Result<CodeEnrolment, AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin_read().await?;
+        let m = tx
+            .auth_method(session.login.id, id)
+            .await?
+            .filter(|m| {
+                (m.kind == KIND_EMAIL || m.kind == KIND_SMS)
+                    && m.verified_at.is_none()
+                    && now < m.created_at + ENROLMENT_WINDOW
+            })
+            .ok_or(AppError::NotFound)?;
+        let login = &session.login;
+        let target = if m.kind == KIND_EMAIL {
+            login.email.clone()
+        } else {
+            login.phone.clone()
+        };
+        Ok(CodeEnrolment {
+            id,
+            kind: m.kind,
+            target: target.unwrap_or_default(),
+            expires_at: m.created_at + ENROLMENT_WINDOW,
+        })
+    }
+
+    /// Finishes adding a code method with the code it received.
+    pub async fn confirm_code_method(
+        &self,
+        session: &CurrentSession,
+        id: Uuid,
+        typed_label: &str,
+        typed_code: &str,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, FormRejection> {
+        let (label, code) = Self::label_and_code(typed_label, typed_code)?;
+        self.code_enrolment(session, id).await?;
+        let mut tx = self.store().begin().await?;
+        let method = tx
+            .auth_method(session.login.id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        match self
+            .check_code(
+                tx.as_mut(),
+                session.login.id,
+                Some(session.login.id),
+                ENROL_PURPOSE,
+                &code,
+                client,
+            )
+            .await?
+        {
+            Ok(stored) if stored.target == id.to_string() => {}
+            Ok(_) => return Err(FormRejection::one("code", Problem::CodeVoid)),
+            Err(problem) => {
+                tx.commit().await?;
+                return Err(FormRejection::one("code", problem));
+            }
+        }
+        let token = self
+            .finish_enrolment(tx.as_mut(), session, method, label, client)
+            .await?;
+        tx.commit().await?;
+        Ok(token)
     }
 
     /// Audits an added or removed method and tells the person by e-mail.
@@ -301,6 +504,17 @@ impl App {
             .await?
             .filter(|m| m.verified_at.is_some())
             .ok_or(AppError::NotFound)?;
+        if !matches!(change, MethodChange::Rename(_)) {
+            self.require_recent_auth(session).await?;
+        }
+        if change == MethodChange::Remove
+            && Self::verified_methods(tx.as_mut(), login.id).await? == 1
+            && Self::forced(tx.as_mut(), login).await?.is_some()
+        {
+            // The last strong method stays while strong authentication is
+            // enforced (SPEC §4.1).
+            return Err(FormRejection::one("remove", Problem::LastMethod));
+        }
         match change {
             MethodChange::Rename(typed) => {
                 let new = label(typed).map_err(|p| FormRejection::Invalid(vec![p]))?;

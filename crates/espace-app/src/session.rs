@@ -2,6 +2,7 @@
 //! is stored, idle and absolute timeouts are enforced here on every
 //! request, and signing out deletes the row.
 
+use espace_domain::strong::Stage;
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
@@ -23,6 +24,9 @@ pub struct CurrentSession {
     pub created_at: Timestamp,
     pub authenticated_at: Timestamp,
     pub aal: i32,
+    /// How far it may go: a session still owing its second factor (or its
+    /// first method) reaches nothing else (SPEC §4.3).
+    pub stage: Stage,
     /// When the session ends if nothing happens.
     pub expires_at: Timestamp,
     /// Whether that end is the absolute limit, which cannot be extended.
@@ -58,6 +62,18 @@ impl App {
         client: &ClientInfo,
         now: Timestamp,
     ) -> Result<String, AppError> {
+        self.open_session_at(tx, login, client, now, 1).await
+    }
+
+    /// Opens a session at assurance level `aal`.
+    pub(crate) async fn open_session_at(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        client: &ClientInfo,
+        now: Timestamp,
+        aal: i32,
+    ) -> Result<String, AppError> {
         let token = random_token()?;
         tx.insert_session(&SessionRecord {
             id_hash: sha256_hex(&token),
@@ -65,7 +81,7 @@ impl App {
             created_at: now,
             last_seen_at: now,
             authenticated_at: now,
-            aal: 1,
+            aal,
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
         })
@@ -87,6 +103,10 @@ impl App {
             return Ok(Resolved::Unknown);
         };
         let login = tx.login_by_id(record.login_id).await?;
+        let stage = match &login {
+            Some(login) => self.stage_of(tx.as_mut(), login, record.aal).await?,
+            None => Stage::Complete,
+        };
         drop(tx);
         let expired = policy.is_expired(record.created_at, record.last_seen_at, now);
         let login = match login {
@@ -117,6 +137,7 @@ impl App {
             created_at: record.created_at,
             authenticated_at: record.authenticated_at,
             aal: record.aal,
+            stage,
             expires_at: policy.expires_at(record.created_at, last_seen),
             at_absolute_limit: policy.ends_at_absolute_limit(record.created_at, last_seen),
         })))

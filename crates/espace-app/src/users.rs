@@ -204,6 +204,7 @@ impl App {
         session: &CurrentSession,
         who: &NewUser,
     ) -> Result<Option<LoginRecord>, FormRejection> {
+        self.require_recent_auth(session).await?;
         let mut problems = Vec::new();
         let mut push = |field, problem| problems.push(FieldProblem { field, problem });
         if !["mr", "mrs", "unspecified"].contains(&who.title.as_str()) {
@@ -327,6 +328,7 @@ impl App {
         rights: &[RightChoice],
         client: &ClientInfo,
     ) -> Result<Invited, FormRejection> {
+        self.require_recent_auth(session).await?;
         let existing = self.check_new_user(session, who).await?;
         let email = EmailAddress::parse(&who.email)
             .map_err(|e| FormRejection::one("email", Problem::Email(e)))?;
@@ -443,6 +445,7 @@ impl App {
         wanted: &[RightChoice],
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
+        self.require_recent_auth(session).await?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let scope = self.admin_scope(tx.as_mut(), session).await?;
@@ -520,6 +523,7 @@ impl App {
         id: Uuid,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
+        self.require_recent_auth(session).await?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let scope = self.admin_scope(tx.as_mut(), session).await?;

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use espace_app::audit::AuditEvent;
 use espace_app::ports::{
-    ActionTokenRecord, AuthMethodRecord, CodeRecord, CompanyRecord, ContractRecord, DeviceSeen,
-    LoginRecord, OutboxRecord, RecoveryCaseRecord, RightRecord, SessionRecord, Store, StoreError,
-    StoreResult, Tx, WamMessageRecord,
+    ActionTokenRecord, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord, ContractRecord,
+    DeviceSeen, LoginRecord, OutboxRecord, RecoveryCaseRecord, RightRecord, SessionRecord, Store,
+    StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::throttle::IpWindow;
@@ -61,7 +61,7 @@ macro_rules! method_query {
     ($tail:literal) => {
         concat!(
             "SELECT id, login_id, kind, label, secret, is_default, created_at, verified_at, \
-             last_used_at, last_step FROM auth_methods ",
+             last_used_at, last_step, credential_id FROM auth_methods ",
             $tail
         )
     };
@@ -189,6 +189,21 @@ macro_rules! store_impl {
                     verified_at: at("verified_at")?,
                     last_used_at: at("last_used_at")?,
                     last_step: Self::col(row, "last_step")?,
+                    credential_id: Self::col(row, "credential_id")?,
+                })
+            }
+
+            fn rule(row: &$row) -> StoreResult<StrongAuthRuleRecord> {
+                Ok(StrongAuthRuleRecord {
+                    id: Self::col(row, "id")?,
+                    company_id: Self::col(row, "company_id")?,
+                    scope: Self::col(row, "scope")?,
+                    login_id: Self::col(row, "login_id")?,
+                    section: Self::col(row, "section")?,
+                    profile: Self::col(row, "profile")?,
+                    deadline: Self::col::<Option<i64>>(row, "deadline")?.map(ts).transpose()?,
+                    created_by: Self::col(row, "created_by")?,
+                    created_at: ts(Self::col(row, "created_at")?)?,
                 })
             }
 
@@ -767,7 +782,8 @@ macro_rules! store_impl {
             async fn insert_auth_method(&mut self, m: &AuthMethodRecord) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO auth_methods (id, login_id, kind, label, secret, is_default, created_at, \
-                     verified_at, last_used_at, last_step) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                     verified_at, last_used_at, last_step, credential_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(m.id)
                 .bind(m.login_id)
@@ -779,6 +795,7 @@ macro_rules! store_impl {
                 .bind(m.verified_at.map(ms))
                 .bind(m.last_used_at.map(ms))
                 .bind(m.last_step)
+                .bind(&m.credential_id)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(err)?;
@@ -807,7 +824,7 @@ macro_rules! store_impl {
             async fn update_auth_method(&mut self, m: &AuthMethodRecord) -> StoreResult<()> {
                 sqlx::query(
                     "UPDATE auth_methods SET label = $3, is_default = $4, verified_at = $5, last_used_at = $6, \
-                     last_step = $7 WHERE login_id = $1 AND id = $2",
+                     last_step = $7, secret = $8, credential_id = $9 WHERE login_id = $1 AND id = $2",
                 )
                 .bind(m.login_id)
                 .bind(m.id)
@@ -816,6 +833,8 @@ macro_rules! store_impl {
                 .bind(m.verified_at.map(ms))
                 .bind(m.last_used_at.map(ms))
                 .bind(m.last_step)
+                .bind(&m.secret)
+                .bind(&m.credential_id)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(err)?;
@@ -830,6 +849,170 @@ macro_rules! store_impl {
                     .await
                     .map_err(err)?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn auth_method_by_credential(&mut self, credential_id: &str) -> StoreResult<Option<AuthMethodRecord>> {
+                let row = sqlx::query(concat!(method_query!("WHERE credential_id = $1"), $for_update))
+                    .bind(credential_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::auth_method).transpose()
+            }
+
+            async fn insert_strong_auth_rule(&mut self, r: &StrongAuthRuleRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO strong_auth_rules (id, company_id, scope, login_id, section, profile, deadline, \
+                     created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(r.id)
+                .bind(r.company_id)
+                .bind(&r.scope)
+                .bind(r.login_id)
+                .bind(&r.section)
+                .bind(&r.profile)
+                .bind(r.deadline.map(ms))
+                .bind(r.created_by)
+                .bind(ms(r.created_at))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn strong_auth_rules_of(&mut self, company_id: Uuid) -> StoreResult<Vec<StrongAuthRuleRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, company_id, scope, login_id, section, profile, deadline, created_by, created_at \
+                     FROM strong_auth_rules WHERE company_id = $1 ORDER BY created_at, id",
+                )
+                .bind(company_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::rule).collect()
+            }
+
+            async fn delete_strong_auth_rule(&mut self, company_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM strong_auth_rules WHERE company_id = $1 AND id = $2")
+                    .bind(company_id)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_strong_auth_request(&mut self, login_id: Uuid, at: Option<Timestamp>) -> StoreResult<()> {
+                let q = match at {
+                    Some(at) => sqlx::query(
+                        "INSERT INTO strong_auth_requests (login_id, requested_at) VALUES ($1, $2) \
+                         ON CONFLICT (login_id) DO UPDATE SET requested_at = $2",
+                    )
+                    .bind(login_id)
+                    .bind(ms(at)),
+                    None => sqlx::query("DELETE FROM strong_auth_requests WHERE login_id = $1").bind(login_id),
+                };
+                q.execute(&mut *self.tx).await.map_err(err)?;
+                Ok(())
+            }
+
+            async fn strong_auth_request(&mut self, login_id: Uuid) -> StoreResult<Option<Timestamp>> {
+                let at: Option<i64> = sqlx::query_scalar("SELECT requested_at FROM strong_auth_requests WHERE login_id = $1")
+                    .bind(login_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                at.map(ts).transpose()
+            }
+
+            async fn replace_recovery_codes(&mut self, login_id: Uuid, hashes: &[String], now: Timestamp) -> StoreResult<()> {
+                sqlx::query("DELETE FROM recovery_codes WHERE login_id = $1")
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                for hash in hashes {
+                    sqlx::query("INSERT INTO recovery_codes (login_id, code_hash, created_at) VALUES ($1, $2, $3)")
+                        .bind(login_id)
+                        .bind(hash)
+                        .bind(ms(now))
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(err)?;
+                }
+                Ok(())
+            }
+
+            async fn use_recovery_code(&mut self, login_id: Uuid, hash: &str, now: Timestamp) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE recovery_codes SET used_at = $3 WHERE login_id = $1 AND code_hash = $2 AND used_at IS NULL",
+                )
+                .bind(login_id)
+                .bind(hash)
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn recovery_codes_left(&mut self, login_id: Uuid) -> StoreResult<i64> {
+                sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE login_id = $1 AND used_at IS NULL")
+                    .bind(login_id)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(err)
+            }
+
+            async fn insert_ceremony(&mut self, c: &CeremonyRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO webauthn_ceremonies (id, binding, login_id, purpose, state, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(c.id)
+                .bind(&c.binding)
+                .bind(c.login_id)
+                .bind(&c.purpose)
+                .bind(&c.state)
+                .bind(ms(c.created_at))
+                .bind(ms(c.expires_at))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn take_ceremony(&mut self, id: Uuid, binding: &str) -> StoreResult<Option<CeremonyRecord>> {
+                let row = sqlx::query(
+                    "DELETE FROM webauthn_ceremonies WHERE id = $1 AND binding = $2 \
+                     RETURNING id, binding, login_id, purpose, state, created_at, expires_at",
+                )
+                .bind(id)
+                .bind(binding)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(CeremonyRecord {
+                    id: Self::col(&row, "id")?,
+                    binding: Self::col(&row, "binding")?,
+                    login_id: Self::col(&row, "login_id")?,
+                    purpose: Self::col(&row, "purpose")?,
+                    state: Self::col(&row, "state")?,
+                    created_at: ts(Self::col(&row, "created_at")?)?,
+                    expires_at: ts(Self::col(&row, "expires_at")?)?,
+                }))
+            }
+
+            async fn set_session_auth(&mut self, id_hash: &str, authenticated_at: Timestamp, aal: i32) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET authenticated_at = $2, aal = $3 WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .bind(ms(authenticated_at))
+                    .bind(aal)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
             }
 
             async fn attempt_state(&mut self, key: &str) -> StoreResult<AttemptState> {
@@ -940,7 +1123,15 @@ macro_rules! store_impl {
                     .execute(&mut *self.tx)
                     .await
                     .map_err(err)?;
-                Ok(attempts.rows_affected() + windows.rows_affected() + limits.rows_affected())
+                let ceremonies = sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1")
+                    .bind(ms(now))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(attempts.rows_affected()
+                    + windows.rows_affected()
+                    + limits.rows_affected()
+                    + ceremonies.rows_affected())
             }
 
             async fn hit_rate_limit(&mut self, key: &str, now: Timestamp, window_before: Timestamp) -> StoreResult<i64> {

@@ -14,6 +14,7 @@ pub mod phone;
 pub mod profile;
 pub mod rights;
 pub mod session;
+pub mod strong;
 pub mod throttle;
 pub mod totp;
 

@@ -276,6 +276,63 @@ impl FluentComposer {
                     &[],
                 ));
             }
+            Notice::StrongAuthForced {
+                identifier,
+                by,
+                deadline,
+                on,
+            } => {
+                let kind = notice.kind();
+                m.paragraphs.push(p(
+                    &format!("email-{kind}-intro"),
+                    &[("identifier", Arg::S(identifier)), ("name", Arg::S(by))],
+                ));
+                if *on {
+                    match deadline {
+                        Some(d) => m.paragraphs.push(p(
+                            "email-strong-auth-on-deadline",
+                            &[("time", Arg::S(&self.when(*d)))],
+                        )),
+                        None => m.paragraphs.push(p("email-strong-auth-on-now", &[])),
+                    }
+                }
+            }
+            Notice::StrongAuthRequested {
+                identifier,
+                name,
+                url,
+            } => {
+                m.paragraphs.push(p(
+                    "email-strong-auth-requested-intro",
+                    &[("identifier", Arg::S(identifier)), ("name", Arg::S(name))],
+                ));
+                m.action = Some((t.get("email-strong-auth-requested-action"), url.clone()));
+            }
+            Notice::RecoveryCodesGenerated { identifier, at } => {
+                m.paragraphs.push(p(
+                    "email-recovery-codes-generated-intro",
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("time", Arg::S(&self.when(*at))),
+                    ],
+                ));
+                m.after.push(p("email-method-added-not-you", &[]));
+            }
+            Notice::RecoveryCodeUsed {
+                identifier,
+                left,
+                at,
+            } => {
+                m.paragraphs.push(p(
+                    "email-recovery-code-used-intro",
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("time", Arg::S(&self.when(*at))),
+                        ("left", Arg::N(*left)),
+                    ],
+                ));
+                m.after.push(p("email-method-added-not-you", &[]));
+            }
             Notice::Unlocked { identifier, by } => {
                 m.paragraphs.push(p(
                     "email-unlocked-intro",

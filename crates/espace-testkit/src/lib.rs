@@ -363,7 +363,14 @@ impl Browser {
             .unwrap_or_else(|| panic!("no csrf token on {from}: {}", page.body));
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
-        self.post_form(action, &all).await
+        // As a browser does: the page the form was on is the Referer.
+        self.send(
+            self.client
+                .post(self.url(action))
+                .header("referer", self.url(from))
+                .form(&all),
+        )
+        .await
     }
 
     pub async fn sign_in(&self, login: &str, password: &str) -> Page {
@@ -371,6 +378,27 @@ impl Browser {
             "/login",
             "/login",
             &[("login", login), ("password", password)],
+        )
+        .await
+    }
+
+    /// Confirms who it is with the password (the step-up of a login
+    /// without second factor, SPEC §4.5).
+    pub async fn step_up_with_password(&self, password: &str) -> Page {
+        self.submit(
+            "/account/confirm",
+            "/account/confirm",
+            &[("password", password), ("next", "/account")],
+        )
+        .await
+    }
+
+    /// Confirms who it is with a code of a method (the step-up).
+    pub async fn step_up_with_code(&self, method: &str, code: &str) -> Page {
+        self.submit(
+            "/account/confirm",
+            "/account/confirm",
+            &[("method", method), ("code", code), ("next", "/account")],
         )
         .await
     }

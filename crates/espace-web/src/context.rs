@@ -14,6 +14,7 @@ use espace_app::audit::ClientInfo;
 use espace_app::crypto::random_token;
 use espace_app::session::{CurrentSession, Resolved};
 use espace_domain::locale::Locale;
+use espace_domain::strong::Stage;
 use ipnet::IpNet;
 
 use crate::AppState;
@@ -32,7 +33,11 @@ pub const DEVICE_COOKIE: &str = "__Host-espace-device";
 pub struct Ctx {
     pub locale: Locale,
     pub client: ClientInfo,
+    /// The session, once it may go everywhere its rights allow.
     pub session: Option<Arc<CurrentSession>>,
+    /// A session still owing its second factor or its first method: it
+    /// reaches only those steps and signing out (SPEC §4.3).
+    pub partial: Option<Arc<CurrentSession>>,
     /// The cookie named a session that has timed out.
     pub session_ended: bool,
     /// Raw token the CSRF token derives from (session, else anonymous).
@@ -42,11 +47,29 @@ pub struct Ctx {
     pub path: String,
     /// The device cookie, as sent.
     pub device: Option<String>,
+    /// The page to come back to after a detour (the step-up): this page
+    /// for a GET, the page the form was on for a POST.
+    pub back: String,
 }
 
 impl Ctx {
     pub fn tr(&self) -> Tr {
         Tr::new(self.locale)
+    }
+
+    /// The session whatever its stage (for signing out, say).
+    pub fn any_session(&self) -> Option<&Arc<CurrentSession>> {
+        self.session.as_ref().or(self.partial.as_ref())
+    }
+
+    /// Where a session that owes a step is sent.
+    pub fn owed_step(&self) -> Option<String> {
+        let partial = self.partial.as_ref()?;
+        let next = serde_urlencoded::to_string([("next", self.path.as_str())]).unwrap_or_default();
+        Some(match partial.stage {
+            Stage::Enrolment => format!("/account/security?{next}"),
+            _ => format!("/login/second-factor?{next}"),
+        })
     }
 }
 
@@ -70,6 +93,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
+        if let Some(to) = ctx.owed_step() {
+            return Err(Redirect::to(&to).into_response());
+        }
         match &ctx.session {
             Some(s) => Ok(Authenticated(Arc::clone(s), ctx)),
             None => {
@@ -82,6 +108,43 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
                 };
                 Err(Redirect::to(&format!("/login?{next}{notice}")).into_response())
             }
+        }
+    }
+}
+
+/// A signed-in request that may also be a session owing its first method
+/// (the enrolment pages of My security).
+pub struct Enrolling(pub Arc<CurrentSession>, pub Ctx);
+
+impl<S: Send + Sync> FromRequestParts<S> for Enrolling {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        if let Some(p) = &ctx.partial
+            && p.stage == Stage::Enrolment
+        {
+            return Ok(Enrolling(Arc::clone(p), ctx));
+        }
+        let Authenticated(s, ctx) = Authenticated::from_request_parts(parts, state).await?;
+        Ok(Enrolling(s, ctx))
+    }
+}
+
+/// A session owing its second factor (`/login/second-factor`). Others go
+/// where they belong: signed-in ones on, anonymous ones to `/login`.
+pub struct SecondStep(pub Arc<CurrentSession>, pub Ctx);
+
+impl<S: Send + Sync> FromRequestParts<S> for SecondStep {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        match &ctx.partial {
+            Some(p) if p.stage == Stage::SecondFactor => Ok(SecondStep(Arc::clone(p), ctx)),
+            Some(_) => Err(Redirect::to(&ctx.owed_step().unwrap_or_default()).into_response()),
+            None if ctx.session.is_some() => Err(Redirect::to("/").into_response()),
+            None => Err(Redirect::to("/login").into_response()),
         }
     }
 }
@@ -139,6 +202,25 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
         .unwrap_or(peer)
 }
 
+/// The path of a same-site `Referer` (the page a form was on), checked as
+/// a local return path; `/` otherwise.
+fn referer_path(headers: &HeaderMap) -> String {
+    let referer = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let rest = referer
+        .strip_prefix("https://")
+        .or_else(|| referer.strip_prefix("http://"))
+        .and_then(|r| r.strip_prefix(host))
+        .filter(|_| !host.is_empty());
+    crate::security::safe_return_to(rest)
+}
+
 fn negotiate_locale(
     headers: &HeaderMap,
     query: Option<&str>,
@@ -185,7 +267,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .unwrap_or("");
     let client = ClientInfo::new(ip.to_string(), user_agent, request_id);
 
-    let mut session = None;
+    let mut session: Option<Arc<CurrentSession>> = None;
     let mut session_ended = false;
     let mut clear_session_cookie = false;
     let session_token = cookie(headers, SESSION_COOKIE)
@@ -210,8 +292,12 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .filter(|t| plausible_token(t))
         .map(str::to_owned);
     let mut new_anon = None;
-    let csrf_basis = match (&session, session_token, anon) {
-        (Some(_), Some(token), _) => token,
+    let (session, partial) = match session {
+        Some(s) if s.stage != Stage::Complete => (None, Some(s)),
+        s => (s, None),
+    };
+    let csrf_basis = match (session.is_some() || partial.is_some(), session_token, anon) {
+        (true, Some(token), _) => token,
         (_, _, Some(anon)) => anon,
         _ => match random_token() {
             Ok(t) => {
@@ -228,21 +314,32 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Ok(t) => t,
         Err(_) => return error_page(Locale::default(), &client.request_id, ErrorKind::Internal),
     };
-    let locale = negotiate_locale(headers, req.uri().query(), session.as_deref());
+    let locale = negotiate_locale(
+        headers,
+        req.uri().query(),
+        session.as_deref().or(partial.as_deref()),
+    );
     let path = req
         .uri()
         .path_and_query()
         .map_or("/".to_owned(), |p| p.as_str().to_owned());
     let device = cookie(headers, DEVICE_COOKIE).map(str::to_owned);
+    let back = if req.method() == axum::http::Method::GET {
+        path.clone()
+    } else {
+        referer_path(headers)
+    };
     req.extensions_mut().insert(Ctx {
         locale,
         client,
         session,
+        partial,
         session_ended,
         csrf_basis,
         csrf_token,
         path,
         device,
+        back,
     });
 
     let mut response = next.run(req).await;

@@ -94,6 +94,13 @@ pub fn error_page(locale: Locale, request_id: &str, kind: ErrorKind) -> Response
 /// Maps a use-case error to a page.
 pub fn app_error(ctx: &Ctx, e: &espace_app::AppError) -> Response {
     let kind = match e {
+        espace_app::AppError::StepUpRequired => {
+            // Confirm who you are, then come back to the page (SPEC §4.5).
+            let next =
+                serde_urlencoded::to_string([("next", ctx.back.as_str())]).unwrap_or_default();
+            return axum::response::Redirect::to(&format!("/account/confirm?{next}"))
+                .into_response();
+        }
         espace_app::AppError::Busy => ErrorKind::Busy,
         espace_app::AppError::NotFound | espace_app::AppError::Forbidden => ErrorKind::NotFound,
         espace_app::AppError::Unauthenticated => ErrorKind::Csrf,

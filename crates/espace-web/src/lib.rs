@@ -135,6 +135,45 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home::dashboard))
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
+        .route(
+            "/login/second-factor",
+            get(pages::second_factor::sign_in_show).post(pages::second_factor::sign_in_submit),
+        )
+        .route(
+            "/login/second-factor/send",
+            post(pages::second_factor::sign_in_send),
+        )
+        .route(
+            "/login/second-factor/passkey",
+            post(pages::second_factor::sign_in_passkey_options),
+        )
+        .route(
+            "/login/passkey/options",
+            post(pages::second_factor::passwordless_options),
+        )
+        .route("/login/passkey", post(pages::second_factor::passwordless))
+        .route(
+            "/account/confirm",
+            get(pages::second_factor::step_up_show).post(pages::second_factor::step_up_submit),
+        )
+        .route(
+            "/account/confirm/send",
+            post(pages::second_factor::step_up_send),
+        )
+        .route(
+            "/account/confirm/passkey",
+            post(pages::second_factor::step_up_passkey_options),
+        )
+        .route("/account/two-factor", get(pages::two_factor::mine))
+        .route("/company/two-factor", get(pages::two_factor::company))
+        .route(
+            "/company/two-factor/rules",
+            post(pages::two_factor::add_rule),
+        )
+        .route(
+            "/company/two-factor/rules/{id}/remove",
+            post(pages::two_factor::remove_rule),
+        )
         .route("/account", get(pages::account::hub))
         .route("/account/rights", get(pages::account::rights))
         .route("/account/sessions", get(pages::sessions::list))
@@ -189,6 +228,30 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/account/security/methods/{id}/{action}",
             post(pages::security::change),
+        )
+        .route(
+            "/account/security/request",
+            post(pages::two_factor::request),
+        )
+        .route(
+            "/account/security/code-method/{kind}",
+            post(pages::security::start_code),
+        )
+        .route(
+            "/account/security/code/{id}",
+            get(pages::security::code).post(pages::security::code_confirm),
+        )
+        .route(
+            "/account/security/passkeys/options",
+            post(pages::security::passkey_options),
+        )
+        .route(
+            "/account/security/passkeys",
+            post(pages::security::passkey_add),
+        )
+        .route(
+            "/account/security/recovery-codes",
+            post(pages::security::recovery_codes),
         )
         .route("/account/company", get(pages::company::show))
         .route("/account/company/contact", post(pages::company::contact))

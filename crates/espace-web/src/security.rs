@@ -144,7 +144,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
 async fn refuse(state: &AppState, ctx: &Ctx, reason: &'static str) -> Response {
     tracing::warn!(reason, "cross-site request refused");
     metrics::counter!("espace_csrf_rejected_total", "reason" => reason).increment(1);
-    let subject = ctx.session.as_ref().map(|s| s.login.id);
+    let subject = ctx.any_session().map(|s| s.login.id);
     if let Err(e) = state
         .app
         .record(

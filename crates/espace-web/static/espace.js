@@ -1,4 +1,5 @@
 // Espace: JavaScript only enhances pages that work without it.
+document.documentElement.classList.add("js");
 (function () {
   "use strict";
 
@@ -123,4 +124,54 @@
     });
   }
   schedule();
+})();
+
+// Passkeys (WebAuthn). A form marked data-passkey="create" or "get" stays
+// hidden without WebAuthn; with it, submitting asks the server for the
+// ceremony's options, lets the browser create or use the passkey, puts the
+// answer in the form's hidden fields and sends the form as usual.
+(function () {
+  "use strict";
+  if (!window.PublicKeyCredential || !navigator.credentials) return;
+  var hasJsonApi = typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function";
+  if (!hasJsonApi) return;
+
+  document.querySelectorAll("form[data-passkey]").forEach(function (form) {
+    form.hidden = false;
+    var status = form.querySelector("[data-passkey-status]");
+    var busy = false;
+    form.addEventListener("submit", function (event) {
+      if (form.elements.response.value) return; // the answer is in: send it
+      event.preventDefault();
+      if (busy) return;
+      busy = true;
+      if (status) { status.hidden = true; status.textContent = ""; }
+      var data = new URLSearchParams(new FormData(form));
+      fetch(form.dataset.optionsUrl, {
+        method: "POST",
+        headers: { "Accept": "application/json", "X-CSRF-Token": data.get("csrf_token") },
+        body: data,
+        credentials: "same-origin"
+      }).then(function (r) {
+        if (!r.ok) throw new Error("options " + r.status);
+        return r.json();
+      }).then(function (json) {
+        form.elements.ceremony.value = json.ceremony;
+        if (form.dataset.passkey === "create") {
+          return navigator.credentials.create({
+            publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(json.options.publicKey)
+          });
+        }
+        return navigator.credentials.get({
+          publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(json.options.publicKey)
+        });
+      }).then(function (credential) {
+        form.elements.response.value = JSON.stringify(credential.toJSON());
+        form.submit();
+      }).catch(function () {
+        busy = false;
+        if (status) { status.textContent = form.dataset.failed; status.hidden = false; }
+      });
+    });
+  });
 })();

@@ -63,6 +63,42 @@ pub struct SignedIn {
     pub locale: Option<String>,
     /// A new device cookie to set (this browser had none).
     pub new_device_token: Option<String>,
+    /// What the person must do before going anywhere.
+    pub next_step: NextStep,
+}
+
+/// Where a sign-in leads (SPEC §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Nothing owed.
+    Continue,
+    /// The second factor.
+    SecondFactor,
+    /// Setting up a first method, now.
+    Enrol,
+    /// Setting up a first method, which may wait until the deadline.
+    EnrolBefore(Timestamp),
+}
+
+impl App {
+    /// The step a freshly signed-in login owes.
+    pub(crate) async fn next_step(
+        tx: &mut dyn crate::ports::Tx,
+        login: &LoginRecord,
+        aal: i32,
+        now: Timestamp,
+    ) -> Result<NextStep, AppError> {
+        use espace_domain::strong::{Stage, Status};
+        let (status, _) = Self::strong_status(tx, login).await?;
+        Ok(match (Stage::of(aal, status, now), status) {
+            (Stage::SecondFactor, _) => NextStep::SecondFactor,
+            (Stage::Enrolment, _) => NextStep::Enrol,
+            (Stage::Complete, Status::Pending { deadline: Some(d) }) if aal < 2 => {
+                NextStep::EnrolBefore(d)
+            }
+            _ => NextStep::Continue,
+        })
+    }
 }
 
 /// The answer, and how long to hold it (per-address throttling).
@@ -204,6 +240,7 @@ impl App {
                     &req.client,
                 )
                 .await?;
+            let next_step = Self::next_step(tx.as_mut(), login, 1, now).await?;
             tx.commit().await?;
             metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
             return Ok(SignInOutcome {
@@ -212,6 +249,7 @@ impl App {
                     login_id: login.id,
                     locale: login.locale.clone(),
                     new_device_token,
+                    next_step,
                 }),
                 delay,
             });

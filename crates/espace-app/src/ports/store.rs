@@ -187,12 +187,14 @@ pub struct RecoveryCaseRecord {
 pub struct AuthMethodRecord {
     pub id: Uuid,
     pub login_id: Uuid,
-    /// `totp` for now; passkeys, codes by e-mail or SMS and others follow.
+    /// `totp`, `passkey`, `email` or `sms` (see [`crate::security`]).
     pub kind: String,
     /// The name the person gave it.
     pub label: String,
-    /// Sealed secret material (the TOTP seed).
+    /// The TOTP seed (sealed), or the passkey's public credential (JSON).
     pub secret: Option<Vec<u8>>,
+    /// A passkey's credential id (base64url), to find it at sign-in.
+    pub credential_id: Option<String>,
     pub is_default: bool,
     pub created_at: Timestamp,
     /// `None` while the enrolment waits for proof of possession.
@@ -200,6 +202,34 @@ pub struct AuthMethodRecord {
     pub last_used_at: Option<Timestamp>,
     /// The TOTP step last accepted.
     pub last_step: Option<i64>,
+}
+
+/// A rule forcing strong authentication (SPEC §4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrongAuthRuleRecord {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    /// `login`, `company` or `rights`.
+    pub scope: String,
+    pub login_id: Option<Uuid>,
+    pub section: Option<String>,
+    pub profile: Option<String>,
+    pub deadline: Option<Timestamp>,
+    pub created_by: Uuid,
+    pub created_at: Timestamp,
+}
+
+/// A WebAuthn ceremony in progress: webauthn-rs's state, as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CeremonyRecord {
+    pub id: Uuid,
+    /// Hash of the cookie of the browser that started it.
+    pub binding: String,
+    pub login_id: Option<Uuid>,
+    pub purpose: String,
+    pub state: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 #[async_trait]
@@ -385,6 +415,62 @@ pub trait Tx: Send {
     /// Writes label, default flag, verification and use of a method.
     async fn update_auth_method(&mut self, method: &AuthMethodRecord) -> StoreResult<()>;
     async fn delete_auth_method(&mut self, login_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// The passkey with this credential id, whoever it belongs to.
+    async fn auth_method_by_credential(
+        &mut self,
+        credential_id: &str,
+    ) -> StoreResult<Option<AuthMethodRecord>>;
+
+    // Forcing of strong authentication.
+    async fn insert_strong_auth_rule(&mut self, rule: &StrongAuthRuleRecord) -> StoreResult<()>;
+    /// The rules of a company, oldest first.
+    async fn strong_auth_rules_of(
+        &mut self,
+        company_id: Uuid,
+    ) -> StoreResult<Vec<StrongAuthRuleRecord>>;
+    async fn delete_strong_auth_rule(&mut self, company_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// Records (`Some`) or clears (`None`) a person's request to be forced.
+    async fn set_strong_auth_request(
+        &mut self,
+        login_id: Uuid,
+        at: Option<Timestamp>,
+    ) -> StoreResult<()>;
+    async fn strong_auth_request(&mut self, login_id: Uuid) -> StoreResult<Option<Timestamp>>;
+
+    // Recovery codes.
+    /// Replaces every recovery code of a login with these hashes.
+    async fn replace_recovery_codes(
+        &mut self,
+        login_id: Uuid,
+        hashes: &[String],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Marks an unused code used; false if there is none such.
+    async fn use_recovery_code(
+        &mut self,
+        login_id: Uuid,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Unused recovery codes of a login.
+    async fn recovery_codes_left(&mut self, login_id: Uuid) -> StoreResult<i64>;
+
+    // WebAuthn ceremonies.
+    async fn insert_ceremony(&mut self, ceremony: &CeremonyRecord) -> StoreResult<()>;
+    /// Removes and returns the ceremony, if this browser started it.
+    async fn take_ceremony(
+        &mut self,
+        id: Uuid,
+        binding: &str,
+    ) -> StoreResult<Option<CeremonyRecord>>;
+
+    /// Moves a session to a new assurance level and authentication time.
+    async fn set_session_auth(
+        &mut self,
+        id_hash: &str,
+        authenticated_at: Timestamp,
+        aal: i32,
+    ) -> StoreResult<()>;
 
     // Audit.
     async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()>;

@@ -14,6 +14,7 @@ mod recovery;
 mod security;
 mod sessions;
 mod storage;
+mod strong;
 mod unlock;
 mod users;
 mod web;

@@ -128,6 +128,10 @@ both_engines!(
         b.submit("/account/contact", "/account/contact/email", &[("email", "alice@new.example")]).await;
         let code = app.last_code_to("alice@new.example").await;
         app.clock.advance(SignedDuration::from_mins(10));
+        // Ten minutes later, the e-mail page asks who it is again (SPEC §4.5).
+        let r = b.get("/account/contact").await;
+        assert_eq!(r.location(), Some("/account/confirm?next=%2Faccount%2Fcontact"));
+        assert_eq!(b.step_up_with_password(DEMO_PASSWORD).await.location(), Some("/account"));
         let r = b.submit("/account/contact", "/account/contact/email/confirm", &[("code", &code)]).await;
         assert!(r.error_summary().unwrap().contains("This code no longer works"));
         b.submit("/account/contact", "/account/contact/email", &[("email", "alice@new.example")]).await;

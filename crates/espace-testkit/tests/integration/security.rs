@@ -9,7 +9,7 @@ use jiff::SignedDuration;
 use crate::audit_kinds;
 
 /// The code `oathtool` computes for a base-32 key at the app's clock.
-fn oathtool(app: &TestApp, key: &str, offset_secs: i64) -> String {
+pub fn oathtool(app: &TestApp, key: &str, offset_secs: i64) -> String {
     let at = app.clock.now().as_second() + offset_secs;
     let out = std::process::Command::new("oathtool")
         .args(["--totp", "-b", key, "-N", &format!("@{at}")])
@@ -24,7 +24,7 @@ fn oathtool(app: &TestApp, key: &str, offset_secs: i64) -> String {
 }
 
 /// Starts an enrolment; returns its path and the key shown as text.
-async fn start(b: &Browser) -> (String, String) {
+pub async fn start(b: &Browser) -> (String, String) {
     let r = b
         .submit("/account/security", "/account/security/totp", &[])
         .await;
@@ -80,16 +80,24 @@ both_engines!(
         let b = app.browser().with_header("accept-language", "en");
         b.sign_in("alice.martin", DEMO_PASSWORD).await;
         let mut ids = Vec::new();
+        let mut keys = Vec::new();
         for name in ["Phone", "Tablet"] {
             let (path, key) = start(&b).await;
             let r = b.submit(&path, &path, &[("label", name), ("code", &oathtool(&app, &key, 0))]).await;
             assert_eq!(r.status, 303, "{name}");
             ids.push(path.trim_start_matches("/account/security/totp/").to_owned());
+            keys.push(key);
         }
         // An enrolment left unfinished expires after 10 minutes.
         let (path, _) = start(&b).await;
         app.clock.advance(SignedDuration::from_mins(11));
         assert_eq!(b.get(&path).await.status, 404);
+        // Renaming is free; choosing the default or removing asks for a
+        // second factor again (SPEC §4.5).
+        let r = b.submit("/account/security", &format!("/account/security/methods/{}/default", ids[1]), &[]).await;
+        assert_eq!(r.location(), Some("/account/confirm?next=%2Faccount%2Fsecurity"));
+        let r = b.step_up_with_code(&ids[0], &oathtool(&app, &keys[0], 0)).await;
+        assert_eq!(r.location(), Some("/account"));
 
         let (phone, tablet) = (&ids[0], &ids[1]);
         let r = b.submit("/account/security", &format!("/account/security/methods/{tablet}/rename"), &[("label", " ")]).await;

@@ -26,6 +26,9 @@ struct AccountHub {
     is_admin: bool,
     is_manager: bool,
     is_support: bool,
+    is_security_manager: bool,
+    /// The 2FA status of this login, in words.
+    two_factor: String,
 }
 
 struct CompanyView {
@@ -47,6 +50,10 @@ pub async fn hub(
 ) -> Response {
     let o = match state.app.overview(&session).await {
         Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let status = match state.app.security_overview(&session).await {
+        Ok(s) => s.status,
         Err(e) => return app_error(&ctx, &e),
     };
     let t = ctx.tr();
@@ -77,6 +84,8 @@ pub async fn hub(
         is_admin: o.company_roles.iter().any(|r| r == "administrator"),
         is_manager: o.staff_roles.iter().any(|r| r == "web-account-manager"),
         is_support: o.staff_roles.iter().any(|r| r == "support-agent"),
+        is_security_manager: o.company_roles.iter().any(|r| r == "security-manager"),
+        two_factor: t.get(&format!("two-factor-status-{}", status.code())),
         rights: o
             .rights
             .iter()

@@ -92,6 +92,12 @@ pub async fn show(
     query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
     let q = query.map(|q| q.0).unwrap_or_default();
+    // Confirm who you are before typing anything (SPEC §4.5).
+    if q.notice.is_none()
+        && let Err(e) = state.app.require_recent_auth(&session).await
+    {
+        return app_error(&ctx, &e);
+    }
     let t = ctx.tr();
     let notice = match q.notice.as_deref() {
         Some(

@@ -107,6 +107,16 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::State => t.get("problem-state"),
         Problem::TooMany { max } => t.fmt("problem-too-many", &[("max", Arg::N(*max as i64))]),
         Problem::TotpWrong => t.get("problem-totp-wrong"),
+        Problem::RecoveryShape => t.get("problem-recovery-shape"),
+        Problem::FactorWrong { remaining } => t.fmt(
+            "problem-factor-wrong",
+            &[("remaining", Arg::N(i64::from(*remaining)))],
+        ),
+        Problem::FactorLocked { minutes } => {
+            t.fmt("problem-factor-locked", &[("minutes", Arg::N(*minutes))])
+        }
+        Problem::LastMethod => t.get("problem-last-method"),
+        Problem::PasskeyRefused => t.get("problem-passkey-refused"),
     }
 }
 

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::AppError;
-use espace_app::auth::{SignInError, SignInRequest};
+use espace_app::auth::{NextStep, SignInError, SignInRequest};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -28,6 +28,8 @@ struct LoginPage {
     login_value: String,
     login_error: Option<String>,
     password_error: Option<String>,
+    /// Passwordless sign-in is offered (needs JavaScript).
+    passkeys: bool,
     f: Fields,
 }
 
@@ -59,6 +61,7 @@ impl LoginPage {
             login_value: String::new(),
             login_error: None,
             password_error: None,
+            passkeys: state.app.passkeys_available(),
             f: Fields::default(),
         }
     }
@@ -73,6 +76,9 @@ pub async fn show(
     let next = safe_return_to(query.next.as_deref());
     if ctx.session.is_some() {
         return Redirect::to(&next).into_response();
+    }
+    if let Some(step) = ctx.owed_step() {
+        return Redirect::to(&step).into_response();
     }
     let t = ctx.tr();
     let mut page = LoginPage::new(&state, &ctx, next);
@@ -100,7 +106,7 @@ pub async fn submit(
             identifier: form.login.clone(),
             password: SecretString::from(form.password),
             client: ctx.client.clone(),
-            replaces_session: ctx.session.as_ref().map(|s| s.id_hash.clone()),
+            replaces_session: ctx.any_session().map(|s| s.id_hash.clone()),
             device: ctx.device.clone(),
         })
         .await;
@@ -127,7 +133,13 @@ pub async fn submit(
     }
     let error = match outcome.result {
         Ok(signed_in) => {
-            let mut res = Redirect::to(&next).into_response();
+            let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+            let to = match signed_in.next_step {
+                NextStep::Continue => next,
+                NextStep::SecondFactor => format!("/login/second-factor?{q}"),
+                NextStep::Enrol | NextStep::EnrolBefore(_) => format!("/account/security?{q}"),
+            };
+            let mut res = Redirect::to(&to).into_response();
             let h = res.headers_mut();
             h.append(
                 header::SET_COOKIE,
@@ -219,8 +231,15 @@ pub async fn submit(
     render(&ctx, &page)
 }
 
+/// The sign-in page with refused fields (a refused passkey, say).
+pub fn with_errors(state: &AppState, ctx: &Ctx, next: String, f: Fields) -> Response {
+    let mut page = LoginPage::new(state, ctx, next);
+    page.f = f;
+    render(ctx, &page)
+}
+
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Some(session) = &ctx.session
+    if let Some(session) = ctx.any_session()
         && let Err(e) = state.app.sign_out(session, &ctx.client).await
     {
         return app_error(&ctx, &e);

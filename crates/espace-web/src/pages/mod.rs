@@ -12,8 +12,10 @@ pub mod misc;
 pub mod outbox;
 pub mod password;
 pub mod recovery;
+pub mod second_factor;
 pub mod security;
 pub mod sessions;
+pub mod two_factor;
 pub mod unlock;
 pub mod users;
 
@@ -58,7 +60,7 @@ impl Chrome {
     pub fn new(state: &AppState, ctx: &Ctx, title_key: &str, nav: &'static str) -> Self {
         let t = ctx.tr();
         let policy = state.app.config().session_policy();
-        let user = ctx.session.as_ref().map(|s| {
+        let user = ctx.any_session().map(|s| {
             let l = &s.login;
             let name = format!("{} {}", l.first_name, l.last_name);
             UserChrome {

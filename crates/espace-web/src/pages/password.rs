@@ -47,10 +47,16 @@ fn page(state: &AppState, ctx: &Ctx, f: Fields, notice: Option<String>) -> Passw
 
 pub async fn show(
     State(state): State<AppState>,
-    Authenticated(_, ctx): Authenticated,
+    Authenticated(session, ctx): Authenticated,
     query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
     let q = query.map(|q| q.0).unwrap_or_default();
+    // Confirm who you are before typing anything (SPEC §4.5).
+    if q.notice.is_none()
+        && let Err(e) = state.app.require_recent_auth(&session).await
+    {
+        return app_error(&ctx, &e);
+    }
     let t = ctx.tr();
     let notice = (q.notice.as_deref() == Some("changed")).then(|| {
         t.fmt(

@@ -16,10 +16,12 @@ use uuid::Uuid;
 use super::forms::{Fields, rejection_fields};
 use super::{Chrome, local_datetime, local_time, parse_id, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx};
+use crate::context::{Authenticated, Ctx, Enrolling, SESSION_COOKIE, set_cookie};
 use crate::error::app_error;
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
+use axum::http::header;
+use espace_domain::strong::{Stage, Status};
 
 struct MethodRow {
     id: Uuid,
@@ -41,7 +43,18 @@ struct SecurityPage {
     notice: Option<String>,
     methods: Vec<MethodRow>,
     totp_available: bool,
+    passkeys_available: bool,
     max_label: usize,
+    /// `enabled`, `pending` or `disabled`.
+    status: &'static str,
+    /// The status explained (deadline included).
+    status_text: String,
+    /// The session may go no further than setting up a first method.
+    enrolling: bool,
+    requested: Option<String>,
+    recovery_text: String,
+    add_email: Option<String>,
+    add_sms: Option<String>,
     f: Fields,
 }
 
@@ -87,16 +100,50 @@ async fn security_page(
                 .map_or_else(|| never.clone(), |at| local_datetime(state, at)),
         })
         .collect();
+    let status_text = match overview.status {
+        Status::Enabled => t.get("security-status-on-text"),
+        Status::Pending { deadline: Some(d) } => t.fmt(
+            "security-status-pending-deadline",
+            &[("time", Arg::S(&local_datetime(state, d)))],
+        ),
+        Status::Pending { deadline: None } => t.get("security-status-pending-text"),
+        Status::Disabled => t.get("security-status-off-text"),
+    };
     render(
         ctx,
         &SecurityPage {
             c: Chrome::new(state, ctx, "security-title", "account"),
             notice: notice
-                .filter(|n| matches!(*n, "added" | "removed" | "renamed" | "default"))
+                .filter(|n| {
+                    matches!(
+                        *n,
+                        "added" | "removed" | "renamed" | "default" | "requested" | "enrolled"
+                    )
+                })
                 .map(|n| t.get(&format!("security-notice-{n}"))),
             methods,
             totp_available: overview.totp_available,
+            passkeys_available: overview.passkeys_available,
             max_label: MAX_LABEL,
+            status: overview.status.code(),
+            status_text,
+            enrolling: session.stage == Stage::Enrolment,
+            requested: overview.requested_at.map(|at| {
+                t.fmt(
+                    "two-factor-requested-on",
+                    &[("time", Arg::S(&local_datetime(state, at)))],
+                )
+            }),
+            recovery_text: t.fmt(
+                "security-recovery-left",
+                &[("count", Arg::N(overview.recovery_codes_left))],
+            ),
+            add_email: overview
+                .email_target
+                .map(|e| t.fmt("security-add-email", &[("email", Arg::S(&e))])),
+            add_sms: overview
+                .sms_target
+                .map(|p| t.fmt("security-add-sms", &[("phone", Arg::S(&p))])),
             f,
         },
     )
@@ -104,7 +151,7 @@ async fn security_page(
 
 pub async fn show(
     State(state): State<AppState>,
-    Authenticated(session, ctx): Authenticated,
+    Enrolling(session, ctx): Enrolling,
     q: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
@@ -121,7 +168,7 @@ pub async fn show(
 
 pub async fn start_totp(
     State(state): State<AppState>,
-    Authenticated(session, ctx): Authenticated,
+    Enrolling(session, ctx): Enrolling,
 ) -> Response {
     match state.app.start_totp(&session).await {
         Ok(id) => Redirect::to(&format!("/account/security/totp/{id}")).into_response(),
@@ -198,7 +245,7 @@ async fn totp_page(
 
 pub async fn totp(
     State(state): State<AppState>,
-    Authenticated(session, ctx): Authenticated,
+    Enrolling(session, ctx): Enrolling,
     Path(id): Path<String>,
 ) -> Response {
     match parse_id(&id) {
@@ -217,7 +264,7 @@ pub struct TotpForm {
 
 pub async fn totp_confirm(
     State(state): State<AppState>,
-    Authenticated(session, ctx): Authenticated,
+    Enrolling(session, ctx): Enrolling,
     Path(id): Path<String>,
     HtmlForm(form): HtmlForm<TotpForm>,
 ) -> Response {
@@ -230,12 +277,28 @@ pub async fn totp_confirm(
         .confirm_totp(&session, id, &form.label, &form.code, &ctx.client)
         .await
     {
-        Ok(()) => Redirect::to("/account/security?notice=added").into_response(),
+        Ok(token) => added(&session, token),
         Err(r) => match rejection_fields(&ctx.tr(), r) {
             Ok(f) => totp_page(&state, &ctx, &session, id, form.label, f).await,
             Err(e) => app_error(&ctx, &e),
         },
     }
+}
+
+/// After a method is added: on to My security; with the new session's
+/// cookie when the session rose to level 2.
+pub fn added(session: &CurrentSession, token: Option<String>) -> Response {
+    let notice = if session.stage == Stage::Enrolment {
+        "enrolled"
+    } else {
+        "added"
+    };
+    let mut res = Redirect::to(&format!("/account/security?notice={notice}")).into_response();
+    if let Some(token) = token {
+        res.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, None));
+    }
+    res
 }
 
 #[derive(Deserialize)]
@@ -274,5 +337,202 @@ pub async fn change(
             Ok(f) => security_page(&state, &ctx, &session, None, None, f).await,
             Err(e) => app_error(&ctx, &e),
         },
+    }
+}
+
+/// Adding a code by e-mail or SMS: a code goes to the verified address
+/// or mobile at once.
+pub async fn start_code(
+    State(state): State<AppState>,
+    Enrolling(session, ctx): Enrolling,
+    Path(kind): Path<String>,
+) -> Response {
+    match state
+        .app
+        .start_code_method(&session, &kind, &ctx.client)
+        .await
+    {
+        Ok(id) => Redirect::to(&format!("/account/security/code/{id}")).into_response(),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => security_page(&state, &ctx, &session, None, None, f).await,
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "security_code.html")]
+struct CodePage {
+    c: Chrome,
+    id: Uuid,
+    intro: String,
+    until: String,
+    label: String,
+    max_label: usize,
+    f: Fields,
+}
+
+async fn code_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &CurrentSession,
+    id: Uuid,
+    label: String,
+    f: Fields,
+) -> Response {
+    let t = ctx.tr();
+    let e = match state.app.code_enrolment(session, id).await {
+        Ok(e) => e,
+        Err(e) => return app_error(ctx, &e),
+    };
+    let label = if label.is_empty() && f.errors.is_empty() {
+        t.get(&format!("security-kind-{}", e.kind))
+    } else {
+        label
+    };
+    render(
+        ctx,
+        &CodePage {
+            c: Chrome::new(state, ctx, "code-method-title", "account"),
+            id,
+            intro: t.fmt(
+                &format!("code-method-intro-{}", e.kind),
+                &[("target", Arg::S(&e.target))],
+            ),
+            until: t.fmt(
+                "totp-until",
+                &[("time", Arg::S(&local_time(state, e.expires_at)))],
+            ),
+            label,
+            max_label: MAX_LABEL,
+            f,
+        },
+    )
+}
+
+pub async fn code(
+    State(state): State<AppState>,
+    Enrolling(session, ctx): Enrolling,
+    Path(id): Path<String>,
+) -> Response {
+    match parse_id(&id) {
+        Ok(id) => code_page(&state, &ctx, &session, id, String::new(), Fields::default()).await,
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+pub async fn code_confirm(
+    State(state): State<AppState>,
+    Enrolling(session, ctx): Enrolling,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<TotpForm>,
+) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    match state
+        .app
+        .confirm_code_method(&session, id, &form.label, &form.code, &ctx.client)
+        .await
+    {
+        Ok(token) => added(&session, token),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => code_page(&state, &ctx, &session, id, form.label, f).await,
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
+
+/// Adding a passkey, first half: the options for the browser (JSON).
+pub async fn passkey_options(
+    State(state): State<AppState>,
+    Enrolling(session, ctx): Enrolling,
+) -> Response {
+    let c = state
+        .app
+        .start_passkey_registration(&session, &ctx.csrf_basis)
+        .await
+        .map_err(|r| match r {
+            FormRejection::App(e) => e,
+            // Too many methods: the page's own form says so on submit.
+            FormRejection::Invalid(_) => espace_app::AppError::NotFound,
+        });
+    super::second_factor::ceremony_json(&ctx, c)
+}
+
+#[derive(Deserialize)]
+pub struct PasskeyForm {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    ceremony: String,
+    #[serde(default)]
+    response: String,
+}
+
+/// Adding a passkey, second half: the browser's answer and its name.
+pub async fn passkey_add(
+    State(state): State<AppState>,
+    Enrolling(session, ctx): Enrolling,
+    HtmlForm(form): HtmlForm<PasskeyForm>,
+) -> Response {
+    let Ok(ceremony) = Uuid::parse_str(&form.ceremony) else {
+        let mut f = Fields::default();
+        f.push("passkey", ctx.tr().get("problem-passkey-refused"));
+        return security_page(&state, &ctx, &session, None, None, f).await;
+    };
+    match state
+        .app
+        .finish_passkey_registration(
+            &session,
+            &ctx.csrf_basis,
+            ceremony,
+            &form.label,
+            &form.response,
+            &ctx.client,
+        )
+        .await
+    {
+        Ok(token) => added(&session, token),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => security_page(&state, &ctx, &session, None, None, f).await,
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "security_recovery_codes.html")]
+struct RecoveryCodesPage {
+    c: Chrome,
+    codes: Vec<String>,
+}
+
+/// New recovery codes, shown once (after the step-up).
+pub async fn recovery_codes(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    match state
+        .app
+        .generate_recovery_codes(&session, &ctx.client)
+        .await
+    {
+        Ok(codes) => {
+            let mut res = render(
+                &ctx,
+                &RecoveryCodesPage {
+                    c: Chrome::new(&state, &ctx, "recovery-codes-title", "account"),
+                    codes,
+                },
+            );
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            res
+        }
+        Err(e) => app_error(&ctx, &e),
     }
 }

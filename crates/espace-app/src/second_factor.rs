@@ -1,0 +1,588 @@
+//! The second factor at sign-in (SPEC §3.2, §4.3) and the step-up before
+//! sensitive actions (SPEC §4.5), with recovery codes (SPEC §4.1, §5).
+//!
+//! Both end the same way: the session is replaced by a new one (new id)
+//! at assurance level 2, authenticated now. Wrong second factors have
+//! their own counter and lock, apart from the password's.
+
+use espace_domain::lockout::{FailureOutcome, Gate};
+use espace_domain::onetime::normalize_code;
+use espace_domain::password::PasswordPolicy;
+use espace_domain::totp;
+use jiff::Timestamp;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::App;
+use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::crypto::{random_bytes, random_token, sha256_hex};
+use crate::error::{AppError, FormRejection, Problem};
+use crate::notify::{Notice, Recipient};
+use crate::ports::{LoginRecord, SessionRecord, Tx};
+use crate::security::{KIND_EMAIL, KIND_SMS, KIND_TOTP, MethodView, view};
+use crate::session::CurrentSession;
+
+/// Recovery codes issued at once.
+pub const RECOVERY_CODES: usize = 10;
+const CODE_PURPOSE: &str = "second-factor";
+
+/// Why a second factor is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    SignIn,
+    StepUp,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::SignIn => "sign-in",
+            Purpose::StepUp => "step-up",
+        }
+    }
+}
+
+/// What the person typed or presented.
+#[derive(Debug, Clone, Copy)]
+pub enum Proof<'a> {
+    /// A code of a method: authenticator app, or code by e-mail or SMS.
+    Code {
+        method: Uuid,
+        code: &'a str,
+    },
+    RecoveryCode(&'a str),
+}
+
+/// The second-factor page: the methods (default first), and the lock.
+#[derive(Debug, Clone)]
+pub struct FactorChoices {
+    pub methods: Vec<MethodView>,
+    pub recovery_codes_left: i64,
+    pub locked_until: Option<Timestamp>,
+}
+
+fn attempt_key(login: Uuid) -> String {
+    format!("second-factor:{login}")
+}
+
+/// A typed recovery code in canonical form: ten characters of Crockford's
+/// base 32, read leniently (case, spaces, dashes, O for 0, I and L for 1).
+fn normalize_recovery(typed: &str) -> Option<String> {
+    let chars: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    (chars.len() == 10
+        && chars
+            .chars()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && c != 'U')))
+    .then_some(chars)
+}
+
+/// Ten random recovery codes, `XXXXX-XXXXX` (50 bits each).
+fn new_recovery_codes() -> Result<Vec<String>, AppError> {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut out = Vec::with_capacity(RECOVERY_CODES);
+    for _ in 0..RECOVERY_CODES {
+        let bytes = random_bytes::<10>()?;
+        let mut code = String::with_capacity(11);
+        for (i, b) in bytes.iter().enumerate() {
+            if i == 5 {
+                code.push('-');
+            }
+            code.push(char::from(ALPHABET[usize::from(b & 31)]));
+        }
+        out.push(code);
+    }
+    Ok(out)
+}
+
+impl App {
+    fn recovery_hash(&self, login: Uuid, normalized: &str) -> Result<String, AppError> {
+        self.keys()
+            .code_hash(login, "recovery-code", "", normalized)
+    }
+
+    /// What `/login/second-factor` and the step-up page offer.
+    pub async fn factor_choices(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<FactorChoices, AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin_read().await?;
+        let mut methods: Vec<MethodView> = tx
+            .auth_methods_of(session.login.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.verified_at.is_some())
+            .map(view)
+            .collect();
+        methods.sort_by_key(|m| !m.is_default);
+        let state = tx
+            .attempt_state(&attempt_key(session.login.id))
+            .await?
+            .refreshed(now);
+        Ok(FactorChoices {
+            methods,
+            recovery_codes_left: tx.recovery_codes_left(session.login.id).await?,
+            locked_until: match state.gate(now) {
+                Gate::Locked { until } => Some(until),
+                Gate::Open => None,
+            },
+        })
+    }
+
+    /// Sends a sign-in code for a method by e-mail or SMS.
+    pub async fn send_factor_code(
+        &self,
+        session: &CurrentSession,
+        method: Uuid,
+        client: &ClientInfo,
+    ) -> Result<(), FormRejection> {
+        let login = &session.login;
+        let mut tx = self.store().begin().await?;
+        let method = tx
+            .auth_method(login.id, method)
+            .await?
+            .filter(|m| m.verified_at.is_some())
+            .ok_or(AppError::NotFound)?;
+        let to = match method.kind.as_str() {
+            KIND_EMAIL => login
+                .email
+                .as_deref()
+                .filter(|_| login.email_verified)
+                .map(Recipient::Email),
+            KIND_SMS => login
+                .phone
+                .as_deref()
+                .filter(|_| login.phone_verified)
+                .map(Recipient::Sms),
+            _ => None,
+        }
+        .ok_or(AppError::NotFound)?;
+        if !self
+            .within_limits(tx.as_mut(), "factor-code", &login.id.to_string(), client)
+            .await?
+        {
+            tx.commit().await?;
+            return Err(FormRejection::one("code", Problem::Throttled));
+        }
+        let target = method.id.to_string();
+        self.issue_code(tx.as_mut(), login, CODE_PURPOSE, &target, to)
+            .await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::FactorCodeSent, self.clock().now(), client)
+                .by_self(login.id)
+                .detail(json!({ "kind": method.kind, "label": method.label })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks a second factor. On success the session is replaced by a new
+    /// one at level 2 and its token returned; a wrong factor is counted
+    /// (its own counter) and audited.
+    pub async fn prove_factor(
+        &self,
+        session: &CurrentSession,
+        purpose: Purpose,
+        proof: Proof<'_>,
+        client: &ClientInfo,
+    ) -> Result<String, FormRejection> {
+        let login = &session.login;
+        let field = match proof {
+            Proof::Code { .. } => "code",
+            Proof::RecoveryCode(_) => "recovery_code",
+        };
+        // Shape first: a malformed entry is not a try.
+        match proof {
+            Proof::Code { code, .. } if normalize_code(code).is_none() => {
+                return Err(Self::typed_code(code, field)
+                    .err()
+                    .unwrap_or_else(|| FormRejection::one(field, Problem::CodeShape)));
+            }
+            Proof::RecoveryCode(code) if normalize_recovery(code).is_none() => {
+                let problem = if code.trim().is_empty() {
+                    Problem::Required
+                } else {
+                    Problem::RecoveryShape
+                };
+                return Err(FormRejection::one(field, problem));
+            }
+            _ => {}
+        }
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        if let Some(problem) = self.factor_lock(tx.as_mut(), login.id).await? {
+            tx.commit().await?;
+            return Err(FormRejection::one(field, problem));
+        }
+        let accepted = match proof {
+            Proof::Code { method, code } => {
+                self.check_method_code(tx.as_mut(), login, method, code, client)
+                    .await?
+            }
+            Proof::RecoveryCode(code) => {
+                let normalized = normalize_recovery(code).unwrap_or_default();
+                let hash = self.recovery_hash(login.id, &normalized)?;
+                if tx.use_recovery_code(login.id, &hash, now).await? {
+                    self.recovery_code_used(tx.as_mut(), login, client).await?;
+                    Some("recovery-code".to_owned())
+                } else {
+                    None
+                }
+            }
+        };
+        let Some(kind) = accepted else {
+            let typed = match proof {
+                Proof::Code { code, .. } | Proof::RecoveryCode(code) => code,
+            };
+            let problem = self
+                .count_factor_failure(tx.as_mut(), login.id, purpose, field, typed.trim(), client)
+                .await?;
+            tx.commit().await?;
+            return Err(FormRejection::one(field, problem));
+        };
+        let token = self
+            .raise_session(tx.as_mut(), session, purpose, &kind, client)
+            .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    async fn recovery_code_used(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = self.clock().now();
+        let left = tx.recovery_codes_left(login.id).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::RecoveryCodeUsed, now, client)
+                .by_self(login.id)
+                .detail(json!({ "left": left })),
+        )
+        .await?;
+        let Some(email) = login.email.as_deref().filter(|_| login.email_verified) else {
+            return Ok(());
+        };
+        self.queue(
+            tx,
+            Recipient::Email(email),
+            Some(login.id),
+            Self::locale_of(login),
+            &Notice::RecoveryCodeUsed {
+                identifier: login.identifier.clone(),
+                left,
+                at: now,
+            },
+        )
+        .await
+    }
+
+    /// The second step's lock, if it is on.
+    pub(crate) async fn factor_lock(
+        &self,
+        tx: &mut dyn Tx,
+        login: Uuid,
+    ) -> Result<Option<Problem>, AppError> {
+        let now = self.clock().now();
+        let state = tx.attempt_state(&attempt_key(login)).await?.refreshed(now);
+        Ok(match state.gate(now) {
+            Gate::Locked { until } => Some(self.locked_problem(until)),
+            Gate::Open => None,
+        })
+    }
+
+    /// Counts a wrong second factor (its own counter, apart from the
+    /// password's), audits it, and says what the person is told.
+    /// `typed` only feeds the fingerprint that spots a repeated entry.
+    pub(crate) async fn count_factor_failure(
+        &self,
+        tx: &mut dyn Tx,
+        login: Uuid,
+        purpose: Purpose,
+        proof: &str,
+        typed: &str,
+        client: &ClientInfo,
+    ) -> Result<Problem, AppError> {
+        let now = self.clock().now();
+        let key = attempt_key(login);
+        let mut state = tx.attempt_state_for_update(&key).await?.refreshed(now);
+        let fingerprint = self.keys().attempt_fingerprint(&key, typed)?;
+        let outcome = state.record_failure(fingerprint, &self.config().lockout, now);
+        tx.save_attempt_state(&key, &state, now).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SecondFactorFailed, now, client)
+                .by_self(login)
+                .detail(json!({ "purpose": purpose.as_str(), "proof": proof })),
+        )
+        .await?;
+        Ok(match outcome {
+            FailureOutcome::Counted { remaining } | FailureOutcome::Repeated { remaining } => {
+                Problem::FactorWrong { remaining }
+            }
+            FailureOutcome::LockedNow { until } => {
+                tx.append_audit(
+                    &AuditEvent::new(AuditKind::SecondFactorLocked, now, client)
+                        .by_self(login)
+                        .detail(json!({ "until": until.to_string() })),
+                )
+                .await?;
+                self.locked_problem(until)
+            }
+        })
+    }
+
+    fn locked_problem(&self, until: Timestamp) -> Problem {
+        Problem::FactorLocked {
+            minutes: until.duration_since(self.clock().now()).as_mins().max(0) + 1,
+        }
+    }
+
+    /// Whether `code` is right for `method` of `login`; marks the method
+    /// used (and, for an app, remembers the step: never twice).
+    async fn check_method_code(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        method: Uuid,
+        code: &str,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, AppError> {
+        let now = self.clock().now();
+        let Some(mut m) = tx
+            .auth_method(login.id, method)
+            .await?
+            .filter(|m| m.verified_at.is_some())
+        else {
+            return Err(AppError::NotFound);
+        };
+        let code = normalize_code(code).unwrap_or_default();
+        let ok = match m.kind.as_str() {
+            KIND_TOTP => {
+                let sealed = m.secret.as_deref().ok_or(AppError::NotFound)?;
+                let seed = self.sealer().open(sealed, m.id.as_bytes())?;
+                match totp::verify(&seed, &code, now, m.last_step) {
+                    Some(step) => {
+                        m.last_step = Some(step);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            KIND_EMAIL | KIND_SMS => {
+                let checked = self
+                    .check_code(tx, login.id, Some(login.id), CODE_PURPOSE, &code, client)
+                    .await?;
+                checked.is_ok_and(|c| c.target == m.id.to_string())
+            }
+            _ => false,
+        };
+        if !ok {
+            return Ok(None);
+        }
+        m.last_used_at = Some(now);
+        tx.update_auth_method(&m).await?;
+        Ok(Some(m.kind))
+    }
+
+    /// Replaces the session by a new one at level 2, authenticated now,
+    /// keeping its start (the absolute timeout still counts from the
+    /// sign-in). Clears the second-factor counter. Returns the new token.
+    pub(crate) async fn raise_session(
+        &self,
+        tx: &mut dyn Tx,
+        session: &CurrentSession,
+        purpose: Purpose,
+        kind: &str,
+        client: &ClientInfo,
+    ) -> Result<String, AppError> {
+        let now = self.clock().now();
+        let login = &session.login;
+        tx.save_attempt_state(&attempt_key(login.id), &Default::default(), now)
+            .await?;
+        tx.delete_session(&session.id_hash).await?;
+        let token = random_token()?;
+        tx.insert_session(&SessionRecord {
+            id_hash: sha256_hex(&token),
+            login_id: login.id,
+            created_at: session.created_at,
+            last_seen_at: now,
+            authenticated_at: now,
+            aal: 2,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+        })
+        .await?;
+        let kind_code = match purpose {
+            Purpose::SignIn => AuditKind::SecondFactorPassed,
+            Purpose::StepUp => AuditKind::SteppedUp,
+        };
+        tx.append_audit(
+            &AuditEvent::new(kind_code, now, client)
+                .by_self(login.id)
+                .detail(json!({ "method": kind })),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// The step-up for a login without any second factor: its password.
+    /// A wrong password counts towards the password lock.
+    pub async fn step_up_password(
+        &self,
+        session: &CurrentSession,
+        password: SecretString,
+        client: &ClientInfo,
+    ) -> Result<(), FormRejection> {
+        let login = &session.login;
+        if password.expose_secret().is_empty() {
+            return Err(FormRejection::one("password", Problem::Required));
+        }
+        {
+            let mut tx = self.store().begin_read().await?;
+            if Self::verified_methods(tx.as_mut(), login.id).await? > 0 {
+                // The strongest factor available is asked, not the password.
+                return Err(AppError::NotFound.into());
+            }
+        }
+        let normalized = PasswordPolicy::normalize(password.expose_secret());
+        let valid = normalized.len() <= crate::auth::MAX_PASSWORD_INPUT
+            && self
+                .hasher()
+                .verify(
+                    login.password_hash.clone(),
+                    SecretString::from(normalized.clone()),
+                )
+                .await?
+                .valid;
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        if !valid {
+            let key = espace_domain::identifier::attempt_key(&login.identifier);
+            let mut state = tx.attempt_state_for_update(&key).await?.refreshed(now);
+            if let Gate::Open = state.gate(now) {
+                let fingerprint = self.keys().attempt_fingerprint(&key, &normalized)?;
+                state.record_failure(fingerprint, &self.config().lockout, now);
+                tx.save_attempt_state(&key, &state, now).await?;
+            }
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::StepUpFailed, now, client)
+                    .by_self(login.id)
+                    .detail(json!({ "method": "password" })),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(FormRejection::one("password", Problem::WrongPassword));
+        }
+        tx.set_session_auth(&session.id_hash, now, session.aal)
+            .await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SteppedUp, now, client)
+                .by_self(login.id)
+                .detail(json!({ "method": "password" })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sensitive actions call this first (SPEC §4.5): the strongest factor
+    /// the login has — a second factor if it has one, else the password —
+    /// within the last `strong.step_up_window`.
+    pub async fn require_recent_auth(&self, session: &CurrentSession) -> Result<(), AppError> {
+        let now = self.clock().now();
+        if now.duration_since(session.authenticated_at) > self.config().strong.step_up_window {
+            return Err(AppError::StepUpRequired);
+        }
+        if session.aal >= 2 {
+            return Ok(());
+        }
+        let mut tx = self.store().begin_read().await?;
+        if Self::verified_methods(tx.as_mut(), session.login.id).await? > 0 {
+            return Err(AppError::StepUpRequired);
+        }
+        Ok(())
+    }
+
+    /// Whether the login has a second factor to step up with (else the
+    /// step-up asks for the password).
+    pub async fn has_second_factor(&self, session: &CurrentSession) -> Result<bool, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(Self::verified_methods(tx.as_mut(), session.login.id).await? > 0)
+    }
+
+    /// New recovery codes (the old ones stop working), shown once. Needs a
+    /// recent authentication and at least one method to recover.
+    pub async fn generate_recovery_codes(
+        &self,
+        session: &CurrentSession,
+        client: &ClientInfo,
+    ) -> Result<Vec<String>, AppError> {
+        self.require_recent_auth(session).await?;
+        let login = &session.login;
+        let now = self.clock().now();
+        let codes = new_recovery_codes()?;
+        let hashes = codes
+            .iter()
+            .map(|c| self.recovery_hash(login.id, &c.replace('-', "")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tx = self.store().begin().await?;
+        if Self::verified_methods(tx.as_mut(), login.id).await? == 0 {
+            return Err(AppError::NotFound);
+        }
+        tx.replace_recovery_codes(login.id, &hashes, now).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::RecoveryCodesGenerated, now, client)
+                .by_self(login.id)
+                .detail(json!({ "count": RECOVERY_CODES })),
+        )
+        .await?;
+        if let Some(email) = login.email.as_deref().filter(|_| login.email_verified) {
+            self.queue(
+                tx.as_mut(),
+                Recipient::Email(email),
+                Some(login.id),
+                Self::locale_of(login),
+                &Notice::RecoveryCodesGenerated {
+                    identifier: login.identifier.clone(),
+                    at: now,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(codes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_codes_are_read_leniently() {
+        assert_eq!(
+            normalize_recovery("abcde-fghjk").as_deref(),
+            Some("ABCDEFGHJK")
+        );
+        assert_eq!(
+            normalize_recovery(" o1l2i 34567 ").as_deref(),
+            Some("0112134567")
+        );
+        assert_eq!(normalize_recovery("ABCDE-FGHJ"), None);
+        assert_eq!(normalize_recovery("ABCDE-FGHJU"), None);
+        let codes = new_recovery_codes().unwrap();
+        assert_eq!(codes.len(), RECOVERY_CODES);
+        assert!(codes.iter().all(|c| normalize_recovery(c).is_some()));
+    }
+}

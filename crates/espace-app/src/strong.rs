@@ -1,0 +1,468 @@
+//! Forcing of strong authentication and the 2FA status (SPEC §4.2, §4.3).
+//!
+//! The security manager (for the logins of their company) and support
+//! (for every company) force strong authentication on one login, on every
+//! login of a company, or on the holders of a right, optionally with a
+//! deadline. The status of a login follows from the rules and from its
+//! verified methods; it is never stored, so a rule on rights covers a
+//! login from the moment it gets the right.
+
+use espace_domain::rights::{Profile, Section};
+use espace_domain::strong::{Forced, Rule, Scope, Stage, Status, forcing};
+use jiff::Timestamp;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::App;
+use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::company::display_name;
+use crate::error::{AppError, FormRejection, Problem};
+use crate::notify::{Notice, Recipient};
+use crate::ports::{LoginRecord, StrongAuthRuleRecord, Tx};
+use crate::session::CurrentSession;
+
+/// One login with its 2FA status, as `/account/two-factor` and the
+/// company view list it.
+#[derive(Debug, Clone)]
+pub struct LoginStatus {
+    pub login: LoginRecord,
+    pub company: Option<String>,
+    pub status: Status,
+    /// Verified methods (recovery codes aside).
+    pub methods: usize,
+    /// The person asked for strong authentication to be turned on.
+    pub requested_at: Option<Timestamp>,
+    /// The login of the request itself.
+    pub current: bool,
+}
+
+/// A forcing rule as its page shows it.
+#[derive(Debug, Clone)]
+pub struct RuleView {
+    pub record: StrongAuthRuleRecord,
+    /// For a rule on one login: its identifier.
+    pub login: Option<String>,
+    pub by: String,
+}
+
+/// What the security manager (or support) sees for one company.
+#[derive(Debug, Clone)]
+pub struct CompanyStrongAuth {
+    pub company_id: Uuid,
+    pub company: String,
+    pub rules: Vec<RuleView>,
+    pub logins: Vec<LoginStatus>,
+    /// Who is looking: `support` or `security-manager`.
+    pub helper: &'static str,
+}
+
+/// What a new rule covers, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewScope {
+    Login(Uuid),
+    Company,
+    Rights {
+        section: String,
+        profile: Option<String>,
+    },
+}
+
+fn rule_of(r: &StrongAuthRuleRecord) -> Rule<Uuid> {
+    let scope = match (r.scope.as_str(), r.login_id, &r.section) {
+        ("login", Some(id), _) => Scope::Login(id),
+        ("rights", _, Some(section)) => Scope::Rights {
+            section: section.clone(),
+            profile: r.profile.clone(),
+        },
+        // A rule the code does not know covers every login: fail closed.
+        _ => Scope::Company,
+    };
+    Rule {
+        scope,
+        deadline: r.deadline,
+    }
+}
+
+impl App {
+    /// Whether strong authentication is forced on `login`.
+    pub(crate) async fn forced(
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+    ) -> Result<Option<Forced>, AppError> {
+        let Some(company) = login.company_id else {
+            return Ok(None);
+        };
+        let rules: Vec<Rule<Uuid>> = tx
+            .strong_auth_rules_of(company)
+            .await?
+            .iter()
+            .map(rule_of)
+            .collect();
+        if rules.is_empty() {
+            return Ok(None);
+        }
+        let needs_rights = rules
+            .iter()
+            .any(|r| matches!(r.scope, Scope::Rights { .. }));
+        let rights: Vec<(String, String)> = if needs_rights {
+            tx.rights_of(login.id)
+                .await?
+                .into_iter()
+                .map(|r| (r.section, r.profile))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(forcing(&rules, &login.id, &rights))
+    }
+
+    /// Verified strong methods of a login.
+    pub(crate) async fn verified_methods(
+        tx: &mut dyn Tx,
+        login_id: Uuid,
+    ) -> Result<usize, AppError> {
+        Ok(tx
+            .auth_methods_of(login_id)
+            .await?
+            .iter()
+            .filter(|m| m.verified_at.is_some())
+            .count())
+    }
+
+    pub(crate) async fn strong_status(
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+    ) -> Result<(Status, usize), AppError> {
+        let forced = Self::forced(tx, login).await?;
+        let methods = Self::verified_methods(tx, login.id).await?;
+        Ok((Status::of(forced, methods > 0), methods))
+    }
+
+    /// How far a session at `aal` of `login` may go now.
+    pub(crate) async fn stage_of(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        aal: i32,
+    ) -> Result<Stage, AppError> {
+        if aal >= 2 {
+            return Ok(Stage::Complete);
+        }
+        let (status, _) = Self::strong_status(tx, login).await?;
+        Ok(Stage::of(aal, status, self.clock().now()))
+    }
+
+    async fn login_status(
+        tx: &mut dyn Tx,
+        login: LoginRecord,
+        current: Uuid,
+    ) -> Result<LoginStatus, AppError> {
+        let (status, methods) = Self::strong_status(tx, &login).await?;
+        let company = match login.company_id {
+            Some(id) => tx.company(id).await?.map(|c| c.name),
+            None => None,
+        };
+        Ok(LoginStatus {
+            requested_at: tx.strong_auth_request(login.id).await?,
+            current: login.id == current,
+            company,
+            status,
+            methods,
+            login,
+        })
+    }
+
+    /// The 2FA status of this login and of the person's other logins
+    /// (linked by the same verified e-mail, SPEC §1), this login first.
+    pub async fn my_two_factor(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<Vec<LoginStatus>, AppError> {
+        let me = &session.login;
+        let mut tx = self.store().begin_read().await?;
+        let mut logins = vec![me.clone()];
+        if let Some(email) = me.email.as_deref().filter(|_| me.email_verified)
+            && let Ok(email) = espace_domain::email::EmailAddress::parse(email)
+        {
+            for other in tx.logins_by_verified_email(email.normalized()).await? {
+                if other.id != me.id && !other.disabled {
+                    logins.push(other);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(logins.len());
+        for login in logins {
+            out.push(Self::login_status(tx.as_mut(), login, me.id).await?);
+        }
+        Ok(out)
+    }
+
+    /// The company a helper acts on: a security manager's own, or for
+    /// support the one asked for; else not found.
+    async fn helped_company(
+        tx: &mut dyn Tx,
+        session: &CurrentSession,
+        company: Option<Uuid>,
+    ) -> Result<(Uuid, &'static str), AppError> {
+        if Self::is_support(tx, session.login.id).await? {
+            return company.map(|c| (c, "support")).ok_or(AppError::NotFound);
+        }
+        let own = session.login.company_id.ok_or(AppError::NotFound)?;
+        let manager = tx
+            .company_roles_of(session.login.id)
+            .await?
+            .iter()
+            .any(|r| r == "security-manager");
+        if manager && company.is_none_or(|c| c == own) {
+            return Ok((own, "security-manager"));
+        }
+        Err(AppError::NotFound)
+    }
+
+    /// The company view: its rules and every login with its status.
+    pub async fn company_strong_auth(
+        &self,
+        session: &CurrentSession,
+        company: Option<Uuid>,
+        unprotected_only: bool,
+    ) -> Result<CompanyStrongAuth, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
+        let record = tx.company(company_id).await?.ok_or(AppError::NotFound)?;
+        let mut rules = Vec::new();
+        for r in tx.strong_auth_rules_of(company_id).await? {
+            let login = match r.login_id {
+                Some(id) => tx.login_by_id(id).await?.map(|l| l.identifier),
+                None => None,
+            };
+            let by = tx
+                .login_by_id(r.created_by)
+                .await?
+                .map(|l| display_name(&l))
+                .unwrap_or_default();
+            rules.push(RuleView {
+                record: r,
+                login,
+                by,
+            });
+        }
+        let mut logins = Vec::new();
+        for login in tx.logins_of_company(company_id).await? {
+            let row = Self::login_status(tx.as_mut(), login, session.login.id).await?;
+            if !unprotected_only || row.status != Status::Enabled {
+                logins.push(row);
+            }
+        }
+        Ok(CompanyStrongAuth {
+            company_id,
+            company: record.name,
+            rules,
+            logins,
+            helper,
+        })
+    }
+
+    /// Turns forcing on: a new rule. Every login it newly covers is told
+    /// and sees it in its timeline.
+    pub async fn force_strong_auth(
+        &self,
+        session: &CurrentSession,
+        company: Option<Uuid>,
+        scope: NewScope,
+        deadline: Option<Timestamp>,
+        client: &ClientInfo,
+    ) -> Result<(), FormRejection> {
+        self.require_recent_auth(session).await?;
+        let now = self.clock().now();
+        if deadline.is_some_and(|d| d <= now) {
+            return Err(FormRejection::one("deadline", Problem::State));
+        }
+        let mut tx = self.store().begin().await?;
+        let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
+        let (scope_code, login_id, section, profile) = match &scope {
+            NewScope::Login(id) => {
+                let target = tx.login_by_id(*id).await?.ok_or(AppError::NotFound)?;
+                if target.company_id != Some(company_id) {
+                    return Err(AppError::NotFound.into());
+                }
+                ("login", Some(*id), None, None)
+            }
+            NewScope::Company => ("company", None, None, None),
+            NewScope::Rights { section, profile } => {
+                if Section::parse(section).is_none()
+                    || profile
+                        .as_deref()
+                        .is_some_and(|p| Profile::parse(p).is_none())
+                {
+                    return Err(FormRejection::one("section", Problem::Choice));
+                }
+                ("rights", None, Some(section.clone()), profile.clone())
+            }
+        };
+        let logins = tx.logins_of_company(company_id).await?;
+        let mut before = Vec::with_capacity(logins.len());
+        for l in &logins {
+            before.push(Self::forced(tx.as_mut(), l).await?.is_some());
+        }
+        let rule = StrongAuthRuleRecord {
+            id: Uuid::now_v7(),
+            company_id,
+            scope: scope_code.into(),
+            login_id,
+            section,
+            profile,
+            deadline,
+            created_by: session.login.id,
+            created_at: now,
+        };
+        tx.insert_strong_auth_rule(&rule).await?;
+        let by = display_name(&session.login);
+        for (login, was) in logins.iter().zip(before) {
+            if was
+                || !rule_of(&rule).covers(&login.id, &Self::rights_pairs(tx.as_mut(), login).await?)
+            {
+                continue;
+            }
+            tx.set_strong_auth_request(login.id, None).await?;
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::StrongAuthForced, now, client)
+                    .by(session.login.id, login.id)
+                    .detail(json!({ "rule": rule.id, "scope": scope_code, "by": helper,
+                        "deadline": deadline.map(|d| d.to_string()) })),
+            )
+            .await?;
+            if let Some(email) = login.email.as_deref().filter(|_| login.email_verified) {
+                self.queue(
+                    tx.as_mut(),
+                    Recipient::Email(email),
+                    Some(login.id),
+                    Self::locale_of(login),
+                    &Notice::StrongAuthForced {
+                        identifier: login.identifier.clone(),
+                        by: by.clone(),
+                        deadline,
+                        on: true,
+                    },
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rights_pairs(
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+    ) -> Result<Vec<(String, String)>, AppError> {
+        Ok(tx
+            .rights_of(login.id)
+            .await?
+            .into_iter()
+            .map(|r| (r.section, r.profile))
+            .collect())
+    }
+
+    /// Turns a rule off. The logins no longer forced by any rule are told.
+    pub async fn remove_strong_auth_rule(
+        &self,
+        session: &CurrentSession,
+        company: Option<Uuid>,
+        rule_id: Uuid,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        self.require_recent_auth(session).await?;
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
+        let logins = tx.logins_of_company(company_id).await?;
+        let mut before = Vec::with_capacity(logins.len());
+        for l in &logins {
+            before.push(Self::forced(tx.as_mut(), l).await?.is_some());
+        }
+        if !tx.delete_strong_auth_rule(company_id, rule_id).await? {
+            return Err(AppError::NotFound);
+        }
+        let by = display_name(&session.login);
+        for (login, was) in logins.iter().zip(before) {
+            if !was || Self::forced(tx.as_mut(), login).await?.is_some() {
+                continue;
+            }
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::StrongAuthUnforced, now, client)
+                    .by(session.login.id, login.id)
+                    .detail(json!({ "rule": rule_id, "by": helper })),
+            )
+            .await?;
+            if let Some(email) = login.email.as_deref().filter(|_| login.email_verified) {
+                self.queue(
+                    tx.as_mut(),
+                    Recipient::Email(email),
+                    Some(login.id),
+                    Self::locale_of(login),
+                    &Notice::StrongAuthForced {
+                        identifier: login.identifier.clone(),
+                        by: by.clone(),
+                        deadline: None,
+                        on: false,
+                    },
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// "Ask for two-factor authentication" on My security: recorded, shown
+    /// to the security manager and support, and sent to the company's
+    /// security managers. Asking twice changes nothing.
+    pub async fn request_strong_auth(
+        &self,
+        session: &CurrentSession,
+        client: &ClientInfo,
+    ) -> Result<bool, AppError> {
+        let login = &session.login;
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        if tx.strong_auth_request(login.id).await?.is_some()
+            || Self::forced(tx.as_mut(), login).await?.is_some()
+        {
+            return Ok(false);
+        }
+        tx.set_strong_auth_request(login.id, Some(now)).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::StrongAuthRequested, now, client).by_self(login.id),
+        )
+        .await?;
+        if let Some(company) = login.company_id {
+            for manager in tx.logins_of_company(company).await? {
+                let is_manager = tx
+                    .company_roles_of(manager.id)
+                    .await?
+                    .iter()
+                    .any(|r| r == "security-manager");
+                let Some(email) = manager.email.as_deref().filter(|_| manager.email_verified)
+                else {
+                    continue;
+                };
+                if is_manager && manager.id != login.id {
+                    self.queue(
+                        tx.as_mut(),
+                        Recipient::Email(email),
+                        Some(manager.id),
+                        Self::locale_of(&manager),
+                        &Notice::StrongAuthRequested {
+                            identifier: login.identifier.clone(),
+                            name: display_name(login),
+                            url: format!("{}/company/two-factor", self.config().public_url),
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}

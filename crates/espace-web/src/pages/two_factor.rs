@@ -1,0 +1,376 @@
+//! `/account/two-factor` (every login of the person with its 2FA status,
+//! SPEC §4.3) and `/company/two-factor` (the security manager's, or
+//! support's, view of a company: forcing rules and every login).
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use espace_app::error::FormRejection;
+use espace_app::strong::{LoginStatus, NewScope};
+use espace_domain::rights::{Profile, Section};
+use espace_domain::strong::Status;
+use jiff::Timestamp;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::forms::{Fields, rejection_fields};
+use super::{Chrome, local_datetime, parse_id, render};
+use crate::AppState;
+use crate::context::{Authenticated, Ctx};
+use crate::error::app_error;
+use crate::form::HtmlForm;
+use crate::i18n::{Arg, Tr};
+
+pub struct StatusRow {
+    pub id: Uuid,
+    pub identifier: String,
+    pub name: String,
+    pub company: String,
+    pub status: &'static str,
+    pub status_name: String,
+    pub explain: String,
+    pub methods: usize,
+    pub requested: Option<String>,
+    pub current: bool,
+}
+
+fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
+    let explain = match s.status {
+        Status::Enabled => t.get("two-factor-explain-enabled"),
+        Status::Pending { deadline: Some(d) } => t.fmt(
+            "two-factor-explain-pending-deadline",
+            &[("time", Arg::S(&local_datetime(state, d)))],
+        ),
+        Status::Pending { deadline: None } => t.get("two-factor-explain-pending"),
+        Status::Disabled if s.methods > 0 => t.get("two-factor-explain-disabled-methods"),
+        Status::Disabled => t.get("two-factor-explain-disabled"),
+    };
+    StatusRow {
+        id: s.login.id,
+        name: format!("{} {}", s.login.first_name, s.login.last_name)
+            .trim()
+            .to_owned(),
+        identifier: s.login.identifier,
+        company: s.company.unwrap_or_default(),
+        status: s.status.code(),
+        status_name: t.get(&format!("two-factor-status-{}", s.status.code())),
+        explain,
+        methods: s.methods,
+        requested: s.requested_at.map(|at| {
+            t.fmt(
+                "two-factor-requested-on",
+                &[("time", Arg::S(&local_datetime(state, at)))],
+            )
+        }),
+        current: s.current,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "two_factor.html")]
+struct MinePage {
+    c: Chrome,
+    rows: Vec<StatusRow>,
+}
+
+pub async fn mine(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    let t = ctx.tr();
+    match state.app.my_two_factor(&session).await {
+        Ok(list) => render(
+            &ctx,
+            &MinePage {
+                c: Chrome::new(&state, &ctx, "two-factor-title", "account"),
+                rows: list
+                    .into_iter()
+                    .map(|s| status_row(&state, &t, s))
+                    .collect(),
+            },
+        ),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+struct RuleRow {
+    id: Uuid,
+    what: String,
+    deadline: String,
+    by: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "company_two_factor.html")]
+struct CompanyPage {
+    c: Chrome,
+    company: String,
+    /// Support names the company in every link and form.
+    company_param: String,
+    rules: Vec<RuleRow>,
+    rows: Vec<StatusRow>,
+    unprotected_only: bool,
+    sections: Vec<(&'static str, String)>,
+    profiles: Vec<(&'static str, String)>,
+    notice: Option<String>,
+    /// The form as typed, after a refusal.
+    typed: RuleForm,
+    f: Fields,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CompanyQuery {
+    company: Option<String>,
+    filter: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct RuleForm {
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub login: String,
+    #[serde(default)]
+    pub section: String,
+    #[serde(default)]
+    pub profile: String,
+    #[serde(default)]
+    pub deadline: String,
+    pub company: Option<String>,
+}
+
+fn company_of(raw: Option<&str>) -> Result<Option<Uuid>, espace_app::AppError> {
+    raw.filter(|s| !s.is_empty()).map(parse_id).transpose()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn company_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &espace_app::session::CurrentSession,
+    company: Option<Uuid>,
+    unprotected_only: bool,
+    notice: Option<&str>,
+    typed: RuleForm,
+    f: Fields,
+) -> Response {
+    let t = ctx.tr();
+    let view = match state
+        .app
+        .company_strong_auth(session, company, unprotected_only)
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return app_error(ctx, &e),
+    };
+    let rules =
+        view.rules
+            .into_iter()
+            .map(|r| {
+                let rec = &r.record;
+                let what = match rec.scope.as_str() {
+                    "login" => t.fmt(
+                        "company-2fa-rule-login",
+                        &[("identifier", Arg::S(r.login.as_deref().unwrap_or("")))],
+                    ),
+                    "rights" => t.fmt(
+                        "company-2fa-rule-rights",
+                        &[
+                            (
+                                "section",
+                                Arg::S(&t.get(&format!(
+                                    "section-{}",
+                                    rec.section.as_deref().unwrap_or("")
+                                ))),
+                            ),
+                            (
+                                "profile",
+                                Arg::S(&match rec.profile.as_deref() {
+                                    Some(p) => t.get(&format!("profile-{p}")),
+                                    None => t.get("company-2fa-any-profile"),
+                                }),
+                            ),
+                        ],
+                    ),
+                    _ => t.get("company-2fa-rule-company"),
+                };
+                RuleRow {
+                    id: rec.id,
+                    what,
+                    deadline: rec.deadline.map_or_else(
+                        || t.get("company-2fa-no-deadline"),
+                        |d| local_datetime(state, d),
+                    ),
+                    by: r.by,
+                    at: local_datetime(state, rec.created_at),
+                }
+            })
+            .collect();
+    let company_param = if view.helper == "support" {
+        view.company_id.to_string()
+    } else {
+        String::new()
+    };
+    render(
+        ctx,
+        &CompanyPage {
+            c: Chrome::new(state, ctx, "company-2fa-title", "account"),
+            company: view.company,
+            company_param,
+            rules,
+            rows: view
+                .logins
+                .into_iter()
+                .map(|s| status_row(state, &t, s))
+                .collect(),
+            unprotected_only,
+            sections: Section::ALL
+                .iter()
+                .map(|s| (s.as_str(), t.get(&format!("section-{}", s.as_str()))))
+                .collect(),
+            profiles: Profile::ALL
+                .iter()
+                .map(|p| (p.as_str(), t.get(&format!("profile-{}", p.as_str()))))
+                .collect(),
+            notice: notice
+                .filter(|n| matches!(*n, "forced" | "removed"))
+                .map(|n| t.get(&format!("company-2fa-notice-{n}"))),
+            typed,
+            f,
+        },
+    )
+}
+
+pub async fn company(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    q: Result<Query<CompanyQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let company = match company_of(q.company.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    company_page(
+        &state,
+        &ctx,
+        &session,
+        company,
+        q.filter.as_deref() == Some("unprotected"),
+        q.notice.as_deref(),
+        RuleForm::default(),
+        Fields::default(),
+    )
+    .await
+}
+
+/// The end of the chosen day, in the display time zone.
+fn deadline_of(state: &AppState, typed: &str) -> Result<Option<Timestamp>, ()> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let date: jiff::civil::Date = typed.parse().map_err(|_| ())?;
+    date.at(23, 59, 59, 0)
+        .to_zoned(state.tz.clone())
+        .map(|z| Some(z.timestamp()))
+        .map_err(|_| ())
+}
+
+fn back_to(company: Option<Uuid>, notice: &str) -> String {
+    match company {
+        Some(c) => format!("/company/two-factor?company={c}&notice={notice}"),
+        None => format!("/company/two-factor?notice={notice}"),
+    }
+}
+
+pub async fn add_rule(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    HtmlForm(form): HtmlForm<RuleForm>,
+) -> Response {
+    let t = ctx.tr();
+    let company = match company_of(form.company.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let refuse = |field: &'static str, key: &str| {
+        let mut f = Fields::default();
+        f.push(field, t.get(key));
+        f
+    };
+    let scope = match form.scope.as_str() {
+        "company" => Some(NewScope::Company),
+        "login" => Uuid::parse_str(&form.login).ok().map(NewScope::Login),
+        "rights" => Some(NewScope::Rights {
+            section: form.section.clone(),
+            profile: Some(form.profile.clone()).filter(|p| !p.is_empty() && p != "any"),
+        }),
+        _ => None,
+    };
+    let (scope, deadline) = match (scope, deadline_of(&state, &form.deadline)) {
+        (Some(s), Ok(d)) => (s, d),
+        (None, _) => {
+            let f = refuse("scope", "company-2fa-problem-scope");
+            return company_page(&state, &ctx, &session, company, false, None, form, f).await;
+        }
+        (_, Err(())) => {
+            let f = refuse("deadline", "company-2fa-problem-deadline");
+            return company_page(&state, &ctx, &session, company, false, None, form, f).await;
+        }
+    };
+    match state
+        .app
+        .force_strong_auth(&session, company, scope, deadline, &ctx.client)
+        .await
+    {
+        Ok(()) => Redirect::to(&back_to(company, "forced")).into_response(),
+        Err(FormRejection::Invalid(p)) if p.iter().any(|p| p.field == "deadline") => {
+            let f = refuse("deadline", "company-2fa-problem-past");
+            company_page(&state, &ctx, &session, company, false, None, form, f).await
+        }
+        Err(r) => match rejection_fields(&t, r) {
+            Ok(f) => company_page(&state, &ctx, &session, company, false, None, form, f).await,
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RemoveForm {
+    company: Option<String>,
+}
+
+pub async fn remove_rule(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<RemoveForm>,
+) -> Response {
+    let (id, company) = match (parse_id(&id), company_of(form.company.as_deref())) {
+        (Ok(id), Ok(c)) => (id, c),
+        (Err(e), _) | (_, Err(e)) => return app_error(&ctx, &e),
+    };
+    match state
+        .app
+        .remove_strong_auth_rule(&session, company, id, &ctx.client)
+        .await
+    {
+        Ok(()) => Redirect::to(&back_to(company, "removed")).into_response(),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+/// "Ask for two-factor authentication" (My security).
+pub async fn request(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    match state.app.request_strong_auth(&session, &ctx.client).await {
+        Ok(_) => Redirect::to("/account/security?notice=requested").into_response(),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
