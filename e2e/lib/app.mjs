@@ -87,10 +87,10 @@ export async function text(locator) {
  * returns an object whose fields are filled in before the tests run.
  * `serverEnv`: extra environment variables for the server.
  */
-export function useEnvironment({ serverEnv } = {}) {
+export function useEnvironment({ serverEnv, host } = {}) {
   const env = { server: null, browser: null, baseURL: null };
   before(async () => {
-    env.server = await startServer({ env: serverEnv });
+    env.server = await startServer({ env: serverEnv, host });
     env.baseURL = env.server.baseURL;
     env.browser = await launchBrowser();
   });

@@ -42,7 +42,7 @@ process.on('exit', () => {
   }
 });
 
-async function startOnce(bin, port, dataDir, extraEnv) {
+async function startOnce(bin, port, dataDir, extraEnv, host) {
   const env = { ...process.env };
   for (const k of STRIPPED) delete env[k];
   env.ESPACE__METRICS_LISTEN = '';
@@ -76,7 +76,7 @@ async function startOnce(bin, port, dataDir, extraEnv) {
   while (Date.now() < deadline && !exited) {
     try {
       const res = await fetch(`${baseURL}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return { child, log, exit, baseURL };
+      if (res.status === 200) return { child, log, exit, baseURL: `http://${host}:${port}` };
     } catch { /* not listening yet */ }
     await sleep(100);
   }
@@ -91,9 +91,11 @@ async function startOnce(bin, port, dataDir, extraEnv) {
 /**
  * Starts `espace serve --demo` and waits for GET /healthz to answer 200.
  * `env`: extra variables for the server (e.g. a short session timeout).
+ * `host`: how the browser names it (`localhost` for passkeys, which need a
+ * domain name).
  * Returns { baseURL, log(), stop() }.
  */
-export async function startServer({ env = {} } = {}) {
+export async function startServer({ env = {}, host = '127.0.0.1' } = {}) {
   const bin = espaceBinary();
   if (!existsSync(bin)) {
     throw new Error(`espace binary not found at ${bin}: build it (cargo build -p espace) or set ESPACE_BIN`);
@@ -102,7 +104,7 @@ export async function startServer({ env = {} } = {}) {
   let started;
   for (let attempt = 1; ; attempt++) {
     try {
-      started = await startOnce(bin, await freePort(), dataDir, env);
+      started = await startOnce(bin, await freePort(), dataDir, env, host);
       break;
     } catch (e) {
       if (!e.portClash || attempt >= 3) {

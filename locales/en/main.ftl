@@ -765,3 +765,11 @@ activity-kind-session-stepped-up = Identity confirmed for a sensitive action
 activity-kind-session-step-up-failed = Identity confirmation failed
 activity-kind-mfa-recovery-codes-generated = New recovery codes generated
 activity-kind-mfa-recovery-code-used = Recovery code used
+
+whats-new-0-3-title = Version 0.3
+whats-new-0-3-date = November 2026
+whats-new-0-3-forcing = Your security manager (or support) can require two-factor authentication for one login, for the whole company or for the holders of a right, with a deadline if they wish; you can ask for it from My security.
+whats-new-0-3-signin = Signing in to a protected login asks for a second step: a passkey, an authenticator app, a code by e-mail or SMS, or a recovery code. A protected login without a method is led straight to setting one up.
+whats-new-0-3-passkeys = Passkeys: add one in My security and sign in without a password.
+whats-new-0-3-stepup = Sensitive actions (password, e-mail, phone, methods, users and rights) ask you to confirm it is you if your last sign-in is more than 5 minutes old.
+whats-new-0-3-status = My two-factor credentials shows the status of each of your logins.

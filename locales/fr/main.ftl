@@ -765,3 +765,11 @@ activity-kind-session-stepped-up = Identité confirmée pour une action sensible
 activity-kind-session-step-up-failed = Échec de la confirmation d’identité
 activity-kind-mfa-recovery-codes-generated = Nouveaux codes de secours générés
 activity-kind-mfa-recovery-code-used = Code de secours utilisé
+
+whats-new-0-3-title = Version 0.3
+whats-new-0-3-date = Novembre 2026
+whats-new-0-3-forcing = Votre gestionnaire de sécurité (ou le support) peut exiger la double authentification pour un identifiant, pour toute la société ou pour les détenteurs d’un droit, avec une date limite s’il le souhaite ; vous pouvez la demander depuis Ma sécurité.
+whats-new-0-3-signin = La connexion à un identifiant protégé demande une deuxième étape : clé d’accès, application d’authentification, code par e-mail ou SMS, ou code de secours. Un identifiant protégé sans méthode est mené directement à sa configuration.
+whats-new-0-3-passkeys = Clés d’accès (passkeys) : ajoutez-en une dans Ma sécurité et connectez-vous sans mot de passe.
+whats-new-0-3-stepup = Les actions sensibles (mot de passe, e-mail, téléphone, méthodes, utilisateurs et droits) vous demandent de confirmer votre identité si votre dernière connexion date de plus de 5 minutes.
+whats-new-0-3-status = Mes identifiants de double authentification montre l’état de chacun de vos identifiants.

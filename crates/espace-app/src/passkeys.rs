@@ -62,6 +62,15 @@ pub struct Ceremony {
     pub options: serde_json::Value,
 }
 
+/// What a refused passkey answer tells: the lock if it is on, else that
+/// the passkey was not accepted (not "wrong code").
+fn passkey_problem(counted: Problem) -> Problem {
+    match counted {
+        Problem::FactorLocked { .. } => counted,
+        _ => Problem::PasskeyRefused,
+    }
+}
+
 fn credential_id(raw: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(raw)
 }
@@ -318,7 +327,7 @@ impl App {
                     )
                     .await?;
                 tx.commit().await?;
-                return Err(FormRejection::one("passkey", problem));
+                return Err(FormRejection::one("passkey", passkey_problem(problem)));
             }
         };
         self.note_passkey_use(tx.as_mut(), login.id, &result)
@@ -447,7 +456,7 @@ impl App {
                     )
                     .await?;
                 tx.commit().await?;
-                return Err(FormRejection::one("passkey", problem));
+                return Err(FormRejection::one("passkey", passkey_problem(problem)));
             }
         };
         self.note_passkey_use(tx.as_mut(), login.id, &result)

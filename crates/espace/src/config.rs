@@ -143,13 +143,17 @@ impl Settings {
         Ok(())
     }
 
-    /// Where links in e-mails point: `web.public_origin`, or the listen
-    /// address.
+    /// Where links in e-mails point, and the origin of passkeys:
+    /// `web.public_origin`, or the listen address — named `localhost` when
+    /// it is a loopback address, since a passkey needs a domain name.
     pub fn public_url(&self) -> String {
-        self.web
-            .public_origin
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.listen))
+        self.web.public_origin.clone().unwrap_or_else(|| {
+            if self.listen.ip().is_loopback() {
+                format!("http://localhost:{}", self.listen.port())
+            } else {
+                format!("http://{}", self.listen)
+            }
+        })
     }
 
     /// The database to use: the configured URL, or SQLite in the data dir
