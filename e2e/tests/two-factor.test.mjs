@@ -27,6 +27,8 @@ async function signOut(page) {
 describe('two-factor authentication', { timeout: 240_000 }, () => {
   // Passkeys need a domain name: the browser reaches Espace as localhost.
   const env = useEnvironment({ host: 'localhost' });
+  // Alice's recovery codes, made in the first test, used in the second.
+  let recoveryCodes = [];
 
   it('en: forced by the security manager, enrolled with an app and a passkey, used at sign-in', async () => {
     const bruno = await env.page({ locale: LOCALE.en });
@@ -72,6 +74,12 @@ describe('two-factor authentication', { timeout: 240_000 }, () => {
       assert.match(await text(page.locator('p.notice')), /The method is added/);
       assert.match(await text(page.locator('ul.methods')), /Laptop.*Passkey/s);
       await axeCheck(page, '/account/security (enabled, two methods)');
+
+      await click(page, page.getByRole('button', { name: 'Generate new recovery codes' }));
+      assert.equal(await h1(page), 'Recovery codes');
+      recoveryCodes = await page.locator('#recovery-codes code').allTextContents();
+      assert.equal(recoveryCodes.length, 10);
+      await axeCheck(page, '/account/security/recovery-codes');
 
       await page.goto('/account/two-factor');
       const rows = await text(page.locator('table.data tbody'));
@@ -130,7 +138,7 @@ describe('two-factor authentication', { timeout: 240_000 }, () => {
     }
   });
 
-  it('fr: the second step without JavaScript, and the step-up', async () => {
+  it('fr: the second step, the step-up and a code by e-mail without JavaScript', async () => {
     const page = await env.page({ js: false, locale: LOCALE.fr });
     try {
       await page.goto('/login');
@@ -141,6 +149,19 @@ describe('two-factor authentication', { timeout: 240_000 }, () => {
       await click(page, page.getByRole('button', { name: 'Utiliser ce code de secours' }).or(page.locator('section.method-choice', { hasText: 'Phone' }).locator('button[type=submit]')).first());
       assert.ok((await text(page.locator('#error-summary'))).length > 0);
       await axeCheck(page, '/login/second-factor refused (fr, no JS)');
+      await page.locator('#recovery_code').fill(recoveryCodes[0]);
+      await click(page, page.getByRole('button', { name: 'Utiliser ce code de secours' }));
+      assert.equal(await h1(page), 'Tableau de bord');
+      await page.goto('/account/confirm?next=/account/security');
+      assert.equal(await h1(page), 'Confirmez votre identité');
+      await axeCheck(page, '/account/confirm (fr, no JS)');
+      await page.goto('/account/security');
+      await click(page, page.getByRole('button', { name: /Recevoir les codes par e-mail/ }));
+      assert.equal(await h1(page), 'Confirmez le code envoyé');
+      await axeCheck(page, '/account/security/code/{id} (fr, no JS)');
+      await click(page, page.locator('main form.form button[type=submit]'));
+      assert.ok((await text(page.locator('#error-summary'))).length > 0);
+      await axeCheck(page, '/account/security/code/{id} refused (fr, no JS)');
     } finally {
       await done(page);
     }

@@ -232,6 +232,27 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// Tells a login by e-mail, if its address is verified (else nothing),
+    /// in its language, inside the caller's transaction.
+    pub(crate) async fn email_login(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        notice: &Notice,
+    ) -> Result<(), AppError> {
+        let Some(email) = login.email.as_deref().filter(|_| login.email_verified) else {
+            return Ok(());
+        };
+        self.queue(
+            tx,
+            Recipient::Email(email),
+            Some(login.id),
+            Self::locale_of(login),
+            notice,
+        )
+        .await
+    }
+
     /// Tells a login on `email` (when given) and on its verified mobile,
     /// in the login's language, inside the caller's transaction.
     pub(crate) async fn tell_channels(

@@ -18,9 +18,9 @@ use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::{random_bytes, random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
-use crate::notify::{Notice, Recipient};
+use crate::notify::Notice;
 use crate::ports::{LoginRecord, SessionRecord, Tx};
-use crate::security::{KIND_EMAIL, KIND_SMS, KIND_TOTP, MethodView, view};
+use crate::security::{KIND_EMAIL, KIND_SMS, KIND_TOTP, MethodView, code_recipient, view};
 use crate::session::CurrentSession;
 
 /// Recovery codes issued at once.
@@ -152,20 +152,7 @@ impl App {
             .await?
             .filter(|m| m.verified_at.is_some())
             .ok_or(AppError::NotFound)?;
-        let to = match method.kind.as_str() {
-            KIND_EMAIL => login
-                .email
-                .as_deref()
-                .filter(|_| login.email_verified)
-                .map(Recipient::Email),
-            KIND_SMS => login
-                .phone
-                .as_deref()
-                .filter(|_| login.phone_verified)
-                .map(Recipient::Sms),
-            _ => None,
-        }
-        .ok_or(AppError::NotFound)?;
+        let to = code_recipient(login, &method.kind).ok_or(AppError::NotFound)?;
         if !self
             .within_limits(tx.as_mut(), "factor-code", &login.id.to_string(), client)
             .await?
@@ -271,21 +258,12 @@ impl App {
                 .detail(json!({ "left": left })),
         )
         .await?;
-        let Some(email) = login.email.as_deref().filter(|_| login.email_verified) else {
-            return Ok(());
+        let notice = Notice::RecoveryCodeUsed {
+            identifier: login.identifier.clone(),
+            left,
+            at: now,
         };
-        self.queue(
-            tx,
-            Recipient::Email(email),
-            Some(login.id),
-            Self::locale_of(login),
-            &Notice::RecoveryCodeUsed {
-                identifier: login.identifier.clone(),
-                left,
-                at: now,
-            },
-        )
-        .await
+        self.email_login(tx, login, &notice).await
     }
 
     /// The second step's lock, if it is on.
@@ -514,13 +492,6 @@ impl App {
         Ok(())
     }
 
-    /// Whether the login has a second factor to step up with (else the
-    /// step-up asks for the password).
-    pub async fn has_second_factor(&self, session: &CurrentSession) -> Result<bool, AppError> {
-        let mut tx = self.store().begin_read().await?;
-        Ok(Self::verified_methods(tx.as_mut(), session.login.id).await? > 0)
-    }
-
     /// New recovery codes (the old ones stop working), shown once. Needs a
     /// recent authentication and at least one method to recover.
     pub async fn generate_recovery_codes(
@@ -547,19 +518,11 @@ impl App {
                 .detail(json!({ "count": RECOVERY_CODES })),
         )
         .await?;
-        if let Some(email) = login.email.as_deref().filter(|_| login.email_verified) {
-            self.queue(
-                tx.as_mut(),
-                Recipient::Email(email),
-                Some(login.id),
-                Self::locale_of(login),
-                &Notice::RecoveryCodesGenerated {
-                    identifier: login.identifier.clone(),
-                    at: now,
-                },
-            )
-            .await?;
-        }
+        let notice = Notice::RecoveryCodesGenerated {
+            identifier: login.identifier.clone(),
+            at: now,
+        };
+        self.email_login(tx.as_mut(), login, &notice).await?;
         tx.commit().await?;
         Ok(codes)
     }

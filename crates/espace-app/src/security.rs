@@ -13,7 +13,7 @@ use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::random_bytes;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
-use crate::ports::{AuthMethodRecord, Tx};
+use crate::ports::{AuthMethodRecord, LoginRecord, Tx};
 use crate::second_factor::Purpose;
 use crate::session::CurrentSession;
 
@@ -95,6 +95,24 @@ pub(crate) fn view(m: AuthMethodRecord) -> MethodView {
         is_default: m.is_default,
         created_at: m.created_at,
         last_used_at: m.last_used_at,
+    }
+}
+
+/// Where the codes of a method by e-mail or SMS go: the login's verified
+/// address or mobile; `None` for other kinds or unverified channels.
+pub(crate) fn code_recipient<'a>(login: &'a LoginRecord, kind: &str) -> Option<Recipient<'a>> {
+    match kind {
+        KIND_EMAIL => login
+            .email
+            .as_deref()
+            .filter(|_| login.email_verified)
+            .map(Recipient::Email),
+        KIND_SMS => login
+            .phone
+            .as_deref()
+            .filter(|_| login.phone_verified)
+            .map(Recipient::Sms),
+        _ => None,
     }
 }
 
@@ -343,20 +361,7 @@ impl App {
         client: &ClientInfo,
     ) -> Result<Uuid, FormRejection> {
         let login = &session.login;
-        let to = match kind {
-            KIND_EMAIL => login
-                .email
-                .as_deref()
-                .filter(|_| login.email_verified)
-                .map(Recipient::Email),
-            KIND_SMS => login
-                .phone
-                .as_deref()
-                .filter(|_| login.phone_verified)
-                .map(Recipient::Sms),
-            _ => None,
-        }
-        .ok_or(AppError::NotFound)?;
+        let to = code_recipient(login, kind).ok_or(AppError::NotFound)?;
         let id = Uuid::now_v7();
         let mut tx = self.store().begin().await?;
         if !self
@@ -468,23 +473,13 @@ impl App {
                 .detail(json!({ "kind": method.kind, "label": method.label })),
         )
         .await?;
-        let Some(email) = login.email.as_deref().filter(|_| login.email_verified) else {
-            return Ok(());
-        };
         let notice = Notice::MethodChanged {
             identifier: login.identifier.clone(),
             method: method.label.clone(),
             added,
             at: now,
         };
-        self.queue(
-            tx,
-            Recipient::Email(email),
-            Some(login.id),
-            Self::locale_of(login),
-            &notice,
-        )
-        .await
+        self.email_login(tx, login, &notice).await
     }
 
     /// Renames a method, makes it the default, or removes it (the default

@@ -17,7 +17,7 @@ use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::{AppError, FormRejection, Problem};
-use crate::notify::{Notice, Recipient};
+use crate::notify::Notice;
 use crate::ports::{LoginRecord, StrongAuthRuleRecord, Tx};
 use crate::session::CurrentSession;
 
@@ -92,19 +92,33 @@ impl App {
         let Some(company) = login.company_id else {
             return Ok(None);
         };
-        let rules: Vec<Rule<Uuid>> = tx
+        let rules = Self::rules_of(tx, company).await?;
+        Self::forced_by(tx, &rules, login).await
+    }
+
+    async fn rules_of(tx: &mut dyn Tx, company: Uuid) -> Result<Vec<Rule<Uuid>>, AppError> {
+        Ok(tx
             .strong_auth_rules_of(company)
             .await?
             .iter()
             .map(rule_of)
-            .collect();
+            .collect())
+    }
+
+    /// Whether `rules` (of the login's company) force it; reads its rights
+    /// only when a rule is about rights.
+    async fn forced_by(
+        tx: &mut dyn Tx,
+        rules: &[Rule<Uuid>],
+        login: &LoginRecord,
+    ) -> Result<Option<Forced>, AppError> {
         if rules.is_empty() {
             return Ok(None);
         }
-        let needs_rights = rules
+        let rights: Vec<(String, String)> = if rules
             .iter()
-            .any(|r| matches!(r.scope, Scope::Rights { .. }));
-        let rights: Vec<(String, String)> = if needs_rights {
+            .any(|r| matches!(r.scope, Scope::Rights { .. }))
+        {
             tx.rights_of(login.id)
                 .await?
                 .into_iter()
@@ -113,7 +127,65 @@ impl App {
         } else {
             Vec::new()
         };
-        Ok(forcing(&rules, &login.id, &rights))
+        Ok(forcing(rules, &login.id, &rights))
+    }
+
+    /// Which logins of a company are forced now.
+    async fn forced_logins(
+        tx: &mut dyn Tx,
+        company: Uuid,
+        logins: &[LoginRecord],
+    ) -> Result<Vec<bool>, AppError> {
+        let rules = Self::rules_of(tx, company).await?;
+        let mut out = Vec::with_capacity(logins.len());
+        for login in logins {
+            out.push(Self::forced_by(tx, &rules, login).await?.is_some());
+        }
+        Ok(out)
+    }
+
+    /// Tells the logins whose forcing changed, and puts it in their
+    /// timeline (`before` and `after` as [`Self::forced_logins`] gives).
+    #[allow(clippy::too_many_arguments)]
+    async fn tell_forcing_changes(
+        &self,
+        tx: &mut dyn Tx,
+        session: &CurrentSession,
+        logins: &[LoginRecord],
+        (before, after): (Vec<bool>, Vec<bool>),
+        detail: serde_json::Value,
+        deadline: Option<Timestamp>,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = self.clock().now();
+        let by = display_name(&session.login);
+        for ((login, was), is) in logins.iter().zip(before).zip(after) {
+            if was == is {
+                continue;
+            }
+            if is {
+                tx.set_strong_auth_request(login.id, None).await?;
+            }
+            let kind = if is {
+                AuditKind::StrongAuthForced
+            } else {
+                AuditKind::StrongAuthUnforced
+            };
+            tx.append_audit(
+                &AuditEvent::new(kind, now, client)
+                    .by(session.login.id, login.id)
+                    .detail(detail.clone()),
+            )
+            .await?;
+            let notice = Notice::StrongAuthForced {
+                identifier: login.identifier.clone(),
+                by: by.clone(),
+                deadline: deadline.filter(|_| is),
+                on: is,
+            };
+            self.email_login(tx, login, &notice).await?;
+        }
+        Ok(())
     }
 
     /// Verified strong methods of a login.
@@ -136,6 +208,12 @@ impl App {
         let forced = Self::forced(tx, login).await?;
         let methods = Self::verified_methods(tx, login.id).await?;
         Ok((Status::of(forced, methods > 0), methods))
+    }
+
+    /// The 2FA status of the session's login (the account hub shows it).
+    pub async fn my_status(&self, session: &CurrentSession) -> Result<Status, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(Self::strong_status(tx.as_mut(), &session.login).await?.0)
     }
 
     /// How far a session at `aal` of `login` may go now.
@@ -300,10 +378,7 @@ impl App {
             }
         };
         let logins = tx.logins_of_company(company_id).await?;
-        let mut before = Vec::with_capacity(logins.len());
-        for l in &logins {
-            before.push(Self::forced(tx.as_mut(), l).await?.is_some());
-        }
+        let before = Self::forced_logins(tx.as_mut(), company_id, &logins).await?;
         let rule = StrongAuthRuleRecord {
             id: Uuid::now_v7(),
             company_id,
@@ -316,51 +391,21 @@ impl App {
             created_at: now,
         };
         tx.insert_strong_auth_rule(&rule).await?;
-        let by = display_name(&session.login);
-        for (login, was) in logins.iter().zip(before) {
-            if was
-                || !rule_of(&rule).covers(&login.id, &Self::rights_pairs(tx.as_mut(), login).await?)
-            {
-                continue;
-            }
-            tx.set_strong_auth_request(login.id, None).await?;
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::StrongAuthForced, now, client)
-                    .by(session.login.id, login.id)
-                    .detail(json!({ "rule": rule.id, "scope": scope_code, "by": helper,
-                        "deadline": deadline.map(|d| d.to_string()) })),
-            )
-            .await?;
-            if let Some(email) = login.email.as_deref().filter(|_| login.email_verified) {
-                self.queue(
-                    tx.as_mut(),
-                    Recipient::Email(email),
-                    Some(login.id),
-                    Self::locale_of(login),
-                    &Notice::StrongAuthForced {
-                        identifier: login.identifier.clone(),
-                        by: by.clone(),
-                        deadline,
-                        on: true,
-                    },
-                )
-                .await?;
-            }
-        }
+        let after = Self::forced_logins(tx.as_mut(), company_id, &logins).await?;
+        let detail = json!({ "rule": rule.id, "scope": scope_code, "by": helper,
+            "deadline": deadline.map(|d| d.to_string()) });
+        self.tell_forcing_changes(
+            tx.as_mut(),
+            session,
+            &logins,
+            (before, after),
+            detail,
+            deadline,
+            client,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn rights_pairs(
-        tx: &mut dyn Tx,
-        login: &LoginRecord,
-    ) -> Result<Vec<(String, String)>, AppError> {
-        Ok(tx
-            .rights_of(login.id)
-            .await?
-            .into_iter()
-            .map(|r| (r.section, r.profile))
-            .collect())
     }
 
     /// Turns a rule off. The logins no longer forced by any rule are told.
@@ -372,44 +417,25 @@ impl App {
         client: &ClientInfo,
     ) -> Result<(), AppError> {
         self.require_recent_auth(session).await?;
-        let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
         let logins = tx.logins_of_company(company_id).await?;
-        let mut before = Vec::with_capacity(logins.len());
-        for l in &logins {
-            before.push(Self::forced(tx.as_mut(), l).await?.is_some());
-        }
+        let before = Self::forced_logins(tx.as_mut(), company_id, &logins).await?;
         if !tx.delete_strong_auth_rule(company_id, rule_id).await? {
             return Err(AppError::NotFound);
         }
-        let by = display_name(&session.login);
-        for (login, was) in logins.iter().zip(before) {
-            if !was || Self::forced(tx.as_mut(), login).await?.is_some() {
-                continue;
-            }
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::StrongAuthUnforced, now, client)
-                    .by(session.login.id, login.id)
-                    .detail(json!({ "rule": rule_id, "by": helper })),
-            )
-            .await?;
-            if let Some(email) = login.email.as_deref().filter(|_| login.email_verified) {
-                self.queue(
-                    tx.as_mut(),
-                    Recipient::Email(email),
-                    Some(login.id),
-                    Self::locale_of(login),
-                    &Notice::StrongAuthForced {
-                        identifier: login.identifier.clone(),
-                        by: by.clone(),
-                        deadline: None,
-                        on: false,
-                    },
-                )
-                .await?;
-            }
-        }
+        let after = Self::forced_logins(tx.as_mut(), company_id, &logins).await?;
+        let detail = json!({ "rule": rule_id, "by": helper });
+        self.tell_forcing_changes(
+            tx.as_mut(),
+            session,
+            &logins,
+            (before, after),
+            detail,
+            None,
+            client,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -436,29 +462,19 @@ impl App {
         )
         .await?;
         if let Some(company) = login.company_id {
+            let notice = Notice::StrongAuthRequested {
+                identifier: login.identifier.clone(),
+                name: display_name(login),
+                url: format!("{}/company/two-factor", self.config().public_url),
+            };
             for manager in tx.logins_of_company(company).await? {
                 let is_manager = tx
                     .company_roles_of(manager.id)
                     .await?
                     .iter()
                     .any(|r| r == "security-manager");
-                let Some(email) = manager.email.as_deref().filter(|_| manager.email_verified)
-                else {
-                    continue;
-                };
                 if is_manager && manager.id != login.id {
-                    self.queue(
-                        tx.as_mut(),
-                        Recipient::Email(email),
-                        Some(manager.id),
-                        Self::locale_of(&manager),
-                        &Notice::StrongAuthRequested {
-                            identifier: login.identifier.clone(),
-                            name: display_name(login),
-                            url: format!("{}/company/two-factor", self.config().public_url),
-                        },
-                    )
-                    .await?;
+                    self.email_login(tx.as_mut(), &manager, &notice).await?;
                 }
             }
         }

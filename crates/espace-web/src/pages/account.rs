@@ -52,8 +52,8 @@ pub async fn hub(
         Ok(o) => o,
         Err(e) => return app_error(&ctx, &e),
     };
-    let status = match state.app.security_overview(&session).await {
-        Ok(s) => s.status,
+    let status = match state.app.my_status(&session).await {
+        Ok(s) => s,
         Err(e) => return app_error(&ctx, &e),
     };
     let t = ctx.tr();
