@@ -98,3 +98,14 @@ email-recovery-code-used-intro = A recovery code was used to sign in to the logi
     [one] One recovery code is left.
    *[other] { $left } recovery codes are left.
 }
+
+email-factor-reset-requested-subject = { $brand }: your two-factor methods will be reset
+email-factor-reset-requested-intro = { $name } asked to reset the two-factor methods of the login { $identifier }, because they were reported lost. On { $time }, every method and recovery code of this login will be removed, and your next sign-in will ask you to set up a new one.
+email-factor-reset-requested-action = Cancel this reset
+email-factor-reset-requested-not-you = If you did not ask for this, cancel it now with the button above and contact your security manager: someone may be trying to take over your login.
+sms-factor-reset-requested = { $brand }: the two-factor methods of { $identifier } will be reset on { $time }. Not you? Cancel it from the e-mail we sent.
+email-factor-reset-cancelled-subject = { $brand }: the two-factor reset was cancelled
+email-factor-reset-cancelled-intro = The reset of the two-factor methods of the login { $identifier } was cancelled. Its methods stay as they are.
+email-factor-reset-done-subject = { $brand }: your two-factor methods were reset
+email-factor-reset-done-intro = The two-factor methods and recovery codes of the login { $identifier } were removed, as requested. Your next sign-in will ask you to set up a new method.
+email-factor-reset-done-action = Sign in

@@ -98,3 +98,14 @@ email-recovery-code-used-intro = Un code de secours a servi à se connecter à l
     [one] Il reste un code de secours.
    *[other] Il reste { $left } codes de secours.
 }
+
+email-factor-reset-requested-subject = { $brand } : vos méthodes de double authentification vont être réinitialisées
+email-factor-reset-requested-intro = { $name } a demandé la réinitialisation des méthodes de double authentification de l’identifiant { $identifier }, signalées comme perdues. Le { $time }, toutes les méthodes et tous les codes de secours de cet identifiant seront supprimés, et votre prochaine connexion vous demandera d’en configurer une nouvelle.
+email-factor-reset-requested-action = Annuler cette réinitialisation
+email-factor-reset-requested-not-you = Si vous n’êtes pas à l’origine de cette demande, annulez-la tout de suite avec le bouton ci-dessus et contactez votre gestionnaire de sécurité : quelqu’un tente peut-être de prendre le contrôle de votre identifiant.
+sms-factor-reset-requested = { $brand } : la double authentification de { $identifier } sera réinitialisée le { $time }. Pas vous ? Annulez depuis l’e-mail envoyé.
+email-factor-reset-cancelled-subject = { $brand } : la réinitialisation de la double authentification est annulée
+email-factor-reset-cancelled-intro = La réinitialisation des méthodes de double authentification de l’identifiant { $identifier } a été annulée. Ses méthodes restent inchangées.
+email-factor-reset-done-subject = { $brand } : vos méthodes de double authentification ont été réinitialisées
+email-factor-reset-done-intro = Les méthodes de double authentification et les codes de secours de l’identifiant { $identifier } ont été supprimés, comme demandé. Votre prochaine connexion vous demandera d’en configurer une nouvelle.
+email-factor-reset-done-action = Se connecter

@@ -63,6 +63,10 @@ pub enum AuditKind {
     StepUpFailed,
     RecoveryCodesGenerated,
     RecoveryCodeUsed,
+    FactorResetRequested,
+    FactorResetCancelled,
+    FactorResetDone,
+    FactorResetWaitChanged,
 }
 
 impl AuditKind {
@@ -120,6 +124,10 @@ impl AuditKind {
         AuditKind::StepUpFailed,
         AuditKind::RecoveryCodesGenerated,
         AuditKind::RecoveryCodeUsed,
+        AuditKind::FactorResetRequested,
+        AuditKind::FactorResetCancelled,
+        AuditKind::FactorResetDone,
+        AuditKind::FactorResetWaitChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -177,6 +185,10 @@ impl AuditKind {
             AuditKind::StepUpFailed => "session.step-up-failed",
             AuditKind::RecoveryCodesGenerated => "mfa.recovery-codes-generated",
             AuditKind::RecoveryCodeUsed => "mfa.recovery-code-used",
+            AuditKind::FactorResetRequested => "mfa.reset-requested",
+            AuditKind::FactorResetCancelled => "mfa.reset-cancelled",
+            AuditKind::FactorResetDone => "mfa.reset-done",
+            AuditKind::FactorResetWaitChanged => "mfa.reset-wait-changed",
         }
     }
 

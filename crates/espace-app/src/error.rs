@@ -105,6 +105,17 @@ pub enum Problem {
     LastMethod,
     /// The passkey's answer was refused (unknown, foreign, or invalid).
     PasskeyRefused,
+    /// A whole number between `min` and `max` is expected.
+    Range {
+        min: i64,
+        max: i64,
+    },
+    /// One's own second factor is reset by someone else.
+    OwnReset,
+    /// A reset of the login's second factor is already waiting.
+    ResetPending,
+    /// The login has no method nor recovery code to reset.
+    NothingToReset,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod factor_reset;
 mod links;
 pub mod notify;
 pub mod overview;

@@ -130,6 +130,25 @@ pub enum Notice {
         left: i64,
         at: Timestamp,
     },
+    /// On every channel: the second factor of a login will be reset
+    /// (SPEC §5) unless the person cancels before `effective_at`.
+    FactorResetRequested {
+        identifier: String,
+        by: String,
+        effective_at: Timestamp,
+        cancel_url: String,
+    },
+    /// On every channel: the reset was cancelled (to the person), or to
+    /// whoever asked for it.
+    FactorResetCancelled {
+        identifier: String,
+    },
+    /// On every channel: the methods were removed; the next sign-in sets
+    /// up a new one.
+    FactorResetDone {
+        identifier: String,
+        url: String,
+    },
 }
 
 impl Notice {
@@ -156,6 +175,9 @@ impl Notice {
             Notice::StrongAuthRequested { .. } => "strong-auth-requested",
             Notice::RecoveryCodesGenerated { .. } => "recovery-codes-generated",
             Notice::RecoveryCodeUsed { .. } => "recovery-code-used",
+            Notice::FactorResetRequested { .. } => "factor-reset-requested",
+            Notice::FactorResetCancelled { .. } => "factor-reset-cancelled",
+            Notice::FactorResetDone { .. } => "factor-reset-done",
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::auth::SignedIn;
 use crate::crypto::sha256_hex;
 use crate::error::{AppError, FormRejection, Problem};
 use crate::ports::{AuthMethodRecord, CeremonyRecord, Tx};
-use crate::second_factor::Purpose;
+use crate::second_factor::{Asker, Purpose};
 use crate::security::KIND_PASSKEY;
 use crate::session::CurrentSession;
 
@@ -251,16 +251,17 @@ impl App {
         Ok(token)
     }
 
-    /// Starts a passkey check for a signed-in login (second factor or
-    /// step-up): only its own passkeys are allowed.
+    /// Starts a passkey check as a second factor (sign-in, step-up or
+    /// password reset): only the login's own passkeys are allowed.
     pub async fn start_passkey_check(
         &self,
-        session: &CurrentSession,
+        asker: Asker<'_>,
         binding: &str,
     ) -> Result<Ceremony, AppError> {
         let rp = self.relying()?;
         let mut tx = self.store().begin().await?;
-        let passkeys = Self::passkeys_of(&tx.auth_methods_of(session.login.id).await?);
+        let login = self.asker_login(tx.as_mut(), asker).await?;
+        let passkeys = Self::passkeys_of(&tx.auth_methods_of(login.id).await?);
         if passkeys.is_empty() {
             return Err(AppError::NotFound);
         }
@@ -273,7 +274,7 @@ impl App {
             .save_ceremony(
                 tx.as_mut(),
                 binding,
-                Some(session.login.id),
+                Some(login.id),
                 AUTHENTICATE,
                 &state,
                 options,
@@ -284,20 +285,20 @@ impl App {
     }
 
     /// Checks the browser's passkey answer for this login. A wrong or
-    /// foreign answer counts on the second-factor counter. Returns the new
-    /// session token.
+    /// foreign answer counts on the second-factor counter. What passing
+    /// unlocks follows the asker (a session: the new session's token).
     pub async fn finish_passkey_check(
         &self,
-        session: &CurrentSession,
-        purpose: Purpose,
+        asker: Asker<'_>,
         binding: &str,
         ceremony: Uuid,
         response: &str,
         client: &ClientInfo,
-    ) -> Result<String, FormRejection> {
+    ) -> Result<Option<String>, FormRejection> {
         let rp = self.relying()?;
-        let login = &session.login;
+        let purpose = asker.purpose();
         let mut tx = self.store().begin().await?;
+        let login = &self.asker_login(tx.as_mut(), asker).await?;
         if let Some(problem) = self.factor_lock(tx.as_mut(), login.id).await? {
             tx.commit().await?;
             return Err(FormRejection::one("passkey", problem));
@@ -333,7 +334,7 @@ impl App {
         self.note_passkey_use(tx.as_mut(), login.id, &result)
             .await?;
         let token = self
-            .raise_session(tx.as_mut(), session, purpose, KIND_PASSKEY, client)
+            .factor_passed(tx.as_mut(), asker, KIND_PASSKEY, client)
             .await?;
         tx.commit().await?;
         Ok(token)
@@ -433,6 +434,16 @@ impl App {
             tx.commit().await?;
             return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
         };
+        if self
+            .settle_factor_reset(tx.as_mut(), &login, client)
+            .await?
+        {
+            // Its methods were reset a moment ago: this passkey is gone.
+            tx.append_audit(&refuse("methods-reset").subject(Some(login.id)))
+                .await?;
+            tx.commit().await?;
+            return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
+        }
         if let Some(problem) = self.factor_lock(tx.as_mut(), login.id).await? {
             tx.append_audit(&refuse("second-factor-locked").subject(Some(login.id)))
                 .await?;

@@ -6,6 +6,7 @@
 use espace_domain::email::EmailAddress;
 use espace_domain::identifier::{LoginIdentifier, attempt_key};
 use espace_domain::lockout::AttemptState;
+use espace_domain::strong::Status;
 use jiff::SignedDuration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -15,9 +16,10 @@ use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
-use crate::ports::{LoginRecord, Tx};
+use crate::ports::{ActionTokenRecord, LoginRecord, Tx};
+use crate::second_factor::factor_attempt_key;
 
-const TOKEN_RESET: &str = "reset-password";
+pub(crate) const TOKEN_RESET: &str = "reset-password";
 
 /// `app.recovery.*`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +51,9 @@ impl Default for RecoveryConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResetOffer {
     pub identifier: String,
+    /// Strong authentication is on for this login and no second factor
+    /// was proven on this link yet: that comes before the new password.
+    pub owes_factor: bool,
 }
 
 impl App {
@@ -227,16 +232,62 @@ impl App {
     /// What a reset link offers (nothing changes on GET).
     pub async fn reset_offer(&self, token: &str) -> Result<ResetOffer, AppError> {
         let mut tx = self.store().begin_read().await?;
-        let (_, login) = self.live_link(tx.as_mut(), token, TOKEN_RESET).await?;
+        let (link, login) = self.live_link(tx.as_mut(), token, TOKEN_RESET).await?;
         Ok(ResetOffer {
+            owes_factor: self.reset_owes_factor(tx.as_mut(), &link, &login).await?,
             identifier: login.identifier,
         })
     }
 
+    /// Whether a reset link must first prove a second factor (SPEC §5):
+    /// strong authentication is on for its login (enforced, with a method)
+    /// and none was proven on this link yet.
+    pub(crate) async fn reset_owes_factor(
+        &self,
+        tx: &mut dyn Tx,
+        link: &ActionTokenRecord,
+        login: &LoginRecord,
+    ) -> Result<bool, AppError> {
+        if link.payload.get("factor").is_some() {
+            return Ok(false);
+        }
+        Ok(Self::strong_status(tx, login).await?.0 == Status::Enabled)
+    }
+
+    /// The second factor was proven on a reset link: noted on the link
+    /// (not on the login), and audited.
+    pub(crate) async fn reset_factor_passed(
+        &self,
+        tx: &mut dyn Tx,
+        token: &str,
+        kind: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let (link, login) = self.live_link(tx, token, TOKEN_RESET).await?;
+        let now = self.clock().now();
+        let payload = json!({ "factor": kind, "at": now.to_string() });
+        if !tx
+            .set_action_token_payload(&link.token_hash, &payload)
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
+        tx.save_attempt_state(&factor_attempt_key(login.id), &Default::default(), now)
+            .await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SecondFactorPassed, now, client)
+                .subject(Some(login.id))
+                .detail(json!({ "method": kind, "purpose": "password-reset" })),
+        )
+        .await
+        .map_err(Into::into)
+    }
+
     /// Sets the new password from a reset link: the policy applies, the
     /// temporary lock is cleared, every session ends, and every verified
-    /// channel is told. (When strong authentication is enforced on a
-    /// login, the second factor will be asked here too: see issue 5.)
+    /// channel is told. Where strong authentication is on, the link must
+    /// have proven a second factor first ([`AppError::StepUpRequired`]
+    /// otherwise).
     pub async fn reset_password(
         &self,
         token: &str,
@@ -246,7 +297,11 @@ impl App {
     ) -> Result<String, FormRejection> {
         let login = {
             let mut tx = self.store().begin_read().await?;
-            self.live_link(tx.as_mut(), token, TOKEN_RESET).await?.1
+            let (link, login) = self.live_link(tx.as_mut(), token, TOKEN_RESET).await?;
+            if self.reset_owes_factor(tx.as_mut(), &link, &login).await? {
+                return Err(AppError::StepUpRequired.into());
+            }
+            login
         };
         let mut problems = Vec::new();
         let new = self.check_password_pair(&login, &new, &confirm, &mut problems);
@@ -256,7 +311,11 @@ impl App {
         let phc = self.hasher().hash(SecretString::from(new)).await?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let (_, login) = self.take_link(tx.as_mut(), token, TOKEN_RESET).await?;
+        let (link, login) = self.take_link(tx.as_mut(), token, TOKEN_RESET).await?;
+        if self.reset_owes_factor(tx.as_mut(), &link, &login).await? {
+            // A method appeared, or forcing began, since the page was shown.
+            return Err(AppError::StepUpRequired.into());
+        }
         tx.set_password_hash(login.id, &phc).await?;
         let key = attempt_key(&login.identifier);
         let was_locked = tx

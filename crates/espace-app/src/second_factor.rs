@@ -20,6 +20,7 @@ use crate::crypto::{random_bytes, random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::Notice;
 use crate::ports::{LoginRecord, SessionRecord, Tx};
+use crate::recovery::TOKEN_RESET;
 use crate::security::{KIND_EMAIL, KIND_SMS, KIND_TOTP, MethodView, code_recipient, view};
 use crate::session::CurrentSession;
 
@@ -32,6 +33,9 @@ const CODE_PURPOSE: &str = "second-factor";
 pub enum Purpose {
     SignIn,
     StepUp,
+    /// A password reset of a login whose strong authentication is on
+    /// (SPEC §5: an e-mail inbox alone must not bypass it).
+    PasswordReset,
 }
 
 impl Purpose {
@@ -39,7 +43,34 @@ impl Purpose {
         match self {
             Purpose::SignIn => "sign-in",
             Purpose::StepUp => "step-up",
+            Purpose::PasswordReset => "password-reset",
         }
+    }
+}
+
+/// Who proves a second factor, and what passing it unlocks.
+#[derive(Debug, Clone, Copy)]
+pub enum Asker<'a> {
+    /// A session: the second step of signing in, or the step-up. Passing
+    /// replaces the session by a new one at level 2.
+    Session(&'a CurrentSession, Purpose),
+    /// The token of a password-reset link. Passing marks the link, which
+    /// may then set the password. A code by e-mail does not count here:
+    /// the link already came by e-mail.
+    Reset(&'a str),
+}
+
+impl Asker<'_> {
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            Asker::Session(_, p) => *p,
+            Asker::Reset(_) => Purpose::PasswordReset,
+        }
+    }
+
+    /// Whether a method of this kind may serve.
+    fn accepts(&self, kind: &str) -> bool {
+        !matches!(self, Asker::Reset(_)) || kind != KIND_EMAIL
     }
 }
 
@@ -62,7 +93,7 @@ pub struct FactorChoices {
     pub locked_until: Option<Timestamp>,
 }
 
-fn attempt_key(login: Uuid) -> String {
+pub(crate) fn factor_attempt_key(login: Uuid) -> String {
     format!("second-factor:{login}")
 }
 
@@ -109,28 +140,47 @@ impl App {
             .code_hash(login, "recovery-code", "", normalized)
     }
 
-    /// What `/login/second-factor` and the step-up page offer.
-    pub async fn factor_choices(
+    /// The login that must prove a second factor: the session's, or the
+    /// one of a live reset link that needs it (else "not found").
+    pub(crate) async fn asker_login(
         &self,
-        session: &CurrentSession,
-    ) -> Result<FactorChoices, AppError> {
+        tx: &mut dyn Tx,
+        asker: Asker<'_>,
+    ) -> Result<LoginRecord, AppError> {
+        match asker {
+            Asker::Session(session, _) => Ok(session.login.clone()),
+            Asker::Reset(token) => {
+                let (link, login) = self.live_link(tx, token, TOKEN_RESET).await?;
+                if self.reset_owes_factor(tx, &link, &login).await? {
+                    Ok(login)
+                } else {
+                    Err(AppError::NotFound)
+                }
+            }
+        }
+    }
+
+    /// What `/login/second-factor`, the step-up page and the second step
+    /// of a password reset offer.
+    pub async fn factor_choices(&self, asker: Asker<'_>) -> Result<FactorChoices, AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin_read().await?;
+        let login = self.asker_login(tx.as_mut(), asker).await?;
         let mut methods: Vec<MethodView> = tx
-            .auth_methods_of(session.login.id)
+            .auth_methods_of(login.id)
             .await?
             .into_iter()
-            .filter(|m| m.verified_at.is_some())
+            .filter(|m| m.verified_at.is_some() && asker.accepts(&m.kind))
             .map(view)
             .collect();
         methods.sort_by_key(|m| !m.is_default);
         let state = tx
-            .attempt_state(&attempt_key(session.login.id))
+            .attempt_state(&factor_attempt_key(login.id))
             .await?
             .refreshed(now);
         Ok(FactorChoices {
             methods,
-            recovery_codes_left: tx.recovery_codes_left(session.login.id).await?,
+            recovery_codes_left: tx.recovery_codes_left(login.id).await?,
             locked_until: match state.gate(now) {
                 Gate::Locked { until } => Some(until),
                 Gate::Open => None,
@@ -141,16 +191,16 @@ impl App {
     /// Sends a sign-in code for a method by e-mail or SMS.
     pub async fn send_factor_code(
         &self,
-        session: &CurrentSession,
+        asker: Asker<'_>,
         method: Uuid,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
-        let login = &session.login;
         let mut tx = self.store().begin().await?;
+        let login = &self.asker_login(tx.as_mut(), asker).await?;
         let method = tx
             .auth_method(login.id, method)
             .await?
-            .filter(|m| m.verified_at.is_some())
+            .filter(|m| m.verified_at.is_some() && asker.accepts(&m.kind))
             .ok_or(AppError::NotFound)?;
         let to = code_recipient(login, &method.kind).ok_or(AppError::NotFound)?;
         if !self
@@ -173,17 +223,16 @@ impl App {
         Ok(())
     }
 
-    /// Checks a second factor. On success the session is replaced by a new
-    /// one at level 2 and its token returned; a wrong factor is counted
-    /// (its own counter) and audited.
+    /// Checks a second factor. On success what it unlocks follows (see
+    /// [`Asker`]): for a session, the new session's token is returned. A
+    /// wrong factor is counted (its own counter) and audited.
     pub async fn prove_factor(
         &self,
-        session: &CurrentSession,
-        purpose: Purpose,
+        asker: Asker<'_>,
         proof: Proof<'_>,
         client: &ClientInfo,
-    ) -> Result<String, FormRejection> {
-        let login = &session.login;
+    ) -> Result<Option<String>, FormRejection> {
+        let purpose = asker.purpose();
         let field = match proof {
             Proof::Code { .. } => "code",
             Proof::RecoveryCode(_) => "recovery_code",
@@ -207,13 +256,14 @@ impl App {
         }
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
+        let login = &self.asker_login(tx.as_mut(), asker).await?;
         if let Some(problem) = self.factor_lock(tx.as_mut(), login.id).await? {
             tx.commit().await?;
             return Err(FormRejection::one(field, problem));
         }
         let accepted = match proof {
             Proof::Code { method, code } => {
-                self.check_method_code(tx.as_mut(), login, method, code, client)
+                self.check_method_code(tx.as_mut(), login, method, code, asker, client)
                     .await?
             }
             Proof::RecoveryCode(code) => {
@@ -238,10 +288,30 @@ impl App {
             return Err(FormRejection::one(field, problem));
         };
         let token = self
-            .raise_session(tx.as_mut(), session, purpose, &kind, client)
+            .factor_passed(tx.as_mut(), asker, &kind, client)
             .await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// What passing a second factor unlocks (see [`Asker`]).
+    pub(crate) async fn factor_passed(
+        &self,
+        tx: &mut dyn Tx,
+        asker: Asker<'_>,
+        kind: &str,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, AppError> {
+        match asker {
+            Asker::Session(session, purpose) => Ok(Some(
+                self.raise_session(tx, session, purpose, kind, client)
+                    .await?,
+            )),
+            Asker::Reset(token) => {
+                self.reset_factor_passed(tx, token, kind, client).await?;
+                Ok(None)
+            }
+        }
     }
 
     async fn recovery_code_used(
@@ -273,7 +343,10 @@ impl App {
         login: Uuid,
     ) -> Result<Option<Problem>, AppError> {
         let now = self.clock().now();
-        let state = tx.attempt_state(&attempt_key(login)).await?.refreshed(now);
+        let state = tx
+            .attempt_state(&factor_attempt_key(login))
+            .await?
+            .refreshed(now);
         Ok(match state.gate(now) {
             Gate::Locked { until } => Some(self.locked_problem(until)),
             Gate::Open => None,
@@ -293,7 +366,7 @@ impl App {
         client: &ClientInfo,
     ) -> Result<Problem, AppError> {
         let now = self.clock().now();
-        let key = attempt_key(login);
+        let key = factor_attempt_key(login);
         let mut state = tx.attempt_state_for_update(&key).await?.refreshed(now);
         let fingerprint = self.keys().attempt_fingerprint(&key, typed)?;
         let outcome = state.record_failure(fingerprint, &self.config().lockout, now);
@@ -334,13 +407,14 @@ impl App {
         login: &LoginRecord,
         method: Uuid,
         code: &str,
+        asker: Asker<'_>,
         client: &ClientInfo,
     ) -> Result<Option<String>, AppError> {
         let now = self.clock().now();
         let Some(mut m) = tx
             .auth_method(login.id, method)
             .await?
-            .filter(|m| m.verified_at.is_some())
+            .filter(|m| m.verified_at.is_some() && asker.accepts(&m.kind))
         else {
             return Err(AppError::NotFound);
         };
@@ -386,7 +460,7 @@ impl App {
     ) -> Result<String, AppError> {
         let now = self.clock().now();
         let login = &session.login;
-        tx.save_attempt_state(&attempt_key(login.id), &Default::default(), now)
+        tx.save_attempt_state(&factor_attempt_key(login.id), &Default::default(), now)
             .await?;
         tx.delete_session(&session.id_hash).await?;
         let token = random_token()?;
@@ -402,7 +476,7 @@ impl App {
         })
         .await?;
         let kind_code = match purpose {
-            Purpose::SignIn => AuditKind::SecondFactorPassed,
+            Purpose::SignIn | Purpose::PasswordReset => AuditKind::SecondFactorPassed,
             Purpose::StepUp => AuditKind::SteppedUp,
         };
         tx.append_audit(

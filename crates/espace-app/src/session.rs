@@ -259,7 +259,8 @@ impl App {
             )
             .await?;
         tx.commit().await?;
-        Ok(sessions + counters)
+        let resets = self.settle_due_factor_resets().await?;
+        Ok(sessions + counters + resets)
     }
 
     /// The remembered language of a login (SPEC §9), chosen in the header.

@@ -17,6 +17,7 @@ use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::{AppError, FormRejection, Problem};
+use crate::factor_reset::PendingReset;
 use crate::notify::Notice;
 use crate::ports::{LoginRecord, StrongAuthRuleRecord, Tx};
 use crate::session::CurrentSession;
@@ -34,6 +35,8 @@ pub struct LoginStatus {
     pub requested_at: Option<Timestamp>,
     /// The login of the request itself.
     pub current: bool,
+    /// An assisted reset of its methods is waiting (SPEC §5).
+    pub reset: Option<PendingReset>,
 }
 
 /// A forcing rule as its page shows it.
@@ -54,6 +57,8 @@ pub struct CompanyStrongAuth {
     pub logins: Vec<LoginStatus>,
     /// Who is looking: `support` or `security-manager`.
     pub helper: &'static str,
+    /// How long an assisted reset of a lost second factor waits.
+    pub reset_wait_hours: i64,
 }
 
 /// What a new rule covers, as typed.
@@ -242,6 +247,7 @@ impl App {
         };
         Ok(LoginStatus {
             requested_at: tx.strong_auth_request(login.id).await?,
+            reset: Self::pending_reset_view(tx, login.id).await?,
             current: login.id == current,
             company,
             status,
@@ -277,7 +283,7 @@ impl App {
 
     /// The company a helper acts on: a security manager's own, or for
     /// support the one asked for; else not found.
-    async fn helped_company(
+    pub(crate) async fn helped_company(
         tx: &mut dyn Tx,
         session: &CurrentSession,
         company: Option<Uuid>,
@@ -337,6 +343,7 @@ impl App {
             rules,
             logins,
             helper,
+            reset_wait_hours: Self::reset_wait_hours(tx.as_mut(), company_id).await?,
         })
     }
 

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use espace_app::audit::AuditEvent;
 use espace_app::ports::{
     ActionTokenRecord, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord, ContractRecord,
-    DeviceSeen, LoginRecord, OutboxRecord, RecoveryCaseRecord, RightRecord, SessionRecord, Store,
-    StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
+    DeviceSeen, FactorResetRecord, LoginRecord, OutboxRecord, RecoveryCaseRecord, RightRecord,
+    SessionRecord, Store, StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::throttle::IpWindow;
@@ -204,6 +204,20 @@ macro_rules! store_impl {
                     deadline: Self::col::<Option<i64>>(row, "deadline")?.map(ts).transpose()?,
                     created_by: Self::col(row, "created_by")?,
                     created_at: ts(Self::col(row, "created_at")?)?,
+                })
+            }
+
+            fn factor_reset(row: &$row) -> StoreResult<FactorResetRecord> {
+                Ok(FactorResetRecord {
+                    id: Self::col(row, "id")?,
+                    login_id: Self::col(row, "login_id")?,
+                    requested_by: Self::col(row, "requested_by")?,
+                    reason: Self::col(row, "reason")?,
+                    status: Self::col(row, "status")?,
+                    requested_at: ts(Self::col(row, "requested_at")?)?,
+                    effective_at: ts(Self::col(row, "effective_at")?)?,
+                    closed_at: Self::col::<Option<i64>>(row, "closed_at")?.map(ts).transpose()?,
+                    closed_by: Self::col(row, "closed_by")?,
                 })
             }
 
@@ -608,6 +622,16 @@ macro_rules! store_impl {
                 }))
             }
 
+            async fn set_action_token_payload(&mut self, token_hash: &str, payload: &serde_json::Value) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE action_tokens SET payload = $2 WHERE token_hash = $1 AND used_at IS NULL")
+                    .bind(token_hash)
+                    .bind(payload.to_string())
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn use_action_token(&mut self, token_hash: &str, now: Timestamp) -> StoreResult<bool> {
                 let hash = token_hash.to_owned();
                 let n = self
@@ -962,6 +986,98 @@ macro_rules! store_impl {
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err(err)
+            }
+
+            async fn factor_reset_wait(&mut self, company_id: Uuid) -> StoreResult<Option<i64>> {
+                sqlx::query_scalar("SELECT factor_reset_wait FROM companies WHERE id = $1")
+                    .bind(company_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)
+            }
+
+            async fn set_factor_reset_wait(&mut self, company_id: Uuid, secs: i64) -> StoreResult<()> {
+                sqlx::query("UPDATE companies SET factor_reset_wait = $2 WHERE id = $1")
+                    .bind(company_id)
+                    .bind(secs)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn insert_factor_reset(&mut self, r: &FactorResetRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO factor_resets (id, login_id, requested_by, reason, status, requested_at, \
+                     effective_at, closed_at, closed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(r.id)
+                .bind(r.login_id)
+                .bind(r.requested_by)
+                .bind(&r.reason)
+                .bind(&r.status)
+                .bind(ms(r.requested_at))
+                .bind(ms(r.effective_at))
+                .bind(r.closed_at.map(ms))
+                .bind(r.closed_by)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn pending_factor_reset(&mut self, login_id: Uuid) -> StoreResult<Option<FactorResetRecord>> {
+                let row = sqlx::query(concat!(
+                    "SELECT id, login_id, requested_by, reason, status, requested_at, effective_at, closed_at, closed_by \
+                     FROM factor_resets WHERE login_id = $1 AND status = 'pending'",
+                    $for_update
+                ))
+                .bind(login_id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                row.as_ref().map(Self::factor_reset).transpose()
+            }
+
+            async fn due_factor_resets(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<FactorResetRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, login_id, requested_by, reason, status, requested_at, effective_at, closed_at, closed_by \
+                     FROM factor_resets WHERE status = 'pending' AND effective_at <= $1 ORDER BY effective_at, id LIMIT $2",
+                )
+                .bind(ms(now))
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::factor_reset).collect()
+            }
+
+            async fn close_factor_reset(&mut self, id: Uuid, status: &str, at: Timestamp, by: Option<Uuid>) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE factor_resets SET status = $2, closed_at = $3, closed_by = $4 WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(id)
+                .bind(status)
+                .bind(ms(at))
+                .bind(by)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn delete_all_methods(&mut self, login_id: Uuid) -> StoreResult<u64> {
+                sqlx::query("DELETE FROM recovery_codes WHERE login_id = $1")
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                let done = sqlx::query("DELETE FROM auth_methods WHERE login_id = $1")
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected())
             }
 
             async fn insert_ceremony(&mut self, c: &CeremonyRecord) -> StoreResult<()> {

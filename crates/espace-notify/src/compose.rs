@@ -333,6 +333,40 @@ impl FluentComposer {
                 ));
                 m.after.push(p("email-method-added-not-you", &[]));
             }
+            Notice::FactorResetRequested {
+                identifier,
+                by,
+                effective_at,
+                cancel_url,
+            } => {
+                m.paragraphs.push(p(
+                    "email-factor-reset-requested-intro",
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("name", Arg::S(by)),
+                        ("time", Arg::S(&self.when(*effective_at))),
+                    ],
+                ));
+                m.action = Some((
+                    t.get("email-factor-reset-requested-action"),
+                    cancel_url.clone(),
+                ));
+                m.after.push(p("email-factor-reset-requested-not-you", &[]));
+            }
+            Notice::FactorResetCancelled { identifier } => {
+                m.paragraphs.push(p(
+                    "email-factor-reset-cancelled-intro",
+                    &[("identifier", Arg::S(identifier))],
+                ));
+            }
+            Notice::FactorResetDone { identifier, url } => {
+                m.paragraphs.push(p(
+                    "email-factor-reset-done-intro",
+                    &[("identifier", Arg::S(identifier))],
+                ));
+                m.action = Some((t.get("email-factor-reset-done-action"), url.clone()));
+                m.after.push(p("email-method-added-not-you", &[]));
+            }
             Notice::Unlocked { identifier, by } => {
                 m.paragraphs.push(p(
                     "email-unlocked-intro",
@@ -401,6 +435,18 @@ impl Composer for FluentComposer {
                     ("brand", Arg::S(brand)),
                     ("code", Arg::S(code)),
                     ("minutes", Arg::N(*minutes)),
+                ],
+            ),
+            Notice::FactorResetRequested {
+                identifier,
+                effective_at,
+                ..
+            } => t.fmt(
+                "sms-factor-reset-requested",
+                &[
+                    ("brand", Arg::S(brand)),
+                    ("identifier", Arg::S(identifier)),
+                    ("time", Arg::S(&self.when(*effective_at))),
                 ],
             ),
             other => self.layout(other, locale).subject,

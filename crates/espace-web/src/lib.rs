@@ -116,6 +116,7 @@ fn loggable_path(path: &str) -> &str {
         "/account/not-me/",
         "/invitation/",
         "/reset-password/",
+        "/factor-reset/",
         "/recover-account/case/",
     ] {
         if path.starts_with(prefix) {
@@ -218,6 +219,38 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/reset-password/{token}",
             get(pages::recovery::reset_show).post(pages::recovery::reset_submit),
+        )
+        .route(
+            "/reset-password/{token}/factor",
+            post(pages::second_factor::reset_submit),
+        )
+        .route(
+            "/reset-password/{token}/factor/send",
+            post(pages::second_factor::reset_send),
+        )
+        .route(
+            "/reset-password/{token}/factor/passkey",
+            post(pages::second_factor::reset_passkey_options),
+        )
+        .route(
+            "/factor-reset/{token}",
+            get(pages::links::factor_reset_show).post(pages::links::factor_reset_cancel),
+        )
+        .route(
+            "/account/two-factor/reset/cancel",
+            post(pages::two_factor::cancel_mine),
+        )
+        .route(
+            "/company/two-factor/wait",
+            post(pages::two_factor::set_wait),
+        )
+        .route(
+            "/company/two-factor/logins/{id}/reset",
+            get(pages::two_factor::reset_form).post(pages::two_factor::reset_request),
+        )
+        .route(
+            "/company/two-factor/logins/{id}/reset/withdraw",
+            post(pages::two_factor::reset_withdraw),
         )
         .route("/account/security", get(pages::security::show))
         .route("/account/security/totp", post(pages::security::start_totp))

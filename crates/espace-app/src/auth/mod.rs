@@ -222,6 +222,10 @@ impl App {
             if let Some(previous) = &req.replaces_session {
                 tx.delete_session(previous).await?;
             }
+            // A reset of its methods whose waiting period is over applies
+            // now, before the session's next step is decided.
+            self.settle_factor_reset(tx.as_mut(), login, &req.client)
+                .await?;
             let session_token = self
                 .open_session(tx.as_mut(), login, &req.client, now)
                 .await?;

@@ -219,6 +219,21 @@ pub struct StrongAuthRuleRecord {
     pub created_at: Timestamp,
 }
 
+/// An assisted reset of a login's second factor (SPEC §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactorResetRecord {
+    pub id: Uuid,
+    pub login_id: Uuid,
+    pub requested_by: Uuid,
+    pub reason: String,
+    /// `pending`, `cancelled` or `done`.
+    pub status: String,
+    pub requested_at: Timestamp,
+    pub effective_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub closed_by: Option<Uuid>,
+}
+
 /// A WebAuthn ceremony in progress: webauthn-rs's state, as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CeremonyRecord {
@@ -356,6 +371,12 @@ pub trait Tx: Send {
     async fn insert_action_token(&mut self, token: &ActionTokenRecord) -> StoreResult<()>;
     async fn action_token(&mut self, token_hash: &str) -> StoreResult<Option<ActionTokenRecord>>;
     /// Marks a token used; false if it was already used (a race lost).
+    /// Replaces the payload of an unused link (a step proven on the way).
+    async fn set_action_token_payload(
+        &mut self,
+        token_hash: &str,
+        payload: &serde_json::Value,
+    ) -> StoreResult<bool>;
     async fn use_action_token(&mut self, token_hash: &str, now: Timestamp) -> StoreResult<bool>;
     /// Marks every unused token of this login and purpose used.
     async fn void_action_tokens(
@@ -454,6 +475,35 @@ pub trait Tx: Send {
     ) -> StoreResult<bool>;
     /// Unused recovery codes of a login.
     async fn recovery_codes_left(&mut self, login_id: Uuid) -> StoreResult<i64>;
+
+    // Assisted reset of a lost second factor.
+    /// The company's waiting period before a reset takes effect.
+    async fn factor_reset_wait(&mut self, company_id: Uuid) -> StoreResult<Option<i64>>;
+    async fn set_factor_reset_wait(&mut self, company_id: Uuid, secs: i64) -> StoreResult<()>;
+    async fn insert_factor_reset(&mut self, reset: &FactorResetRecord) -> StoreResult<()>;
+    /// The login's pending reset (at most one), locked for update.
+    async fn pending_factor_reset(
+        &mut self,
+        login_id: Uuid,
+    ) -> StoreResult<Option<FactorResetRecord>>;
+    /// Pending resets whose waiting period is over, oldest first.
+    async fn due_factor_resets(
+        &mut self,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<FactorResetRecord>>;
+    /// Closes a pending reset as `cancelled` or `done`; false if it was
+    /// no longer pending (a concurrent close won).
+    async fn close_factor_reset(
+        &mut self,
+        id: Uuid,
+        status: &str,
+        at: Timestamp,
+        by: Option<Uuid>,
+    ) -> StoreResult<bool>;
+    /// Removes every strong-authentication method and recovery code of a
+    /// login; returns the methods removed.
+    async fn delete_all_methods(&mut self, login_id: Uuid) -> StoreResult<u64>;
 
     // WebAuthn ceremonies.
     async fn insert_ceremony(&mut self, ceremony: &CeremonyRecord) -> StoreResult<()>;

@@ -29,8 +29,9 @@ const BISTRO: Company = Company {
     contract: "00000000-0000-4000-8000-00000000c201",
 };
 
-async fn state(app: &TestApp) -> (i64, i64, i64, i64) {
+async fn state(app: &TestApp) -> (i64, i64, i64, i64, i64) {
     (
+        scalar_i64(app, "SELECT COUNT(*) FROM factor_resets").await,
         scalar_i64(app, "SELECT COUNT(*) FROM contract_rights").await,
         scalar_i64(app, "SELECT COUNT(*) FROM logins WHERE disabled").await,
         scalar_i64(app, "SELECT COUNT(*) FROM logins").await,
@@ -75,6 +76,16 @@ async fn attack(app: &TestApp, me: &Company, other: &Company) {
         check(
             format!("POST {page}/remove"),
             b.submit("/users", &format!("{page}/remove"), &[]).await,
+        );
+        let reset = format!("/company/two-factor/logins/{id}/reset");
+        check(format!("GET {reset}"), b.get(&reset).await);
+        check(
+            format!("POST {reset}"),
+            b.submit("/users", &reset, &[("reason", "lost")]).await,
+        );
+        check(
+            format!("POST {reset}/withdraw"),
+            b.submit("/users", &format!("{reset}/withdraw"), &[]).await,
         );
         check(
             format!("GET /backoffice/messages/{id}"),

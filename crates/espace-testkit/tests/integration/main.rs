@@ -8,6 +8,7 @@ mod auth;
 mod company;
 mod csrf;
 mod delivery;
+mod factor_reset;
 mod isolation;
 mod personal;
 mod recovery;

@@ -11,7 +11,7 @@ use crate::security::{oathtool, start};
 
 const SESSION: &str = "__Host-espace-session";
 
-async fn signed_in(app: &TestApp, login: &str) -> Browser {
+pub(crate) async fn signed_in(app: &TestApp, login: &str) -> Browser {
     let b = app.browser().with_header("accept-language", "en");
     b.sign_in(login, DEMO_PASSWORD).await;
     b
@@ -19,7 +19,7 @@ async fn signed_in(app: &TestApp, login: &str) -> Browser {
 
 /// bruno.leroy (security manager of Acme) forces strong authentication
 /// on alice.martin; returns the id of her login.
-async fn force_alice(app: &TestApp) -> String {
+pub(crate) async fn force_alice(app: &TestApp) -> String {
     let bruno = signed_in(app, "alice.martin").await;
     drop(bruno);
     let bruno = signed_in(app, "bruno.leroy").await;

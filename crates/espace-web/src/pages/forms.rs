@@ -117,6 +117,13 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         }
         Problem::LastMethod => t.get("problem-last-method"),
         Problem::PasskeyRefused => t.get("problem-passkey-refused"),
+        Problem::Range { min, max } => t.fmt(
+            "problem-range",
+            &[("min", Arg::N(*min)), ("max", Arg::N(*max))],
+        ),
+        Problem::OwnReset => t.get("problem-own-reset"),
+        Problem::ResetPending => t.get("problem-reset-pending"),
+        Problem::NothingToReset => t.get("problem-nothing-to-reset"),
     }
 }
 

@@ -254,3 +254,64 @@ pub async fn invitation_accept(
         },
     }
 }
+
+/// The link of a factor-reset alert (SPEC §5): what will happen, when,
+/// and the button to cancel it.
+pub async fn factor_reset_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
+    let t = ctx.tr();
+    match state.app.factor_reset_offer(&token).await {
+        Ok(offer) => link_page(
+            &state,
+            &ctx,
+            "factor-reset-cancel-title",
+            vec![
+                t.fmt(
+                    "factor-reset-cancel-text",
+                    &[
+                        ("identifier", Arg::S(&offer.identifier)),
+                        (
+                            "time",
+                            Arg::S(&super::local_datetime(&state, offer.effective_at)),
+                        ),
+                    ],
+                ),
+                t.get("factor-reset-cancel-consequence"),
+            ],
+            Some((
+                format!("/factor-reset/{token}"),
+                t.get("factor-reset-cancel-button"),
+            )),
+            None,
+        ),
+        Err(AppError::NotFound) => dead(&state, &ctx),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+pub async fn factor_reset_cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
+    let t = ctx.tr();
+    match state
+        .app
+        .cancel_factor_reset_by_link(&token, &ctx.client)
+        .await
+    {
+        Ok(_) => link_page(
+            &state,
+            &ctx,
+            "factor-reset-cancelled-title",
+            vec![t.get("factor-reset-cancelled-text")],
+            None,
+            Some(("/login".into(), t.get("link-to-login"))),
+        ),
+        Err(AppError::NotFound) => dead(&state, &ctx),
+        Err(e) => app_error(&ctx, &e),
+    }
+}

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::forms::{Fields, Input, password_rules, rejection_fields};
 use super::links::{SetPasswordPage, dead};
+use super::second_factor::StepQuery;
 use super::{Chrome, render};
 use crate::AppState;
 use crate::context::Ctx;
@@ -199,12 +200,18 @@ fn reset_page(state: &AppState, ctx: &Ctx, token: &str, identifier: String, f: F
     )
 }
 
+/// A reset link: its second factor first where strong authentication is
+/// on (SPEC §5), then the new password.
 pub async fn reset_show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
+    q: Result<Query<StepQuery>, QueryRejection>,
 ) -> Response {
     match state.app.reset_offer(&token).await {
+        Ok(offer) if offer.owes_factor => {
+            super::second_factor::reset_show(&state, &ctx, token, q).await
+        }
         Ok(offer) => reset_page(&state, &ctx, &token, offer.identifier, Fields::default()),
         Err(AppError::NotFound) => dead(&state, &ctx),
         Err(e) => app_error(&ctx, &e),
@@ -237,6 +244,10 @@ pub async fn reset_submit(
     match outcome {
         Ok(_) => Redirect::to("/login?notice=password-reset").into_response(),
         Err(FormRejection::App(AppError::NotFound)) => dead(&state, &ctx),
+        // The second factor is owed first: the link's page asks for it.
+        Err(FormRejection::App(AppError::StepUpRequired)) => {
+            Redirect::to(&format!("/reset-password/{token}")).into_response()
+        }
         Err(r) => match rejection_fields(&ctx.tr(), r) {
             Ok(f) => match state.app.reset_offer(&token).await {
                 Ok(offer) => reset_page(&state, &ctx, &token, offer.identifier, f),

@@ -6,15 +6,18 @@
 //! its own small form. Passkeys need JavaScript (their form stays hidden
 //! without it); every other method works without.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
+use espace_app::AppError;
 use espace_app::error::FormRejection;
 use espace_app::passkeys::Ceremony;
-use espace_app::second_factor::{Proof, Purpose};
+use espace_app::second_factor::{Asker, Proof, Purpose};
 use espace_app::session::CurrentSession;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -51,9 +54,10 @@ struct MethodChoice {
 #[template(path = "second_factor.html")]
 struct FactorPage {
     c: Chrome,
-    /// `/login/second-factor` or `/account/confirm`.
-    base: &'static str,
-    step_up: bool,
+    /// Where the forms post (see [`Prompt::base`]).
+    base: String,
+    /// `sign-in`, `step-up` or `reset`.
+    mode: &'static str,
     next: String,
     methods: Vec<MethodChoice>,
     recovery_codes_left: i64,
@@ -69,29 +73,74 @@ pub struct StepQuery {
     sent: Option<String>,
 }
 
-fn base(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::SignIn => "/login/second-factor",
-        Purpose::StepUp => "/account/confirm",
+/// Which second step a page serves.
+pub(crate) enum Prompt {
+    /// `/login/second-factor`.
+    SignIn(Arc<CurrentSession>),
+    /// `/account/confirm`.
+    StepUp(Arc<CurrentSession>),
+    /// The second factor of a password reset, under its link's token.
+    Reset(String),
+}
+
+impl Prompt {
+    fn asker(&self) -> Asker<'_> {
+        match self {
+            Prompt::SignIn(s) => Asker::Session(s, Purpose::SignIn),
+            Prompt::StepUp(s) => Asker::Session(s, Purpose::StepUp),
+            Prompt::Reset(token) => Asker::Reset(token),
+        }
+    }
+
+    /// Where the forms post; `/send` and `/passkey` hang below.
+    fn base(&self) -> String {
+        match self {
+            Prompt::SignIn(_) => "/login/second-factor".into(),
+            Prompt::StepUp(_) => "/account/confirm".into(),
+            Prompt::Reset(token) => format!("/reset-password/{token}/factor"),
+        }
+    }
+
+    /// The page that shows the step.
+    fn page(&self) -> String {
+        match self {
+            Prompt::Reset(token) => format!("/reset-password/{token}"),
+            _ => self.base(),
+        }
+    }
+
+    fn mode(&self) -> &'static str {
+        match self {
+            Prompt::SignIn(_) => "sign-in",
+            Prompt::StepUp(_) => "step-up",
+            Prompt::Reset(_) => "reset",
+        }
+    }
+
+    /// An error of the application: a dead reset link says so plainly.
+    fn error(&self, state: &AppState, ctx: &Ctx, e: &AppError) -> Response {
+        match (self, e) {
+            (Prompt::Reset(_), AppError::NotFound) => super::links::dead(state, ctx),
+            _ => app_error(ctx, e),
+        }
     }
 }
 
-async fn factor_page(
+pub(crate) async fn factor_page(
     state: &AppState,
     ctx: &Ctx,
-    session: &CurrentSession,
-    purpose: Purpose,
+    step: &Prompt,
     next: String,
     // The method a code was just sent for, and the one whose try was refused.
     (sent, refused): (Option<Uuid>, Option<Uuid>),
     f: Fields,
 ) -> Response {
     let t = ctx.tr();
-    let choices = match state.app.factor_choices(session).await {
+    let choices = match state.app.factor_choices(step.asker()).await {
         Ok(c) => c,
-        Err(e) => return app_error(ctx, &e),
+        Err(e) => return step.error(state, ctx, &e),
     };
-    let step_up = purpose == Purpose::StepUp;
+    let step_up = matches!(step, Prompt::StepUp(_));
     let password_only = step_up && choices.methods.is_empty();
     let mut anchored = [false, false];
     let methods: Vec<MethodChoice> = choices
@@ -126,17 +175,17 @@ async fn factor_page(
             is_default: m.is_default,
         })
         .collect();
-    let (title, nav) = if step_up {
-        ("confirm-title", "account")
-    } else {
-        ("second-factor-title", "login")
+    let (title, nav) = match step {
+        Prompt::SignIn(_) => ("second-factor-title", "login"),
+        Prompt::StepUp(_) => ("confirm-title", "account"),
+        Prompt::Reset(_) => ("reset-factor-title", "link"),
     };
     render(
         ctx,
         &FactorPage {
             c: Chrome::new(state, ctx, title, nav),
-            base: base(purpose),
-            step_up,
+            base: step.base(),
+            mode: step.mode(),
             next,
             methods,
             recovery_codes_left: if step_up {
@@ -156,12 +205,25 @@ async fn factor_page(
     )
 }
 
-/// The answer after a passed step: the new session's cookie, and on.
-fn raised(token: &str, next: &str) -> Response {
-    let mut res = Redirect::to(next).into_response();
-    res.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, None));
+/// The answer after a passed step: for a session, the new session's
+/// cookie, and on; for a reset, back to its link (the password now).
+fn passed(step: &Prompt, token: Option<String>, next: &str) -> Response {
+    let to = match step {
+        Prompt::Reset(_) => step.page(),
+        _ => next.to_owned(),
+    };
+    let mut res = Redirect::to(&to).into_response();
+    if let Some(token) = token {
+        res.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, None));
+    }
     res
+}
+
+fn sent_of(q: Result<Query<StepQuery>, QueryRejection>) -> (Option<Uuid>, String) {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let sent = q.sent.as_deref().and_then(|s| Uuid::parse_str(s).ok());
+    (sent, safe_return_to(q.next.as_deref()))
 }
 
 pub async fn sign_in_show(
@@ -169,19 +231,9 @@ pub async fn sign_in_show(
     SecondStep(session, ctx): SecondStep,
     q: Result<Query<StepQuery>, QueryRejection>,
 ) -> Response {
-    let q = q.map(|q| q.0).unwrap_or_default();
-    let sent = q.sent.as_deref().and_then(|s| Uuid::parse_str(s).ok());
-    let next = safe_return_to(q.next.as_deref());
-    factor_page(
-        &state,
-        &ctx,
-        &session,
-        Purpose::SignIn,
-        next,
-        (sent, None),
-        Fields::default(),
-    )
-    .await
+    let (sent, next) = sent_of(q);
+    let step = Prompt::SignIn(session);
+    factor_page(&state, &ctx, &step, next, (sent, None), Fields::default()).await
 }
 
 pub async fn step_up_show(
@@ -189,19 +241,22 @@ pub async fn step_up_show(
     Authenticated(session, ctx): Authenticated,
     q: Result<Query<StepQuery>, QueryRejection>,
 ) -> Response {
-    let q = q.map(|q| q.0).unwrap_or_default();
-    let sent = q.sent.as_deref().and_then(|s| Uuid::parse_str(s).ok());
-    let next = safe_return_to(q.next.as_deref());
-    factor_page(
-        &state,
-        &ctx,
-        &session,
-        Purpose::StepUp,
-        next,
-        (sent, None),
-        Fields::default(),
-    )
-    .await
+    let (sent, next) = sent_of(q);
+    let step = Prompt::StepUp(session);
+    factor_page(&state, &ctx, &step, next, (sent, None), Fields::default()).await
+}
+
+/// The second factor of a reset link, shown by `/reset-password/{token}`
+/// while it is owed.
+pub(crate) async fn reset_show(
+    state: &AppState,
+    ctx: &Ctx,
+    token: String,
+    q: Result<Query<StepQuery>, QueryRejection>,
+) -> Response {
+    let (sent, next) = sent_of(q);
+    let step = Prompt::Reset(token);
+    factor_page(state, ctx, &step, next, (sent, None), Fields::default()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -216,16 +271,11 @@ pub struct FactorForm {
     next: Option<String>,
 }
 
-async fn prove(
-    state: &AppState,
-    ctx: &Ctx,
-    session: &CurrentSession,
-    purpose: Purpose,
-    form: FactorForm,
-) -> Response {
+async fn prove(state: &AppState, ctx: &Ctx, step: Prompt, form: FactorForm) -> Response {
     let next = safe_return_to(form.next.as_deref());
     let refused = Uuid::parse_str(&form.method).ok();
-    let outcome = if let Some(password) = form.password {
+    let asker = step.asker();
+    let outcome = if let (Some(password), Prompt::StepUp(session)) = (form.password, &step) {
         match state
             .app
             .step_up_password(session, SecretString::from(password), &ctx.client)
@@ -236,39 +286,32 @@ async fn prove(
         }
     } else if let (Some(ceremony), Some(response)) = (&form.ceremony, &form.response) {
         let Ok(ceremony) = Uuid::parse_str(ceremony) else {
-            return app_error(ctx, &espace_app::AppError::NotFound);
+            return step.error(state, ctx, &AppError::NotFound);
         };
         state
             .app
-            .finish_passkey_check(
-                session,
-                purpose,
-                &ctx.csrf_basis,
-                ceremony,
-                response,
-                &ctx.client,
-            )
+            .finish_passkey_check(asker, &ctx.csrf_basis, ceremony, response, &ctx.client)
             .await
     } else if let Some(code) = &form.recovery_code {
         state
             .app
-            .prove_factor(session, purpose, Proof::RecoveryCode(code), &ctx.client)
+            .prove_factor(asker, Proof::RecoveryCode(code), &ctx.client)
             .await
     } else {
         let Ok(method) = Uuid::parse_str(&form.method) else {
-            return app_error(ctx, &espace_app::AppError::NotFound);
+            return step.error(state, ctx, &AppError::NotFound);
         };
         let code = form.code.as_deref().unwrap_or("");
         state
             .app
-            .prove_factor(session, purpose, Proof::Code { method, code }, &ctx.client)
+            .prove_factor(asker, Proof::Code { method, code }, &ctx.client)
             .await
     };
     match outcome {
-        Ok(token) => raised(&token, &next),
+        Ok(token) => passed(&step, token, &next),
         Err(r) => match rejection_fields(&ctx.tr(), r) {
-            Ok(f) => factor_page(state, ctx, session, purpose, next, (None, refused), f).await,
-            Err(e) => app_error(ctx, &e),
+            Ok(f) => factor_page(state, ctx, &step, next, (None, refused), f).await,
+            Err(e) => step.error(state, ctx, &e),
         },
     }
 }
@@ -278,7 +321,7 @@ pub async fn sign_in_submit(
     SecondStep(session, ctx): SecondStep,
     HtmlForm(form): HtmlForm<FactorForm>,
 ) -> Response {
-    prove(&state, &ctx, &session, Purpose::SignIn, form).await
+    prove(&state, &ctx, Prompt::SignIn(session), form).await
 }
 
 pub async fn step_up_submit(
@@ -286,23 +329,26 @@ pub async fn step_up_submit(
     Authenticated(session, ctx): Authenticated,
     HtmlForm(form): HtmlForm<FactorForm>,
 ) -> Response {
-    prove(&state, &ctx, &session, Purpose::StepUp, form).await
+    prove(&state, &ctx, Prompt::StepUp(session), form).await
 }
 
-async fn send(
-    state: &AppState,
-    ctx: &Ctx,
-    session: &CurrentSession,
-    purpose: Purpose,
-    form: FactorForm,
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    HtmlForm(form): HtmlForm<FactorForm>,
 ) -> Response {
+    prove(&state, &ctx, Prompt::Reset(token), form).await
+}
+
+async fn send(state: &AppState, ctx: &Ctx, step: Prompt, form: FactorForm) -> Response {
     let next = safe_return_to(form.next.as_deref());
     let Ok(method) = Uuid::parse_str(&form.method) else {
-        return app_error(ctx, &espace_app::AppError::NotFound);
+        return step.error(state, ctx, &AppError::NotFound);
     };
     match state
         .app
-        .send_factor_code(session, method, &ctx.client)
+        .send_factor_code(step.asker(), method, &ctx.client)
         .await
     {
         Ok(()) => {
@@ -311,11 +357,11 @@ async fn send(
                 ("sent", &method.to_string()),
             ])
             .unwrap_or_default();
-            Redirect::to(&format!("{}?{q}", base(purpose))).into_response()
+            Redirect::to(&format!("{}?{q}", step.page())).into_response()
         }
         Err(r) => match rejection_fields(&ctx.tr(), r) {
-            Ok(f) => factor_page(state, ctx, session, purpose, next, (None, Some(method)), f).await,
-            Err(e) => app_error(ctx, &e),
+            Ok(f) => factor_page(state, ctx, &step, next, (None, Some(method)), f).await,
+            Err(e) => step.error(state, ctx, &e),
         },
     }
 }
@@ -325,7 +371,7 @@ pub async fn sign_in_send(
     SecondStep(session, ctx): SecondStep,
     HtmlForm(form): HtmlForm<FactorForm>,
 ) -> Response {
-    send(&state, &ctx, &session, Purpose::SignIn, form).await
+    send(&state, &ctx, Prompt::SignIn(session), form).await
 }
 
 pub async fn step_up_send(
@@ -333,7 +379,16 @@ pub async fn step_up_send(
     Authenticated(session, ctx): Authenticated,
     HtmlForm(form): HtmlForm<FactorForm>,
 ) -> Response {
-    send(&state, &ctx, &session, Purpose::StepUp, form).await
+    send(&state, &ctx, Prompt::StepUp(session), form).await
+}
+
+pub async fn reset_send(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    HtmlForm(form): HtmlForm<FactorForm>,
+) -> Response {
+    send(&state, &ctx, Prompt::Reset(token), form).await
 }
 
 /// The options of a WebAuthn ceremony, for the page's script.
@@ -344,26 +399,34 @@ pub fn ceremony_json(ctx: &Ctx, c: Result<Ceremony, espace_app::AppError>) -> Re
     }
 }
 
+async fn passkey_options(state: &AppState, ctx: &Ctx, step: Prompt) -> Response {
+    let c = state
+        .app
+        .start_passkey_check(step.asker(), &ctx.csrf_basis)
+        .await;
+    ceremony_json(ctx, c)
+}
+
 pub async fn sign_in_passkey_options(
     State(state): State<AppState>,
     SecondStep(session, ctx): SecondStep,
 ) -> Response {
-    let c = state
-        .app
-        .start_passkey_check(&session, &ctx.csrf_basis)
-        .await;
-    ceremony_json(&ctx, c)
+    passkey_options(&state, &ctx, Prompt::SignIn(session)).await
 }
 
 pub async fn step_up_passkey_options(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
 ) -> Response {
-    let c = state
-        .app
-        .start_passkey_check(&session, &ctx.csrf_basis)
-        .await;
-    ceremony_json(&ctx, c)
+    passkey_options(&state, &ctx, Prompt::StepUp(session)).await
+}
+
+pub async fn reset_passkey_options(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
+    passkey_options(&state, &ctx, Prompt::Reset(token)).await
 }
 
 /// Passwordless sign-in, first half: the options (anyone may ask).
@@ -390,7 +453,7 @@ pub async fn passwordless(
 ) -> Response {
     let next = safe_return_to(form.next.as_deref());
     let Ok(ceremony) = Uuid::parse_str(&form.ceremony) else {
-        return app_error(&ctx, &espace_app::AppError::NotFound);
+        return app_error(&ctx, &AppError::NotFound);
     };
     let outcome = state
         .app
@@ -405,7 +468,11 @@ pub async fn passwordless(
         .await;
     match outcome {
         Ok(signed_in) => {
-            let mut res = raised(&signed_in.session_token, &next);
+            let mut res = Redirect::to(&next).into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &signed_in.session_token, None),
+            );
             let h = res.headers_mut();
             if let Some(device) = &signed_in.new_device_token {
                 h.append(

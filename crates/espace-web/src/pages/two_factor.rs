@@ -33,6 +33,8 @@ pub struct StatusRow {
     pub methods: usize,
     pub requested: Option<String>,
     pub current: bool,
+    /// A pending assisted reset of its methods, as a sentence.
+    pub reset: Option<String>,
 }
 
 fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
@@ -64,6 +66,15 @@ fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
             )
         }),
         current: s.current,
+        reset: s.reset.map(|r| {
+            t.fmt(
+                "two-factor-reset-pending",
+                &[
+                    ("name", Arg::S(&r.by)),
+                    ("time", Arg::S(&local_datetime(state, r.effective_at))),
+                ],
+            )
+        }),
     }
 }
 
@@ -72,13 +83,24 @@ fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
 struct MinePage {
     c: Chrome,
     rows: Vec<StatusRow>,
+    /// The rows' actions are a helper's (company view), not the person's.
+    manage: bool,
+    company_param: String,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
 }
 
 pub async fn mine(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
+    q: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
     let t = ctx.tr();
+    let notice = q.ok().and_then(|q| q.0.notice);
     match state.app.my_two_factor(&session).await {
         Ok(list) => render(
             &ctx,
@@ -88,8 +110,28 @@ pub async fn mine(
                     .into_iter()
                     .map(|s| status_row(&state, &t, s))
                     .collect(),
+                manage: false,
+                company_param: String::new(),
+                notice: notice
+                    .filter(|n| n == "reset-cancelled")
+                    .map(|n| t.get(&format!("two-factor-notice-{n}"))),
             },
         ),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+/// The person cancels the pending reset of their own login's methods.
+pub async fn cancel_mine(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    match state
+        .app
+        .cancel_my_factor_reset(&session, &ctx.client)
+        .await
+    {
+        Ok(()) => Redirect::to("/account/two-factor?notice=reset-cancelled").into_response(),
         Err(e) => app_error(&ctx, &e),
     }
 }
@@ -111,7 +153,10 @@ struct CompanyPage {
     company_param: String,
     rules: Vec<RuleRow>,
     rows: Vec<StatusRow>,
+    manage: bool,
     unprotected_only: bool,
+    /// The waiting period of an assisted reset, as shown or as typed.
+    wait_hours: String,
     sections: Vec<(&'static str, String)>,
     profiles: Vec<(&'static str, String)>,
     notice: Option<String>,
@@ -154,7 +199,7 @@ async fn company_page(
     company: Option<Uuid>,
     unprotected_only: bool,
     notice: Option<&str>,
-    typed: RuleForm,
+    (typed, typed_wait): (RuleForm, Option<String>),
     f: Fields,
 ) -> Response {
     let t = ctx.tr();
@@ -226,7 +271,9 @@ async fn company_page(
                 .into_iter()
                 .map(|s| status_row(state, &t, s))
                 .collect(),
+            manage: true,
             unprotected_only,
+            wait_hours: typed_wait.unwrap_or_else(|| view.reset_wait_hours.to_string()),
             sections: Section::ALL
                 .iter()
                 .map(|s| (s.as_str(), t.get(&format!("section-{}", s.as_str()))))
@@ -236,7 +283,7 @@ async fn company_page(
                 .map(|p| (p.as_str(), t.get(&format!("profile-{}", p.as_str()))))
                 .collect(),
             notice: notice
-                .filter(|n| matches!(*n, "forced" | "removed"))
+                .filter(|n| matches!(*n, "forced" | "removed" | "wait" | "reset" | "withdrawn"))
                 .map(|n| t.get(&format!("company-2fa-notice-{n}"))),
             typed,
             f,
@@ -261,7 +308,7 @@ pub async fn company(
         company,
         q.filter.as_deref() == Some("unprotected"),
         q.notice.as_deref(),
-        RuleForm::default(),
+        (RuleForm::default(), None),
         Fields::default(),
     )
     .await
@@ -315,11 +362,31 @@ pub async fn add_rule(
         (Some(s), Ok(d)) => (s, d),
         (None, _) => {
             let f = refuse("scope", "company-2fa-problem-scope");
-            return company_page(&state, &ctx, &session, company, false, None, form, f).await;
+            return company_page(
+                &state,
+                &ctx,
+                &session,
+                company,
+                false,
+                None,
+                (form, None),
+                f,
+            )
+            .await;
         }
         (_, Err(())) => {
             let f = refuse("deadline", "company-2fa-problem-deadline");
-            return company_page(&state, &ctx, &session, company, false, None, form, f).await;
+            return company_page(
+                &state,
+                &ctx,
+                &session,
+                company,
+                false,
+                None,
+                (form, None),
+                f,
+            )
+            .await;
         }
     };
     match state
@@ -330,10 +397,32 @@ pub async fn add_rule(
         Ok(()) => Redirect::to(&back_to(company, "forced")).into_response(),
         Err(FormRejection::Invalid(p)) if p.iter().any(|p| p.field == "deadline") => {
             let f = refuse("deadline", "company-2fa-problem-past");
-            company_page(&state, &ctx, &session, company, false, None, form, f).await
+            company_page(
+                &state,
+                &ctx,
+                &session,
+                company,
+                false,
+                None,
+                (form, None),
+                f,
+            )
+            .await
         }
         Err(r) => match rejection_fields(&t, r) {
-            Ok(f) => company_page(&state, &ctx, &session, company, false, None, form, f).await,
+            Ok(f) => {
+                company_page(
+                    &state,
+                    &ctx,
+                    &session,
+                    company,
+                    false,
+                    None,
+                    (form, None),
+                    f,
+                )
+                .await
+            }
             Err(e) => app_error(&ctx, &e),
         },
     }
@@ -371,6 +460,164 @@ pub async fn request(
 ) -> Response {
     match state.app.request_strong_auth(&session, &ctx.client).await {
         Ok(_) => Redirect::to("/account/security?notice=requested").into_response(),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct WaitForm {
+    #[serde(default)]
+    wait_hours: String,
+    company: Option<String>,
+}
+
+/// The company's waiting period before an assisted reset takes effect.
+pub async fn set_wait(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    HtmlForm(form): HtmlForm<WaitForm>,
+) -> Response {
+    let company = match company_of(form.company.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    match state
+        .app
+        .set_factor_reset_wait(&session, company, &form.wait_hours, &ctx.client)
+        .await
+    {
+        Ok(()) => Redirect::to(&back_to(company, "wait")).into_response(),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => {
+                let typed = (RuleForm::default(), Some(form.wait_hours));
+                company_page(&state, &ctx, &session, company, false, None, typed, f).await
+            }
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "company_factor_reset.html")]
+struct ResetPage {
+    c: Chrome,
+    row: StatusRow,
+    company: String,
+    company_param: String,
+    /// What happens, and after how long.
+    intro: String,
+    reason: String,
+    f: Fields,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ResetForm {
+    #[serde(default)]
+    reason: String,
+    company: Option<String>,
+}
+
+async fn reset_page(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &espace_app::session::CurrentSession,
+    (company, login): (Option<Uuid>, Uuid),
+    reason: String,
+    f: Fields,
+) -> Response {
+    let t = ctx.tr();
+    let view = match state.app.company_strong_auth(session, company, false).await {
+        Ok(v) => v,
+        Err(e) => return app_error(ctx, &e),
+    };
+    let Some(row) = view.logins.into_iter().find(|l| l.login.id == login) else {
+        return app_error(ctx, &espace_app::AppError::NotFound);
+    };
+    render(
+        ctx,
+        &ResetPage {
+            c: Chrome::new(state, ctx, "company-2fa-reset-title", "account"),
+            row: status_row(state, &t, row),
+            company: view.company,
+            company_param: company.map(|c| c.to_string()).unwrap_or_default(),
+            intro: t.fmt(
+                "company-2fa-reset-intro",
+                &[("hours", Arg::N(view.reset_wait_hours))],
+            ),
+            reason,
+            f,
+        },
+    )
+}
+
+fn ids(id: &str, company: Option<&str>) -> Result<(Option<Uuid>, Uuid), espace_app::AppError> {
+    Ok((company_of(company)?, parse_id(id)?))
+}
+
+/// The form to reset a login's lost methods.
+pub async fn reset_form(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path(id): Path<String>,
+    q: Result<Query<CompanyQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    match ids(&id, q.company.as_deref()) {
+        Ok(ids) => {
+            reset_page(
+                &state,
+                &ctx,
+                &session,
+                ids,
+                String::new(),
+                Fields::default(),
+            )
+            .await
+        }
+        Err(e) => app_error(&ctx, &e),
+    }
+}
+
+pub async fn reset_request(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<ResetForm>,
+) -> Response {
+    let (company, login) = match ids(&id, form.company.as_deref()) {
+        Ok(ids) => ids,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    match state
+        .app
+        .request_factor_reset(&session, company, login, &form.reason, &ctx.client)
+        .await
+    {
+        Ok(_) => Redirect::to(&back_to(company, "reset")).into_response(),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => reset_page(&state, &ctx, &session, (company, login), form.reason, f).await,
+            Err(e) => app_error(&ctx, &e),
+        },
+    }
+}
+
+/// A helper withdraws the pending reset they (or another helper) asked.
+pub async fn reset_withdraw(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<RemoveForm>,
+) -> Response {
+    let (company, login) = match ids(&id, form.company.as_deref()) {
+        Ok(ids) => ids,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    match state
+        .app
+        .withdraw_factor_reset(&session, company, login, &ctx.client)
+        .await
+    {
+        Ok(()) => Redirect::to(&back_to(company, "withdrawn")).into_response(),
         Err(e) => app_error(&ctx, &e),
     }
 }
