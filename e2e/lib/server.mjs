@@ -1,6 +1,8 @@
 // Starts a throw-away Espace server (`espace serve --demo`) for one group of
-// tests, on a free loopback port, with its own data directory.
-import { spawn } from 'node:child_process';
+// tests, on a free loopback port, with its own data directory — and, on
+// PostgreSQL (E2E_DATABASE_URL), its own database, so that no group sees
+// what another changed (as each gets its own SQLite file).
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -42,11 +44,28 @@ process.on('exit', () => {
   }
 });
 
-async function startOnce(bin, port, dataDir, extraEnv, host) {
+let databases = 0;
+
+/**
+ * A fresh database next to E2E_DATABASE_URL (created through it), or null
+ * on SQLite. Returns { url, drop() }.
+ */
+function freshDatabase() {
+  const base = process.env.E2E_DATABASE_URL;
+  if (!base) return null;
+  const name = `espace_e2e_${process.pid}_${++databases}`;
+  const psql = (sql) => execFileSync('psql', ['-q', '-d', base, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+  psql(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function startOnce(bin, port, dataDir, extraEnv, host, databaseUrl) {
   const env = { ...process.env };
   for (const k of STRIPPED) delete env[k];
   env.ESPACE__METRICS_LISTEN = '';
-  if (process.env.E2E_DATABASE_URL) env.DATABASE_URL = process.env.E2E_DATABASE_URL;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
   Object.assign(env, extraEnv);
 
   const child = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
@@ -101,14 +120,16 @@ export async function startServer({ env = {}, host = '127.0.0.1' } = {}) {
     throw new Error(`espace binary not found at ${bin}: build it (cargo build -p espace) or set ESPACE_BIN`);
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'espace-e2e-'));
+  const database = freshDatabase();
   let started;
   for (let attempt = 1; ; attempt++) {
     try {
-      started = await startOnce(bin, await freePort(), dataDir, env, host);
+      started = await startOnce(bin, await freePort(), dataDir, env, host, database?.url);
       break;
     } catch (e) {
       if (!e.portClash || attempt >= 3) {
         await rm(dataDir, { recursive: true, force: true });
+        database?.drop();
         throw e;
       }
     }
@@ -128,6 +149,7 @@ export async function startServer({ env = {}, host = '127.0.0.1' } = {}) {
         clearTimeout(t);
       }
       await rm(dataDir, { recursive: true, force: true });
+      database?.drop();
     },
   };
 }

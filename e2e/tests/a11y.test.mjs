@@ -71,7 +71,7 @@ for (const js of [true, false]) {
         page = await env.page(opts);
         try {
           await page.goto('/login');
-          const unknown = `nobody.axe.${js ? 'js' : 'nojs'}${process.env.E2E_DATABASE_URL ? `.${Date.now().toString(36)}` : ''}`;
+          const unknown = `nobody.axe.${js ? 'js' : 'nojs'}`;
           let locked = false;
           for (let i = 1; i <= 6 && !locked; i++) {
             await submitLogin(page, unknown, `Wrong-${l}-${i}`);

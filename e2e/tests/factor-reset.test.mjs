@@ -30,6 +30,17 @@ describe('lost second factor', { timeout: 240_000 }, () => {
       await bruno.locator('#scope-login').check();
       await bruno.locator('#login').selectOption(alice);
       await click(bruno, bruno.locator('form[action="/company/two-factor/rules"] button[type=submit]'));
+      assert.equal(await h1(bruno), 'Double authentification — Acme Industries');
+      await axeCheck(bruno, '/company/two-factor (fr, no JS)');
+      await bruno.goto('/company/two-factor?filter=unprotected');
+      await axeCheck(bruno, '/company/two-factor?filter=unprotected (fr, no JS)');
+      await bruno.goto(`/company/two-factor/logins/${alice}/reset`);
+      assert.equal(await h1(bruno), 'Réinitialiser des méthodes de double authentification perdues');
+      await axeCheck(bruno, '/company/two-factor/logins/{id}/reset (fr, no JS)');
+      await bruno.goto('/account/two-factor');
+      await axeCheck(bruno, '/account/two-factor (fr, no JS)');
+      await bruno.goto('/account/security');
+      await axeCheck(bruno, '/account/security (fr, no JS)');
 
       await page.goto('/login');
       await submitLogin(page, 'alice.martin', PASSWORD);
@@ -109,6 +120,33 @@ describe('lost second factor', { timeout: 240_000 }, () => {
     } finally {
       await done(bruno);
       await done(page);
+    }
+  });
+});
+
+describe('a form refused for the step-up', { timeout: 120_000 }, () => {
+  // The shortest step-up window the configuration allows.
+  const env = useEnvironment({ serverEnv: { ESPACE__APP__STRONG__STEP_UP_WINDOW: '30' } });
+
+  it('fr, no JS: comes back as typed after the confirmation', async () => {
+    const bruno = await env.page({ js: false, locale: LOCALE.fr });
+    try {
+      await signIn(bruno, 'bruno.leroy');
+      await bruno.goto('/company/two-factor');
+      await new Promise((r) => setTimeout(r, 31_000));
+      await bruno.locator('#wait_hours').fill('36');
+      await click(bruno, bruno.locator('form[action="/company/two-factor/wait"] button'));
+      assert.equal(new URL(bruno.url()).pathname, '/account/confirm');
+      await bruno.locator('#password').fill(PASSWORD);
+      await click(bruno, bruno.locator('main form button[type=submit]'));
+      assert.equal(new URL(bruno.url()).pathname, '/account/confirm/resume');
+      assert.equal(await h1(bruno), 'Terminez ce que vous aviez commencé');
+      await axeCheck(bruno, '/account/confirm/resume (fr, no JS)');
+      await click(bruno, bruno.getByRole('button', { name: 'Envoyer le formulaire' }));
+      assert.match(await text(bruno.locator('p.notice')), /délai d’attente est enregistré/);
+      assert.equal(await bruno.locator('#wait_hours').inputValue(), '36');
+    } finally {
+      await done(bruno);
     }
   });
 });

@@ -37,8 +37,7 @@ for (const js of [true, false]) {
     const env = useEnvironment();
     // Each variant locks a login of its own (no test elsewhere uses them).
     const login = js ? 'chloe.dubois' : 'alice.bistro';
-    // Unknown logins; the suffix keeps reruns on a shared database apart.
-    const unknown = `nobody.here${js ? '' : '.nojs'}${process.env.E2E_DATABASE_URL ? `.${Date.now().toString(36)}` : ''}`;
+    const unknown = `nobody.here${js ? '' : '.nojs'}`;
 
     it(`locks ${login} after five distinct wrong passwords, then refuses even the right one`, async () => {
       const page = await env.page({ js, locale: LOCALE.en });

@@ -26,6 +26,8 @@ use crate::session::CurrentSession;
 
 /// Recovery codes issued at once.
 pub const RECOVERY_CODES: usize = 10;
+/// How long a form refused for a step-up is kept.
+const PENDING_FORM_TTL: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 const CODE_PURPOSE: &str = "second-factor";
 
 /// Why a second factor is asked.
@@ -564,6 +566,62 @@ impl App {
             return Err(AppError::StepUpRequired);
         }
         Ok(())
+    }
+
+    /// Keeps a form refused for a step-up, so that it can be sent again as
+    /// typed once the person has confirmed it is them. Returns its token,
+    /// or `None` when no sealing key is configured (the form is then typed
+    /// again). `path` must be a path of this site.
+    pub async fn keep_pending_form(
+        &self,
+        session: &CurrentSession,
+        path: &str,
+        fields: &[(String, String)],
+    ) -> Result<Option<String>, AppError> {
+        if !self.sealer().available() || !path.starts_with('/') || path.starts_with("//") {
+            return Ok(None);
+        }
+        let now = self.clock().now();
+        let plain = serde_json::to_vec(&json!({ "path": path, "fields": fields }))
+            .map_err(|e| AppError::Unexpected(e.to_string()))?;
+        let sealed = self.sealer().seal(&plain, session.login.id.as_bytes())?;
+        let token = random_token()?;
+        let mut tx = self.store().begin().await?;
+        tx.insert_pending_form(
+            &sha256_hex(&token),
+            session.login.id,
+            &sealed,
+            now,
+            now + PENDING_FORM_TTL,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(token))
+    }
+
+    /// The kept form of this login behind `token` (taken: it serves once),
+    /// as its path and fields.
+    pub async fn take_pending_form(
+        &self,
+        session: &CurrentSession,
+        token: &str,
+    ) -> Result<(String, Vec<(String, String)>), AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let sealed = tx
+            .take_pending_form(&sha256_hex(token), session.login.id, now)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        let plain = self.sealer().open(&sealed, session.login.id.as_bytes())?;
+        #[derive(serde::Deserialize)]
+        struct Kept {
+            path: String,
+            fields: Vec<(String, String)>,
+        }
+        let kept: Kept =
+            serde_json::from_slice(&plain).map_err(|e| AppError::Unexpected(e.to_string()))?;
+        Ok((kept.path, kept.fields))
     }
 
     /// New recovery codes (the old ones stop working), shown once. Needs a

@@ -1244,10 +1244,43 @@ macro_rules! store_impl {
                     .execute(&mut *self.tx)
                     .await
                     .map_err(err)?;
+                let pending = sqlx::query("DELETE FROM pending_forms WHERE expires_at <= $1")
+                    .bind(ms(now))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
                 Ok(attempts.rows_affected()
                     + windows.rows_affected()
                     + limits.rows_affected()
-                    + ceremonies.rows_affected())
+                    + ceremonies.rows_affected()
+                    + pending.rows_affected())
+            }
+
+            async fn insert_pending_form(&mut self, token_hash: &str, login_id: Uuid, sealed: &[u8], now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO pending_forms (token_hash, login_id, sealed, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(login_id)
+                .bind(sealed)
+                .bind(ms(now))
+                .bind(ms(expires_at))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn take_pending_form(&mut self, token_hash: &str, login_id: Uuid, now: Timestamp) -> StoreResult<Option<Vec<u8>>> {
+                sqlx::query_scalar(
+                    "DELETE FROM pending_forms WHERE token_hash = $1 AND login_id = $2 AND expires_at > $3 RETURNING sealed",
+                )
+                .bind(token_hash)
+                .bind(login_id)
+                .bind(ms(now))
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)
             }
 
             async fn hit_rate_limit(&mut self, key: &str, now: Timestamp, window_before: Timestamp) -> StoreResult<i64> {

@@ -91,6 +91,10 @@ pub fn error_page(locale: Locale, request_id: &str, kind: ErrorKind) -> Response
     }
 }
 
+/// Marks the answer that sends a refused request to the step-up.
+#[derive(Debug, Clone, Copy)]
+pub struct StepUpAsked;
+
 /// Maps a use-case error to a page.
 pub fn app_error(ctx: &Ctx, e: &espace_app::AppError) -> Response {
     let kind = match e {
@@ -98,8 +102,12 @@ pub fn app_error(ctx: &Ctx, e: &espace_app::AppError) -> Response {
             // Confirm who you are, then come back to the page (SPEC §4.5).
             let next =
                 serde_urlencoded::to_string([("next", ctx.back.as_str())]).unwrap_or_default();
-            return axum::response::Redirect::to(&format!("/account/confirm?{next}"))
-                .into_response();
+            let mut res =
+                axum::response::Redirect::to(&format!("/account/confirm?{next}")).into_response();
+            // The CSRF layer, which holds the form's body, keeps it for
+            // after the step-up.
+            res.extensions_mut().insert(StepUpAsked);
+            return res;
         }
         espace_app::AppError::Busy => ErrorKind::Busy,
         espace_app::AppError::NotFound | espace_app::AppError::Forbidden => ErrorKind::NotFound,

@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
             "/account/confirm",
             get(pages::second_factor::step_up_show).post(pages::second_factor::step_up_submit),
         )
+        .route("/account/confirm/resume", get(pages::second_factor::resume))
         .route(
             "/account/confirm/send",
             post(pages::second_factor::step_up_send),

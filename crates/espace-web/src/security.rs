@@ -8,11 +8,12 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use espace_app::audit::AuditKind;
+use espace_app::session::CurrentSession;
 use serde_json::json;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::error::{ErrorKind, error_page};
+use crate::error::{ErrorKind, StepUpAsked, error_page};
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
@@ -133,12 +134,59 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     });
     match presented {
         Some(token) if state.app.keys().csrf_matches(&ctx.csrf_basis, &token) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            let target = parts.uri.path_and_query().map(|p| p.as_str().to_owned());
+            let res = next
+                .run(Request::from_parts(parts, Body::from(bytes.clone())))
+                .await;
+            match (&ctx.session, target, is_form) {
+                (Some(session), Some(target), true)
+                    if res.extensions().get::<StepUpAsked>().is_some() =>
+                {
+                    keep_for_step_up(&state, &ctx, session, &target, &bytes, res).await
+                }
+                _ => res,
+            }
         }
         Some(_) => refuse(&state, &ctx, "token-mismatch").await,
         None => refuse(&state, &ctx, "token-missing").await,
     }
+}
+
+/// A form refused for a step-up is kept (sealed), and the step-up leads
+/// on to `/account/confirm/resume`, which offers it again as typed (SPEC
+/// §4.5). Without a sealing key, or on any trouble, the answer stays as it
+/// was: back to the form's page, to type it again.
+async fn keep_for_step_up(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &CurrentSession,
+    target: &str,
+    body: &[u8],
+    mut res: Response,
+) -> Response {
+    let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) else {
+        return res;
+    };
+    let fields: Vec<_> = fields
+        .into_iter()
+        .filter(|(k, _)| k != "csrf_token")
+        .collect();
+    let token = match state.app.keep_pending_form(session, target, &fields).await {
+        Ok(Some(token)) => token,
+        Ok(None) => return res,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not keep a form across the step-up");
+            return res;
+        }
+    };
+    let resume = serde_urlencoded::to_string([("form", token.as_str()), ("next", &ctx.back)])
+        .unwrap_or_default();
+    let next = serde_urlencoded::to_string([("next", format!("/account/confirm/resume?{resume}"))])
+        .unwrap_or_default();
+    if let Ok(v) = HeaderValue::from_str(&format!("/account/confirm?{next}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
 }
 
 async fn refuse(state: &AppState, ctx: &Ctx, reason: &'static str) -> Response {

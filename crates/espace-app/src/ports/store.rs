@@ -505,6 +505,23 @@ pub trait Tx: Send {
     /// login; returns the methods removed.
     async fn delete_all_methods(&mut self, login_id: Uuid) -> StoreResult<u64>;
 
+    // Forms kept across a step-up.
+    async fn insert_pending_form(
+        &mut self,
+        token_hash: &str,
+        login_id: Uuid,
+        sealed: &[u8],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Removes and returns a live pending form of this login.
+    async fn take_pending_form(
+        &mut self,
+        token_hash: &str,
+        login_id: Uuid,
+        now: Timestamp,
+    ) -> StoreResult<Option<Vec<u8>>>;
+
     // WebAuthn ceremonies.
     async fn insert_ceremony(&mut self, ceremony: &CeremonyRecord) -> StoreResult<()>;
     /// Removes and returns the ceremony, if this browser started it.

@@ -202,20 +202,105 @@ both_engines!(
         assert_eq!(r.location(), Some("/account/two-factor?notice=reset-cancelled"));
 
         bruno.submit(&form, &form, &[("reason", "Lost for good")]).await;
+        // Meanwhile a sign-in: the reset applies at the first sign-in
+        // after its period, not before.
         app.clock.advance(SignedDuration::from_hours(47));
         let r = app.browser().sign_in("alice.martin", DEMO_PASSWORD).await;
         assert_eq!(r.location(), Some("/login/second-factor?next=%2F"), "not before the period is over");
         app.clock.advance(SignedDuration::from_hours(2));
-        let r = app.browser().sign_in("alice.martin", DEMO_PASSWORD).await;
-        assert_eq!(r.location(), Some("/account/security?next=%2F"), "methods gone: enrolment");
-        assert_eq!(b.get("/account").await.location().map(|l| l.starts_with("/login")), Some(true), "her sessions ended");
+        // The housekeeping applies it, without waiting for a sign-in.
+        app.app.housekeeping().await.unwrap();
         let outbox = app.outbox().await;
         assert!(outbox.iter().any(|m| m.kind == "factor-reset-done" && m.channel == "sms"));
+        assert!(outbox.iter().any(|m| m.kind == "factor-reset-done" && m.channel == "email"));
+        assert_eq!(b.get("/account").await.location().map(|l| l.starts_with("/login")), Some(true), "her sessions ended");
+        let r = app.browser().sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert_eq!(r.location(), Some("/account/security?next=%2F"), "methods gone: enrolment");
         let kinds = audit_kinds(&app, "alice.martin").await;
         for k in ["mfa.reset-cancelled", "mfa.reset-done"] {
             assert!(kinds.contains(&k.to_owned()), "{k}");
         }
         let timeline = signed_in(&app, "bruno.leroy").await.get("/company/two-factor").await.body;
         assert!(!timeline.contains("asked to reset the methods"), "nothing pending any more");
+    }
+);
+
+both_engines!(
+    async fn a_due_reset_applies_at_the_next_sign_in_before_its_second_step(engine) {
+        let app = TestApp::spawn(engine).await;
+        let alice = force_alice(&app).await;
+        {
+            let b = signed_in(&app, "alice.martin").await;
+            let (path, key) = start(&b).await;
+            b.submit(&path, &path, &[("label", "Phone"), ("code", &oathtool(&app, &key, 0))]).await;
+            b.submit("/account/security", "/account/security/recovery-codes", &[]).await;
+        }
+        let bruno = signed_in(&app, "bruno.leroy").await;
+        bruno.submit("/company/two-factor", "/company/two-factor/wait", &[("wait_hours", "1")]).await;
+        let form = format!("/company/two-factor/logins/{alice}/reset");
+        let r = bruno.submit(&form, &form, &[("reason", "Phone and codes lost")]).await;
+        assert_eq!(r.location(), Some("/company/two-factor?notice=reset"));
+        app.clock.advance(SignedDuration::from_mins(61));
+        let r = app.browser().sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert_eq!(r.location(), Some("/account/security?next=%2F"), "no second step: straight to enrolment");
+        assert!(audit_kinds(&app, "alice.martin").await.contains(&"mfa.reset-done".to_owned()));
+        let bruno = signed_in(&app, "bruno.leroy").await;
+        let r = bruno.submit(&form, &form, &[("reason", "again")]).await;
+        assert!(r.error_summary().unwrap().contains("nothing") || r.error_summary().unwrap().contains("no two-factor method"), "{:?}", r.error_summary());
+    }
+);
+
+/// The value of `name` in a URL's query, percent-decoded.
+fn query_value(url: &str, name: &str) -> String {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let raw = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {url}"));
+    let bytes = raw.replace('+', " ").into_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(
+                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap(), 16).unwrap(),
+            );
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+both_engines!(
+    async fn a_form_refused_for_the_step_up_comes_back_as_typed(engine) {
+        let app = TestApp::spawn(engine).await;
+        let bruno = signed_in(&app, "bruno.leroy").await;
+        app.clock.advance(SignedDuration::from_mins(6));
+        let r = bruno.submit("/company/two-factor", "/company/two-factor/wait", &[("wait_hours", "12")]).await;
+        let confirm = r.location().unwrap().to_owned();
+        assert!(confirm.starts_with("/account/confirm?next="), "{confirm}");
+        let next = query_value(&confirm, "next");
+        assert!(next.starts_with("/account/confirm/resume?form="), "{next}");
+        assert!(!confirm.contains("12"), "the form itself is not in the address");
+        let r = bruno.submit(&confirm, "/account/confirm", &[("password", DEMO_PASSWORD), ("next", &next)]).await;
+        assert_eq!(r.location(), Some(next.as_str()));
+        let page = bruno.get(&next).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("action=\"/company/two-factor/wait\""), "{}", page.body);
+        assert!(page.body.contains("name=\"wait_hours\" value=\"12\""));
+        let token = page.csrf_token().unwrap();
+        let r = bruno.post_form("/company/two-factor/wait", &[("wait_hours", "12"), ("csrf_token", &token)]).await;
+        assert_eq!(r.location(), Some("/company/two-factor?notice=wait"));
+        assert!(bruno.get("/company/two-factor").await.body.contains("value=\"12\""));
+        // Once only, and for its login only.
+        assert_eq!(bruno.get(&next).await.location(), Some("/company/two-factor"));
+        app.clock.advance(SignedDuration::from_mins(6));
+        let r = bruno.submit("/company/two-factor", "/company/two-factor/wait", &[("wait_hours", "6")]).await;
+        let next = query_value(r.location().unwrap(), "next");
+        let chloe = signed_in(&app, "chloe.dubois").await;
+        assert_eq!(chloe.get(&next).await.location(), Some("/company/two-factor"), "another login's form is not found");
     }
 );

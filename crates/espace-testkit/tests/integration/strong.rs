@@ -158,6 +158,12 @@ both_engines!(
         let b = signed_in(&app, "bruno.leroy").await;
         app.clock.advance(SignedDuration::from_mins(6));
         let confirm = |next: &str| format!("/account/confirm?next={}", next.replace('/', "%2F"));
+        // A refused form goes to the step-up, then to its kept copy, then back.
+        let kept = |location: Option<&str>, from: &str| {
+            let l = location.unwrap_or_default();
+            l.starts_with("/account/confirm?next=%2Faccount%2Fconfirm%2Fresume%3Fform%3D")
+                && l.ends_with(&format!("%26next%3D{}", from.replace('/', "%252F")))
+        };
         assert_eq!(b.get("/account/password").await.location(), Some(confirm("/account/password").as_str()));
         assert_eq!(b.get("/account/contact").await.location(), Some(confirm("/account/contact").as_str()));
         for (from, action, fields) in [
@@ -166,7 +172,7 @@ both_engines!(
             ("/company/two-factor", "/company/two-factor/rules", vec![("scope", "company")]),
         ] {
             let r = b.submit(from, action, &fields).await;
-            assert_eq!(r.location(), Some(confirm(from).as_str()), "{action}");
+            assert!(kept(r.location(), from), "{action}: {:?}", r.location());
         }
         // The password (no second factor yet) confirms; wrong first.
         let r = b.submit("/account/confirm", "/account/confirm", &[("password", "Wrong#2026x")]).await;
@@ -181,7 +187,7 @@ both_engines!(
         b.submit(&path, &path, &[("label", "Phone"), ("code", &oathtool(&app, &key, 0))]).await;
         app.clock.advance(SignedDuration::from_mins(6));
         let r = b.submit("/account/security", "/account/security/recovery-codes", &[]).await;
-        assert_eq!(r.location(), Some(confirm("/account/security").as_str()));
+        assert!(kept(r.location(), "/account/security"), "{:?}", r.location());
         let r = b.submit("/account/confirm", "/account/confirm", &[("password", DEMO_PASSWORD)]).await;
         assert_eq!(r.status, 404, "the strongest factor is asked");
         let page = b.get("/account/confirm").await;

@@ -495,3 +495,44 @@ pub async fn passwordless(
         Err(FormRejection::App(e)) => app_error(&ctx, &e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "resume.html")]
+struct ResumePage {
+    c: Chrome,
+    action: String,
+    fields: Vec<(String, String)>,
+    back: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ResumeQuery {
+    #[serde(default)]
+    form: String,
+    next: Option<String>,
+}
+
+/// After a step-up, the form it interrupted, as typed, to send again
+/// (one button; the fields are hidden). A form already sent, expired or
+/// of another login leads back to its page instead.
+pub async fn resume(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    q: Result<Query<ResumeQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let back = safe_return_to(q.next.as_deref());
+    match state.app.take_pending_form(&session, &q.form).await {
+        Ok((action, fields)) => render(
+            &ctx,
+            &ResumePage {
+                c: Chrome::new(&state, &ctx, "resume-title", "account"),
+                action: safe_return_to(Some(&action)),
+                fields,
+                back,
+            },
+        ),
+        Err(AppError::NotFound) => Redirect::to(&back).into_response(),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
