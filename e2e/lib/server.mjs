@@ -53,7 +53,7 @@ let databases = 0;
 function freshDatabase() {
   const base = process.env.E2E_DATABASE_URL;
   if (!base) return null;
-  const name = `espace_e2e_${process.pid}_${++databases}`;
+  const name = `espace_e2e_${process.pid}_${++databases}_${Math.random().toString(36).slice(2, 8)}`;
   const psql = (sql) => execFileSync('psql', ['-q', '-d', base, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
   psql(`CREATE DATABASE ${name}`);
   const url = new URL(base);

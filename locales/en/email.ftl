@@ -109,3 +109,4 @@ email-factor-reset-cancelled-intro = The reset of the two-factor methods of the 
 email-factor-reset-done-subject = { $brand }: your two-factor methods were reset
 email-factor-reset-done-intro = The two-factor methods and recovery codes of the login { $identifier } were removed, as requested. Your next sign-in will ask you to set up a new method.
 email-factor-reset-done-action = Sign in
+email-factor-reset-done-not-you = If you did not ask for this reset, contact your security manager or support at once: someone may be setting up their own method on your login.

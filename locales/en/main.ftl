@@ -784,6 +784,7 @@ problem-required-wait-hours = Enter the waiting period in hours.
 second-factor-lost = No method and no recovery code left? Your security manager or support can reset your methods. You are alerted and can cancel during a waiting period; after it, your next sign-in lets you set up a new method.
 reset-factor-title = Confirm it is you before choosing a password
 reset-factor-intro = Two-factor authentication protects this login, so a link received by e-mail is not enough to change its password. Use one of your methods, or a recovery code; a code by e-mail does not count here.
+reset-factor-none = None of your methods can confirm a password reset from here, and you have no recovery code left. Your security manager or support can reset your two-factor methods; once that takes effect, this link works without them (ask for a new one if it has expired).
 two-factor-reset-pending = { $name } asked to reset the methods of this login: every method and recovery code is removed on { $time }, unless the reset is cancelled.
 two-factor-reset-cancel = Cancel this reset
 two-factor-notice-reset-cancelled = The reset is cancelled: your methods stay as they are.

@@ -109,3 +109,4 @@ email-factor-reset-cancelled-intro = La réinitialisation des méthodes de doubl
 email-factor-reset-done-subject = { $brand } : vos méthodes de double authentification ont été réinitialisées
 email-factor-reset-done-intro = Les méthodes de double authentification et les codes de secours de l’identifiant { $identifier } ont été supprimés, comme demandé. Votre prochaine connexion vous demandera d’en configurer une nouvelle.
 email-factor-reset-done-action = Se connecter
+email-factor-reset-done-not-you = Si vous n’avez pas demandé cette réinitialisation, contactez immédiatement votre gestionnaire de sécurité ou le support : quelqu’un configure peut-être sa propre méthode sur votre identifiant.

@@ -784,6 +784,7 @@ problem-required-wait-hours = Saisissez le délai d’attente en heures.
 second-factor-lost = Plus aucune méthode ni code de secours ? Votre gestionnaire de sécurité ou le support peut réinitialiser vos méthodes. Vous êtes prévenu et pouvez annuler pendant un délai d’attente ; ensuite, votre prochaine connexion vous permet de configurer une nouvelle méthode.
 reset-factor-title = Confirmez votre identité avant de choisir un mot de passe
 reset-factor-intro = La double authentification protège cet identifiant : un lien reçu par e-mail ne suffit pas pour en changer le mot de passe. Utilisez l’une de vos méthodes, ou un code de secours ; un code reçu par e-mail ne compte pas ici.
+reset-factor-none = Aucune de vos méthodes ne peut confirmer ici une réinitialisation de mot de passe, et il ne vous reste aucun code de secours. Votre gestionnaire de sécurité ou le support peut réinitialiser vos méthodes de double authentification ; une fois la réinitialisation effective, ce lien fonctionne sans elles (demandez-en un nouveau s’il a expiré).
 two-factor-reset-pending = { $name } a demandé la réinitialisation des méthodes de cet identifiant : toutes ses méthodes et ses codes de secours seront supprimés le { $time }, sauf annulation.
 two-factor-reset-cancel = Annuler cette réinitialisation
 two-factor-notice-reset-cancelled = La réinitialisation est annulée : vos méthodes restent inchangées.

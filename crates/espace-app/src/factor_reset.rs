@@ -182,17 +182,17 @@ impl App {
             closed_at: None,
             closed_by: None,
         };
-        tx.insert_factor_reset(&reset).await?;
+        if !tx.insert_factor_reset(&reset).await? {
+            return Err(FormRejection::one("reason", Problem::ResetPending));
+        }
         tx.void_action_tokens(target.id, TOKEN_CANCEL, now).await?;
-        // The link outlives the reset by a day, so that a late click is
-        // told what happened rather than "not found".
         let token = self
             .issue_link(
                 tx.as_mut(),
                 target.id,
                 TOKEN_CANCEL,
                 json!({ "reset": reset.id }),
-                wait + SignedDuration::from_hours(24),
+                wait,
             )
             .await?;
         tx.append_audit(
@@ -214,16 +214,29 @@ impl App {
         Ok(effective_at)
     }
 
+    /// The login's reset that may still be cancelled: pending, and its
+    /// waiting period not over (`reset`: that one only).
+    async fn cancellable(
+        &self,
+        tx: &mut dyn Tx,
+        login: Uuid,
+        reset: Option<&serde_json::Value>,
+    ) -> Result<FactorResetRecord, AppError> {
+        let now = self.clock().now();
+        tx.pending_factor_reset(login)
+            .await?
+            .filter(|r| r.effective_at > now && reset.is_none_or(|id| *id == json!(r.id)))
+            .ok_or(AppError::NotFound)
+    }
+
     /// What the cancel link shows: the reset still pending, else "not
     /// found" (it was cancelled, or has taken effect).
     pub async fn factor_reset_offer(&self, token: &str) -> Result<CancelOffer, AppError> {
         let mut tx = self.store().begin_read().await?;
         let (link, login) = self.live_link(tx.as_mut(), token, TOKEN_CANCEL).await?;
-        let reset = tx
-            .pending_factor_reset(login.id)
-            .await?
-            .filter(|r| link.payload["reset"] == json!(r.id))
-            .ok_or(AppError::NotFound)?;
+        let reset = self
+            .cancellable(tx.as_mut(), login.id, Some(&link.payload["reset"]))
+            .await?;
         Ok(CancelOffer {
             identifier: login.identifier,
             effective_at: reset.effective_at,
@@ -238,11 +251,9 @@ impl App {
     ) -> Result<String, AppError> {
         let mut tx = self.store().begin().await?;
         let (link, login) = self.take_link(tx.as_mut(), token, TOKEN_CANCEL).await?;
-        let reset = tx
-            .pending_factor_reset(login.id)
-            .await?
-            .filter(|r| link.payload["reset"] == json!(r.id))
-            .ok_or(AppError::NotFound)?;
+        let reset = self
+            .cancellable(tx.as_mut(), login.id, Some(&link.payload["reset"]))
+            .await?;
         self.cancel_reset(tx.as_mut(), &reset, &login, login.id, "link", client)
             .await?;
         tx.commit().await?;
@@ -257,10 +268,9 @@ impl App {
         client: &ClientInfo,
     ) -> Result<(), AppError> {
         let mut tx = self.store().begin().await?;
-        let reset = tx
-            .pending_factor_reset(session.login.id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let reset = self
+            .cancellable(tx.as_mut(), session.login.id, None)
+            .await?;
         self.cancel_reset(
             tx.as_mut(),
             &reset,
@@ -289,10 +299,7 @@ impl App {
             .await?
             .filter(|l| l.company_id == Some(company_id))
             .ok_or(AppError::NotFound)?;
-        let reset = tx
-            .pending_factor_reset(target.id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let reset = self.cancellable(tx.as_mut(), target.id, None).await?;
         self.cancel_reset(
             tx.as_mut(),
             &reset,
@@ -389,6 +396,18 @@ impl App {
         Ok(true)
     }
 
+    async fn settle_one(&self, login_id: Uuid, client: &ClientInfo) -> Result<bool, AppError> {
+        let mut tx = self.store().begin().await?;
+        let Some(login) = tx.login_by_id(login_id).await? else {
+            return Ok(false);
+        };
+        let done = self
+            .settle_factor_reset(tx.as_mut(), &login, client)
+            .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
     /// Housekeeping: applies every reset whose waiting period is over,
     /// each in its own transaction. Returns how many.
     pub async fn settle_due_factor_resets(&self) -> Result<u64, AppError> {
@@ -404,17 +423,14 @@ impl App {
             }
             let mut settled = 0;
             for reset in due {
-                let mut tx = self.store().begin().await?;
-                let Some(login) = tx.login_by_id(reset.login_id).await? else {
-                    continue;
-                };
-                if self
-                    .settle_factor_reset(tx.as_mut(), &login, &client)
-                    .await?
-                {
-                    settled += 1;
+                match self.settle_one(reset.login_id, &client).await {
+                    Ok(true) => settled += 1,
+                    Ok(false) => {}
+                    // One failing reset must not hold back the others.
+                    Err(e) => {
+                        tracing::warn!(reset = %reset.id, error = %e, "a due reset could not be applied")
+                    }
                 }
-                tx.commit().await?;
             }
             if settled == 0 {
                 return Ok(done);

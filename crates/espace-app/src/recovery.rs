@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::crypto::sha256_hex;
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
 use crate::ports::{ActionTokenRecord, LoginRecord, Tx};
@@ -230,42 +231,49 @@ impl App {
     }
 
     /// What a reset link offers (nothing changes on GET).
-    pub async fn reset_offer(&self, token: &str) -> Result<ResetOffer, AppError> {
+    pub async fn reset_offer(&self, token: &str, browser: &str) -> Result<ResetOffer, AppError> {
         let mut tx = self.store().begin_read().await?;
         let (link, login) = self.live_link(tx.as_mut(), token, TOKEN_RESET).await?;
         Ok(ResetOffer {
-            owes_factor: self.reset_owes_factor(tx.as_mut(), &link, &login).await?,
+            owes_factor: self
+                .reset_owes_factor(tx.as_mut(), &link, &login, browser)
+                .await?,
             identifier: login.identifier,
         })
     }
 
     /// Whether a reset link must first prove a second factor (SPEC §5):
     /// strong authentication is on for its login (enforced, with a method)
-    /// and none was proven on this link yet.
+    /// and none was proven on this link, in this browser, yet.
     pub(crate) async fn reset_owes_factor(
         &self,
         tx: &mut dyn Tx,
         link: &ActionTokenRecord,
         login: &LoginRecord,
+        browser: &str,
     ) -> Result<bool, AppError> {
-        if link.payload.get("factor").is_some() {
+        if link.payload.get("factor").is_some()
+            && link.payload["browser"] == json!(sha256_hex(browser))
+        {
             return Ok(false);
         }
         Ok(Self::strong_status(tx, login).await?.0 == Status::Enabled)
     }
 
-    /// The second factor was proven on a reset link: noted on the link
-    /// (not on the login), and audited.
+    /// The second factor was proven on a reset link: noted on the link,
+    /// for this browser (not on the login), and audited.
     pub(crate) async fn reset_factor_passed(
         &self,
         tx: &mut dyn Tx,
         token: &str,
+        browser: &str,
         kind: &str,
         client: &ClientInfo,
     ) -> Result<(), AppError> {
         let (link, login) = self.live_link(tx, token, TOKEN_RESET).await?;
         let now = self.clock().now();
-        let payload = json!({ "factor": kind, "at": now.to_string() });
+        let payload = json!({ "factor": kind, "at": now.to_string(),
+            "browser": sha256_hex(browser) });
         if !tx
             .set_action_token_payload(&link.token_hash, &payload)
             .await?
@@ -291,6 +299,7 @@ impl App {
     pub async fn reset_password(
         &self,
         token: &str,
+        browser: &str,
         new: SecretString,
         confirm: SecretString,
         client: &ClientInfo,
@@ -298,7 +307,10 @@ impl App {
         let login = {
             let mut tx = self.store().begin_read().await?;
             let (link, login) = self.live_link(tx.as_mut(), token, TOKEN_RESET).await?;
-            if self.reset_owes_factor(tx.as_mut(), &link, &login).await? {
+            if self
+                .reset_owes_factor(tx.as_mut(), &link, &login, browser)
+                .await?
+            {
                 return Err(AppError::StepUpRequired.into());
             }
             login
@@ -312,7 +324,10 @@ impl App {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (link, login) = self.take_link(tx.as_mut(), token, TOKEN_RESET).await?;
-        if self.reset_owes_factor(tx.as_mut(), &link, &login).await? {
+        if self
+            .reset_owes_factor(tx.as_mut(), &link, &login, browser)
+            .await?
+        {
             // A method appeared, or forcing began, since the page was shown.
             return Err(AppError::StepUpRequired.into());
         }

@@ -56,23 +56,24 @@ pub enum Asker<'a> {
     /// A session: the second step of signing in, or the step-up. Passing
     /// replaces the session by a new one at level 2.
     Session(&'a CurrentSession, Purpose),
-    /// The token of a password-reset link. Passing marks the link, which
-    /// may then set the password. A code by e-mail does not count here:
-    /// the link already came by e-mail.
-    Reset(&'a str),
+    /// A password-reset link (its token) opened in a browser (the raw
+    /// value its CSRF token derives from). Passing marks the link, which
+    /// may then set the password from that browser only. A code by e-mail
+    /// does not count here: the link already came by e-mail.
+    Reset { token: &'a str, browser: &'a str },
 }
 
 impl Asker<'_> {
     pub fn purpose(&self) -> Purpose {
         match self {
             Asker::Session(_, p) => *p,
-            Asker::Reset(_) => Purpose::PasswordReset,
+            Asker::Reset { .. } => Purpose::PasswordReset,
         }
     }
 
     /// Whether a method of this kind may serve.
     fn accepts(&self, kind: &str) -> bool {
-        !matches!(self, Asker::Reset(_)) || kind != KIND_EMAIL
+        !matches!(self, Asker::Reset { .. }) || kind != KIND_EMAIL
     }
 }
 
@@ -151,9 +152,9 @@ impl App {
     ) -> Result<LoginRecord, AppError> {
         match asker {
             Asker::Session(session, _) => Ok(session.login.clone()),
-            Asker::Reset(token) => {
+            Asker::Reset { token, browser } => {
                 let (link, login) = self.live_link(tx, token, TOKEN_RESET).await?;
-                if self.reset_owes_factor(tx, &link, &login).await? {
+                if self.reset_owes_factor(tx, &link, &login, browser).await? {
                     Ok(login)
                 } else {
                     Err(AppError::NotFound)
@@ -309,8 +310,9 @@ impl App {
                 self.raise_session(tx, session, purpose, kind, client)
                     .await?,
             )),
-            Asker::Reset(token) => {
-                self.reset_factor_passed(tx, token, kind, client).await?;
+            Asker::Reset { token, browser } => {
+                self.reset_factor_passed(tx, token, browser, kind, client)
+                    .await?;
                 Ok(None)
             }
         }
@@ -570,15 +572,27 @@ impl App {
 
     /// Keeps a form refused for a step-up, so that it can be sent again as
     /// typed once the person has confirmed it is them. Returns its token,
-    /// or `None` when no sealing key is configured (the form is then typed
-    /// again). `path` must be a path of this site.
+    /// or `None` when no sealing key is configured or the form holds a
+    /// secret (the form is then typed again). `path` must be a path of
+    /// this site.
     pub async fn keep_pending_form(
         &self,
         session: &CurrentSession,
         path: &str,
         fields: &[(String, String)],
     ) -> Result<Option<String>, AppError> {
-        if !self.sealer().available() || !path.starts_with('/') || path.starts_with("//") {
+        // A form holding a secret (a password, a code, a passkey's answer)
+        // is typed again: it is never written back into a page.
+        let secret = |name: &str| {
+            ["password", "code", "secret", "response"]
+                .iter()
+                .any(|s| name.contains(s))
+        };
+        if !self.sealer().available()
+            || !path.starts_with('/')
+            || path.starts_with("//")
+            || fields.iter().any(|(name, _)| secret(name))
+        {
             return Ok(None);
         }
         let now = self.clock().now();

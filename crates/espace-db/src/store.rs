@@ -1006,10 +1006,11 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn insert_factor_reset(&mut self, r: &FactorResetRecord) -> StoreResult<()> {
-                sqlx::query(
+            async fn insert_factor_reset(&mut self, r: &FactorResetRecord) -> StoreResult<bool> {
+                let done = sqlx::query(
                     "INSERT INTO factor_resets (id, login_id, requested_by, reason, status, requested_at, \
-                     effective_at, closed_at, closed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     effective_at, closed_at, closed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT DO NOTHING",
                 )
                 .bind(r.id)
                 .bind(r.login_id)
@@ -1023,7 +1024,7 @@ macro_rules! store_impl {
                 .execute(&mut *self.tx)
                 .await
                 .map_err(err)?;
-                Ok(())
+                Ok(done.rows_affected() > 0)
             }
 
             async fn pending_factor_reset(&mut self, login_id: Uuid) -> StoreResult<Option<FactorResetRecord>> {

@@ -365,7 +365,7 @@ impl FluentComposer {
                     &[("identifier", Arg::S(identifier))],
                 ));
                 m.action = Some((t.get("email-factor-reset-done-action"), url.clone()));
-                m.after.push(p("email-method-added-not-you", &[]));
+                m.after.push(p("email-factor-reset-done-not-you", &[]));
             }
             Notice::Unlocked { identifier, by } => {
                 m.paragraphs.push(p(

@@ -370,13 +370,13 @@ pub trait Tx: Send {
     // Single-use links.
     async fn insert_action_token(&mut self, token: &ActionTokenRecord) -> StoreResult<()>;
     async fn action_token(&mut self, token_hash: &str) -> StoreResult<Option<ActionTokenRecord>>;
-    /// Marks a token used; false if it was already used (a race lost).
     /// Replaces the payload of an unused link (a step proven on the way).
     async fn set_action_token_payload(
         &mut self,
         token_hash: &str,
         payload: &serde_json::Value,
     ) -> StoreResult<bool>;
+    /// Marks a token used; false if it was already used (a race lost).
     async fn use_action_token(&mut self, token_hash: &str, now: Timestamp) -> StoreResult<bool>;
     /// Marks every unused token of this login and purpose used.
     async fn void_action_tokens(
@@ -480,7 +480,8 @@ pub trait Tx: Send {
     /// The company's waiting period before a reset takes effect.
     async fn factor_reset_wait(&mut self, company_id: Uuid) -> StoreResult<Option<i64>>;
     async fn set_factor_reset_wait(&mut self, company_id: Uuid, secs: i64) -> StoreResult<()>;
-    async fn insert_factor_reset(&mut self, reset: &FactorResetRecord) -> StoreResult<()>;
+    /// False when the login already has a pending reset (a race lost).
+    async fn insert_factor_reset(&mut self, reset: &FactorResetRecord) -> StoreResult<bool>;
     /// The login's pending reset (at most one), locked for update.
     async fn pending_factor_reset(
         &mut self,

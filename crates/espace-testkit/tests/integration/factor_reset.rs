@@ -97,6 +97,14 @@ both_engines!(
         let r = b.submit(&path, &factor, &[("method", &totp), ("code", &code)]).await;
         assert_eq!(r.location(), Some(path.as_str()));
 
+        // The proof holds for this browser only: the link elsewhere asks again.
+        let other = app.browser().with_header("accept-language", "en");
+        assert!(other.get(&path).await.body.contains("Confirm it is you before choosing a password"));
+        let r = other
+            .submit(&path, &path, &[("new_password", "Reprise#2026"), ("new_password_confirm", "Reprise#2026")])
+            .await;
+        assert_eq!(r.location(), Some(path.as_str()));
+
         // Then the password.
         let page = b.get(&path).await;
         assert!(page.body.contains("Choose a new password") && page.body.contains("new_password"));
@@ -300,6 +308,11 @@ both_engines!(
         app.clock.advance(SignedDuration::from_mins(6));
         let r = bruno.submit("/company/two-factor", "/company/two-factor/wait", &[("wait_hours", "6")]).await;
         let next = query_value(r.location().unwrap(), "next");
+        // A form holding a password is never written back into a page.
+        let r = bruno
+            .submit("/company/two-factor", "/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", "Autre#Secret2026"), ("new_password_confirm", "Autre#Secret2026")])
+            .await;
+        assert_eq!(r.location(), Some("/account/confirm?next=%2Fcompany%2Ftwo-factor"));
         let chloe = signed_in(&app, "chloe.dubois").await;
         assert_eq!(chloe.get(&next).await.location(), Some("/company/two-factor"), "another login's form is not found");
     }

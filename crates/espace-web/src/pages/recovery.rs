@@ -208,7 +208,7 @@ pub async fn reset_show(
     Path(token): Path<String>,
     q: Result<Query<StepQuery>, QueryRejection>,
 ) -> Response {
-    match state.app.reset_offer(&token).await {
+    match state.app.reset_offer(&token, &ctx.csrf_basis).await {
         Ok(offer) if offer.owes_factor => {
             super::second_factor::reset_show(&state, &ctx, token, q).await
         }
@@ -236,6 +236,7 @@ pub async fn reset_submit(
         .app
         .reset_password(
             &token,
+            &ctx.csrf_basis,
             SecretString::from(form.new_password),
             SecretString::from(form.new_password_confirm),
             &ctx.client,
@@ -249,7 +250,7 @@ pub async fn reset_submit(
             Redirect::to(&format!("/reset-password/{token}")).into_response()
         }
         Err(r) => match rejection_fields(&ctx.tr(), r) {
-            Ok(f) => match state.app.reset_offer(&token).await {
+            Ok(f) => match state.app.reset_offer(&token, &ctx.csrf_basis).await {
                 Ok(offer) => reset_page(&state, &ctx, &token, offer.identifier, f),
                 Err(_) => dead(&state, &ctx),
             },

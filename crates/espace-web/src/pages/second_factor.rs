@@ -79,8 +79,9 @@ pub(crate) enum Prompt {
     SignIn(Arc<CurrentSession>),
     /// `/account/confirm`.
     StepUp(Arc<CurrentSession>),
-    /// The second factor of a password reset, under its link's token.
-    Reset(String),
+    /// The second factor of a password reset: its link's token, and the
+    /// browser's CSRF basis (the proof holds for that browser only).
+    Reset(String, String),
 }
 
 impl Prompt {
@@ -88,7 +89,7 @@ impl Prompt {
         match self {
             Prompt::SignIn(s) => Asker::Session(s, Purpose::SignIn),
             Prompt::StepUp(s) => Asker::Session(s, Purpose::StepUp),
-            Prompt::Reset(token) => Asker::Reset(token),
+            Prompt::Reset(token, browser) => Asker::Reset { token, browser },
         }
     }
 
@@ -97,14 +98,14 @@ impl Prompt {
         match self {
             Prompt::SignIn(_) => "/login/second-factor".into(),
             Prompt::StepUp(_) => "/account/confirm".into(),
-            Prompt::Reset(token) => format!("/reset-password/{token}/factor"),
+            Prompt::Reset(token, _) => format!("/reset-password/{token}/factor"),
         }
     }
 
     /// The page that shows the step.
     fn page(&self) -> String {
         match self {
-            Prompt::Reset(token) => format!("/reset-password/{token}"),
+            Prompt::Reset(token, _) => format!("/reset-password/{token}"),
             _ => self.base(),
         }
     }
@@ -113,14 +114,14 @@ impl Prompt {
         match self {
             Prompt::SignIn(_) => "sign-in",
             Prompt::StepUp(_) => "step-up",
-            Prompt::Reset(_) => "reset",
+            Prompt::Reset(..) => "reset",
         }
     }
 
     /// An error of the application: a dead reset link says so plainly.
     fn error(&self, state: &AppState, ctx: &Ctx, e: &AppError) -> Response {
         match (self, e) {
-            (Prompt::Reset(_), AppError::NotFound) => super::links::dead(state, ctx),
+            (Prompt::Reset(..), AppError::NotFound) => super::links::dead(state, ctx),
             _ => app_error(ctx, e),
         }
     }
@@ -178,7 +179,7 @@ pub(crate) async fn factor_page(
     let (title, nav) = match step {
         Prompt::SignIn(_) => ("second-factor-title", "login"),
         Prompt::StepUp(_) => ("confirm-title", "account"),
-        Prompt::Reset(_) => ("reset-factor-title", "link"),
+        Prompt::Reset(..) => ("reset-factor-title", "link"),
     };
     render(
         ctx,
@@ -209,14 +210,20 @@ pub(crate) async fn factor_page(
 /// cookie, and on; for a reset, back to its link (the password now).
 fn passed(step: &Prompt, token: Option<String>, next: &str) -> Response {
     let to = match step {
-        Prompt::Reset(_) => step.page(),
+        Prompt::Reset(..) => step.page(),
         _ => next.to_owned(),
     };
-    let mut res = Redirect::to(&to).into_response();
-    if let Some(token) = token {
-        res.headers_mut()
-            .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, None));
+    let res = Redirect::to(&to).into_response();
+    match token {
+        Some(token) => with_session(res, &token),
+        None => res,
     }
+}
+
+/// The answer carries the new session's cookie.
+fn with_session(mut res: Response, token: &str) -> Response {
+    res.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, None));
     res
 }
 
@@ -255,7 +262,7 @@ pub(crate) async fn reset_show(
     q: Result<Query<StepQuery>, QueryRejection>,
 ) -> Response {
     let (sent, next) = sent_of(q);
-    let step = Prompt::Reset(token);
+    let step = Prompt::Reset(token, ctx.csrf_basis.clone());
     factor_page(state, ctx, &step, next, (sent, None), Fields::default()).await
 }
 
@@ -338,7 +345,13 @@ pub async fn reset_submit(
     Path(token): Path<String>,
     HtmlForm(form): HtmlForm<FactorForm>,
 ) -> Response {
-    prove(&state, &ctx, Prompt::Reset(token), form).await
+    prove(
+        &state,
+        &ctx,
+        Prompt::Reset(token, ctx.csrf_basis.clone()),
+        form,
+    )
+    .await
 }
 
 async fn send(state: &AppState, ctx: &Ctx, step: Prompt, form: FactorForm) -> Response {
@@ -388,7 +401,13 @@ pub async fn reset_send(
     Path(token): Path<String>,
     HtmlForm(form): HtmlForm<FactorForm>,
 ) -> Response {
-    send(&state, &ctx, Prompt::Reset(token), form).await
+    send(
+        &state,
+        &ctx,
+        Prompt::Reset(token, ctx.csrf_basis.clone()),
+        form,
+    )
+    .await
 }
 
 /// The options of a WebAuthn ceremony, for the page's script.
@@ -426,7 +445,7 @@ pub async fn reset_passkey_options(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> Response {
-    passkey_options(&state, &ctx, Prompt::Reset(token)).await
+    passkey_options(&state, &ctx, Prompt::Reset(token, ctx.csrf_basis.clone())).await
 }
 
 /// Passwordless sign-in, first half: the options (anyone may ask).
@@ -468,10 +487,9 @@ pub async fn passwordless(
         .await;
     match outcome {
         Ok(signed_in) => {
-            let mut res = Redirect::to(&next).into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &signed_in.session_token, None),
+            let mut res = with_session(
+                Redirect::to(&next).into_response(),
+                &signed_in.session_token,
             );
             let h = res.headers_mut();
             if let Some(device) = &signed_in.new_device_token {
