@@ -6,6 +6,7 @@
 mod compose;
 mod sms;
 mod smtp;
+pub mod webpush;
 
 use std::path::PathBuf;
 use std::sync::Arc;
