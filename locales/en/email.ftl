@@ -110,3 +110,18 @@ email-factor-reset-done-subject = { $brand }: your two-factor methods were reset
 email-factor-reset-done-intro = The two-factor methods and recovery codes of the login { $identifier } were removed, as requested. Your next sign-in will ask you to set up a new method.
 email-factor-reset-done-action = Sign in
 email-factor-reset-done-not-you = If you did not ask for this reset, contact your security manager or support at once: someone may be setting up their own method on your login.
+
+# Companion app (SPEC §4.6)
+email-push-request-subject = { $brand }: a request waits on your companion app
+push-request-text = { $purpose ->
+    [step-up] { $brand }: confirm it is you for { $identifier }? Open the companion app and pick the number shown on your screen.
+    [password-reset] { $brand }: approve the password reset of { $identifier }? Open the companion app and pick the number shown on your screen.
+   *[other] { $brand }: approve the sign-in to { $identifier }? Open the companion app and pick the number shown on your screen.
+}
+email-push-refused-subject = { $brand }: a request was refused on your companion app
+email-push-refused-intro = { $answer ->
+    [reported] You said "This wasn't me" on your companion app to a request for the login { $identifier }, made on { $time } from { $device } (address { $ip }). That attempt was stopped.
+    [mismatch] A request for the login { $identifier }, made on { $time } from { $device } (address { $ip }), was refused on your companion app: the number chosen was not the one on the screen.
+   *[other] A request for the login { $identifier }, made on { $time } from { $device } (address { $ip }), was denied on your companion app.
+}
+email-push-refused-next = If you did not try to sign in, someone knows your password: change it now, and tell your security manager or support.

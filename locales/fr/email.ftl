@@ -110,3 +110,18 @@ email-factor-reset-done-subject = { $brand } : vos méthodes de double authentif
 email-factor-reset-done-intro = Les méthodes de double authentification et les codes de secours de l’identifiant { $identifier } ont été supprimés, comme demandé. Votre prochaine connexion vous demandera d’en configurer une nouvelle.
 email-factor-reset-done-action = Se connecter
 email-factor-reset-done-not-you = Si vous n’avez pas demandé cette réinitialisation, contactez immédiatement votre gestionnaire de sécurité ou le support : quelqu’un configure peut-être sa propre méthode sur votre identifiant.
+
+# Application compagnon (SPEC §4.6)
+email-push-request-subject = { $brand } : une demande attend sur votre application compagnon
+push-request-text = { $purpose ->
+    [step-up] { $brand } : confirmer que c’est bien vous pour { $identifier } ? Ouvrez l’application compagnon et choisissez le nombre affiché sur votre écran.
+    [password-reset] { $brand } : approuver la réinitialisation du mot de passe de { $identifier } ? Ouvrez l’application compagnon et choisissez le nombre affiché sur votre écran.
+   *[other] { $brand } : approuver la connexion à { $identifier } ? Ouvrez l’application compagnon et choisissez le nombre affiché sur votre écran.
+}
+email-push-refused-subject = { $brand } : une demande a été refusée sur votre application compagnon
+email-push-refused-intro = { $answer ->
+    [reported] Vous avez répondu « Ce n’était pas moi » sur votre application compagnon à une demande pour l’identifiant { $identifier }, faite le { $time } depuis { $device } (adresse { $ip }). Cette tentative a été arrêtée.
+    [mismatch] Une demande pour l’identifiant { $identifier }, faite le { $time } depuis { $device } (adresse { $ip }), a été refusée sur votre application compagnon : le nombre choisi n’était pas celui affiché à l’écran.
+   *[other] Une demande pour l’identifiant { $identifier }, faite le { $time } depuis { $device } (adresse { $ip }), a été refusée sur votre application compagnon.
+}
+email-push-refused-next = Si vous n’avez pas essayé de vous connecter, quelqu’un connaît votre mot de passe : changez-le maintenant et prévenez votre gestionnaire de sécurité ou le support.

@@ -67,6 +67,9 @@ pub enum AuditKind {
     FactorResetCancelled,
     FactorResetDone,
     FactorResetWaitChanged,
+    PushRequested,
+    PushApproved,
+    PushRefused,
 }
 
 impl AuditKind {
@@ -128,6 +131,9 @@ impl AuditKind {
         AuditKind::FactorResetCancelled,
         AuditKind::FactorResetDone,
         AuditKind::FactorResetWaitChanged,
+        AuditKind::PushRequested,
+        AuditKind::PushApproved,
+        AuditKind::PushRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -189,6 +195,9 @@ impl AuditKind {
             AuditKind::FactorResetCancelled => "mfa.reset-cancelled",
             AuditKind::FactorResetDone => "mfa.reset-done",
             AuditKind::FactorResetWaitChanged => "mfa.reset-wait-changed",
+            AuditKind::PushRequested => "mfa.push-requested",
+            AuditKind::PushApproved => "mfa.push-approved",
+            AuditKind::PushRefused => "mfa.push-refused",
         }
     }
 

@@ -116,6 +116,13 @@ pub enum Problem {
     ResetPending,
     /// The login has no method nor recovery code to reset.
     NothingToReset,
+    /// None of the offered numbers was chosen.
+    NumberChoice,
+    /// The number chosen is not the one on the sign-in screen: the request
+    /// is over.
+    NumberMismatch,
+    /// The request is no longer waiting (answered, expired or replaced).
+    PushGone,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@ pub mod account;
 pub mod assisted;
 pub mod audit;
 pub mod auth;
+pub mod companion;
 pub mod company;
 pub mod config;
 pub mod crypto;

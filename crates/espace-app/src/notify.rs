@@ -149,6 +149,22 @@ pub enum Notice {
         identifier: String,
         url: String,
     },
+    /// The text of a push to a companion device (SPEC §4.6): a request
+    /// waits for approval (`purpose`: sign-in, step-up, password-reset).
+    PushRequest {
+        identifier: String,
+        purpose: String,
+    },
+    /// A request was denied (`answer`: denied, reported, mismatch) on
+    /// the companion app.
+    PushRefused {
+        identifier: String,
+        answer: String,
+        at: Timestamp,
+        ip: String,
+        /// The waiting browser's `User-Agent`.
+        browser: String,
+    },
 }
 
 impl Notice {
@@ -178,6 +194,8 @@ impl Notice {
             Notice::FactorResetRequested { .. } => "factor-reset-requested",
             Notice::FactorResetCancelled { .. } => "factor-reset-cancelled",
             Notice::FactorResetDone { .. } => "factor-reset-done",
+            Notice::PushRequest { .. } => "push-request",
+            Notice::PushRefused { .. } => "push-refused",
         }
     }
 }

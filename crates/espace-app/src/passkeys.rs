@@ -71,7 +71,7 @@ fn passkey_problem(counted: Problem) -> Problem {
     }
 }
 
-fn credential_id(raw: &[u8]) -> String {
+pub(crate) fn credential_id(raw: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(raw)
 }
 
@@ -80,11 +80,11 @@ fn stored(method: &AuthMethodRecord) -> Option<Passkey> {
 }
 
 impl App {
-    fn relying(&self) -> Result<&Webauthn, AppError> {
+    pub(crate) fn relying(&self) -> Result<&Webauthn, AppError> {
         self.passkeys().ok_or(AppError::NotFound)
     }
 
-    async fn save_ceremony(
+    pub(crate) async fn save_ceremony(
         &self,
         tx: &mut dyn Tx,
         binding: &str,
@@ -110,7 +110,7 @@ impl App {
 
     /// The state of a ceremony this browser started for this purpose and
     /// login, taken (it serves once).
-    async fn take_state<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn take_state<T: serde::de::DeserializeOwned>(
         &self,
         tx: &mut dyn Tx,
         id: Uuid,
@@ -413,10 +413,9 @@ impl App {
                 .map(|(user, cred)| (user, credential_id(cred)))
         });
         let method = match &claimed {
-            Some((user, cred)) => tx
-                .auth_method_by_credential(cred)
-                .await?
-                .filter(|m| m.login_id == *user && m.verified_at.is_some()),
+            Some((user, cred)) => tx.auth_method_by_credential(cred).await?.filter(|m| {
+                m.login_id == *user && m.kind == KIND_PASSKEY && m.verified_at.is_some()
+            }),
             None => None,
         };
         let login = match &method {

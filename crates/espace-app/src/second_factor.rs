@@ -41,12 +41,18 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Purpose::SignIn => "sign-in",
             Purpose::StepUp => "step-up",
             Purpose::PasswordReset => "password-reset",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Purpose::SignIn, Purpose::StepUp, Purpose::PasswordReset]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 

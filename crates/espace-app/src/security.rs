@@ -21,6 +21,8 @@ pub const KIND_TOTP: &str = "totp";
 pub const KIND_PASSKEY: &str = "passkey";
 pub const KIND_EMAIL: &str = "email";
 pub const KIND_SMS: &str = "sms";
+/// A device with the companion app (SPEC §4.6).
+pub const KIND_COMPANION: &str = "companion";
 /// How long an enrolment waits for its first code.
 pub const ENROLMENT_WINDOW: SignedDuration = SignedDuration::from_mins(10);
 pub const MAX_LABEL: usize = 60;
@@ -341,7 +343,7 @@ impl App {
         method.verified_at = Some(now);
         method.last_used_at = Some(now);
         tx.update_auth_method(&method).await?;
-        self.method_audit_and_notice(tx, session, &method, true, client)
+        self.method_audit_and_notice(tx, &session.login, &method, true, client)
             .await?;
         if session.aal >= 2 {
             return Ok(None);
@@ -452,15 +454,14 @@ impl App {
     }
 
     /// Audits an added or removed method and tells the person by e-mail.
-    async fn method_audit_and_notice(
+    pub(crate) async fn method_audit_and_notice(
         &self,
         tx: &mut dyn Tx,
-        session: &CurrentSession,
+        login: &LoginRecord,
         method: &AuthMethodRecord,
         added: bool,
         client: &ClientInfo,
     ) -> Result<(), AppError> {
-        let login = &session.login;
         let now = self.clock().now();
         let kind = if added {
             AuditKind::MethodAdded
@@ -549,7 +550,7 @@ impl App {
                     tx.update_auth_method(&next).await?;
                 }
                 method.is_default = false;
-                self.method_audit_and_notice(tx.as_mut(), session, &method, false, client)
+                self.method_audit_and_notice(tx.as_mut(), login, &method, false, client)
                     .await?;
             }
         }

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use espace_app::audit::AuditEvent;
 use espace_app::ports::{
     ActionTokenRecord, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord, ContractRecord,
-    DeviceSeen, FactorResetRecord, LoginRecord, OutboxRecord, RecoveryCaseRecord, RightRecord,
-    SessionRecord, Store, StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
+    DeviceSeen, FactorResetRecord, LoginRecord, OutboxRecord, PushRequestRecord,
+    RecoveryCaseRecord, RightRecord, SessionRecord, Store, StoreError, StoreResult,
+    StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::throttle::IpWindow;
@@ -62,6 +63,16 @@ macro_rules! method_query {
         concat!(
             "SELECT id, login_id, kind, label, secret, is_default, created_at, verified_at, \
              last_used_at, last_step, credential_id FROM auth_methods ",
+            $tail
+        )
+    };
+}
+
+macro_rules! push_query {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, login_id, method_id, waiter, session_hash, link_hash, purpose, number, choices, \
+             ip, user_agent, status, created_at, expires_at, answered_at FROM push_requests ",
             $tail
         )
     };
@@ -190,6 +201,26 @@ macro_rules! store_impl {
                     last_used_at: at("last_used_at")?,
                     last_step: Self::col(row, "last_step")?,
                     credential_id: Self::col(row, "credential_id")?,
+                })
+            }
+
+            fn push(row: &$row) -> StoreResult<PushRequestRecord> {
+                Ok(PushRequestRecord {
+                    id: Self::col(row, "id")?,
+                    login_id: Self::col(row, "login_id")?,
+                    method_id: Self::col(row, "method_id")?,
+                    waiter: Self::col(row, "waiter")?,
+                    session_hash: Self::col(row, "session_hash")?,
+                    link_hash: Self::col(row, "link_hash")?,
+                    purpose: Self::col(row, "purpose")?,
+                    number: Self::col(row, "number")?,
+                    choices: Self::col(row, "choices")?,
+                    ip: Self::col(row, "ip")?,
+                    user_agent: Self::col(row, "user_agent")?,
+                    status: Self::col(row, "status")?,
+                    created_at: ts(Self::col(row, "created_at")?)?,
+                    expires_at: ts(Self::col(row, "expires_at")?)?,
+                    answered_at: Self::col::<Option<i64>>(row, "answered_at")?.map(ts).transpose()?,
                 })
             }
 
@@ -866,6 +897,17 @@ macro_rules! store_impl {
             }
 
             async fn delete_auth_method(&mut self, login_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                sqlx::query("DELETE FROM companion_devices WHERE login_id = $1 AND method_id = $2")
+                    .bind(login_id)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                sqlx::query("UPDATE push_requests SET status = 'void' WHERE method_id = $1 AND status IN ('pending', 'approved')")
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
                 let done = sqlx::query("DELETE FROM auth_methods WHERE login_id = $1 AND id = $2")
                     .bind(login_id)
                     .bind(id)
@@ -1068,6 +1110,16 @@ macro_rules! store_impl {
             }
 
             async fn delete_all_methods(&mut self, login_id: Uuid) -> StoreResult<u64> {
+                sqlx::query("DELETE FROM companion_devices WHERE login_id = $1")
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                sqlx::query("UPDATE push_requests SET status = 'void' WHERE login_id = $1 AND status IN ('pending', 'approved')")
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
                 sqlx::query("DELETE FROM recovery_codes WHERE login_id = $1")
                     .bind(login_id)
                     .execute(&mut *self.tx)
@@ -1078,6 +1130,114 @@ macro_rules! store_impl {
                     .execute(&mut *self.tx)
                     .await
                     .map_err(err)?;
+                Ok(done.rows_affected())
+            }
+
+            async fn insert_companion_device(&mut self, token_hash: &str, method_id: Uuid, login_id: Uuid, now: Timestamp) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO companion_devices (token_hash, method_id, login_id, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(method_id)
+                .bind(login_id)
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn auth_method_by_id(&mut self, id: Uuid) -> StoreResult<Option<AuthMethodRecord>> {
+                let row = sqlx::query(concat!(method_query!("WHERE id = $1"), $for_update))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::auth_method).transpose()
+            }
+
+            async fn companion_method(&mut self, token_hash: &str) -> StoreResult<Option<AuthMethodRecord>> {
+                let row = sqlx::query(method_query!(
+                    "WHERE id = (SELECT method_id FROM companion_devices WHERE token_hash = $1) \
+                     AND kind = 'companion' AND verified_at IS NOT NULL"
+                ))
+                .bind(token_hash)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                row.as_ref().map(Self::auth_method).transpose()
+            }
+
+            async fn insert_push_request(&mut self, r: &PushRequestRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO push_requests (id, login_id, method_id, waiter, session_hash, link_hash, purpose, \
+                     number, choices, ip, user_agent, status, created_at, expires_at, answered_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(r.id)
+                .bind(r.login_id)
+                .bind(r.method_id)
+                .bind(&r.waiter)
+                .bind(&r.session_hash)
+                .bind(&r.link_hash)
+                .bind(&r.purpose)
+                .bind(r.number)
+                .bind(&r.choices)
+                .bind(&r.ip)
+                .bind(&r.user_agent)
+                .bind(&r.status)
+                .bind(ms(r.created_at))
+                .bind(ms(r.expires_at))
+                .bind(r.answered_at.map(ms))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn push_request(&mut self, id: Uuid) -> StoreResult<Option<PushRequestRecord>> {
+                let row = sqlx::query(push_query!("WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::push).transpose()
+            }
+
+            async fn pending_push_requests(&mut self, method_id: Uuid, now: Timestamp) -> StoreResult<Vec<PushRequestRecord>> {
+                let rows = sqlx::query(push_query!(
+                    "WHERE method_id = $1 AND status = 'pending' AND expires_at > $2 ORDER BY created_at"
+                ))
+                .bind(method_id)
+                .bind(ms(now))
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter().map(Self::push).collect()
+            }
+
+            async fn set_push_status(&mut self, id: Uuid, from: &str, to: &str, now: Timestamp) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE push_requests SET status = $3, answered_at = $4 WHERE id = $1 AND status = $2",
+                )
+                .bind(id)
+                .bind(from)
+                .bind(to)
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn void_push_requests(&mut self, waiter: &str) -> StoreResult<u64> {
+                let done = sqlx::query(
+                    "UPDATE push_requests SET status = 'void' WHERE waiter = $1 AND status = 'pending'",
+                )
+                .bind(waiter)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
                 Ok(done.rows_affected())
             }
 
@@ -1250,11 +1410,19 @@ macro_rules! store_impl {
                     .execute(&mut *self.tx)
                     .await
                     .map_err(err)?;
+                // Answered or not, a push request is history after a day
+                // (its outcome is in the audit trail).
+                let pushes = sqlx::query("DELETE FROM push_requests WHERE expires_at <= $1")
+                    .bind(ms(now - jiff::SignedDuration::from_hours(24)))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
                 Ok(attempts.rows_affected()
                     + windows.rows_affected()
                     + limits.rows_affected()
                     + ceremonies.rows_affected()
-                    + pending.rows_affected())
+                    + pending.rows_affected()
+                    + pushes.rows_affected())
             }
 
             async fn insert_pending_form(&mut self, token_hash: &str, login_id: Uuid, sealed: &[u8], now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {

@@ -367,6 +367,38 @@ impl FluentComposer {
                 m.action = Some((t.get("email-factor-reset-done-action"), url.clone()));
                 m.after.push(p("email-factor-reset-done-not-you", &[]));
             }
+            Notice::PushRequest {
+                identifier,
+                purpose,
+            } => {
+                m.paragraphs.push(p(
+                    "push-request-text",
+                    &[
+                        ("brand", Arg::S(brand)),
+                        ("identifier", Arg::S(identifier)),
+                        ("purpose", Arg::S(purpose)),
+                    ],
+                ));
+            }
+            Notice::PushRefused {
+                identifier,
+                answer,
+                at,
+                ip,
+                browser,
+            } => {
+                m.paragraphs.push(p(
+                    "email-push-refused-intro",
+                    &[
+                        ("identifier", Arg::S(identifier)),
+                        ("time", Arg::S(&self.when(*at))),
+                        ("device", Arg::S(&device_name(&t, browser))),
+                        ("ip", Arg::S(ip)),
+                        ("answer", Arg::S(answer)),
+                    ],
+                ));
+                m.after.push(p("email-push-refused-next", &[]));
+            }
             Notice::Unlocked { identifier, by } => {
                 m.paragraphs.push(p(
                     "email-unlocked-intro",
@@ -447,6 +479,17 @@ impl Composer for FluentComposer {
                     ("brand", Arg::S(brand)),
                     ("identifier", Arg::S(identifier)),
                     ("time", Arg::S(&self.when(*effective_at))),
+                ],
+            ),
+            Notice::PushRequest {
+                identifier,
+                purpose,
+            } => t.fmt(
+                "push-request-text",
+                &[
+                    ("brand", Arg::S(brand)),
+                    ("identifier", Arg::S(identifier)),
+                    ("purpose", Arg::S(purpose)),
                 ],
             ),
             other => self.layout(other, locale).subject,

@@ -36,6 +36,64 @@ pub struct NotifyConfig {
     pub smtp: Option<SmtpConfig>,
     /// Unset: SMS wait in the outbox.
     pub sms: Option<SmsGatewayConfig>,
+    /// Web Push to companion devices.
+    pub push: PushConfig,
+}
+
+/// `notify.push`: Web Push to companion devices (SPEC §4.6).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushConfig {
+    /// Whether to push at all; off, devices learn of requests by polling.
+    pub enabled: bool,
+    /// How push services may reach the operator (`mailto:` or `https:`),
+    /// sent in the VAPID claims.
+    pub subject: String,
+    /// A file holding the VAPID private key (the 32-byte P-256 scalar in
+    /// base64url). Unset: generated at first start and kept in the
+    /// database, shared by every instance.
+    pub vapid_key_file: Option<PathBuf>,
+    /// Hosts push endpoints may be on: a name, or a suffix starting with a
+    /// dot. Espace posts to no other host (a subscription names its own
+    /// endpoint: anything else would let a device make Espace call into
+    /// the operator's network).
+    pub endpoint_hosts: Vec<String>,
+    /// Accept `http://` endpoints (tests only).
+    pub allow_http: bool,
+    pub timeout_secs: u64,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            subject: "mailto:security@espace.example".into(),
+            vapid_key_file: None,
+            endpoint_hosts: vec![
+                "fcm.googleapis.com".into(),
+                "updates.push.services.mozilla.com".into(),
+                ".push.apple.com".into(),
+                ".notify.windows.com".into(),
+            ],
+            allow_http: false,
+            timeout_secs: 10,
+        }
+    }
+}
+
+impl PushConfig {
+    /// The configured VAPID key, if a file is set.
+    pub fn configured_key(&self) -> Result<Option<Vec<u8>>, String> {
+        use base64::Engine;
+        let Some(path) = &self.vapid_key_file else {
+            return Ok(None);
+        };
+        let text = read_secret(path, "notify.push.vapid_key_file")?;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(secrecy::ExposeSecret::expose_secret(&text).trim_end_matches('='))
+            .map(Some)
+            .map_err(|_| "notify.push.vapid_key_file: not base64url".into())
+    }
 }
 
 impl Default for NotifyConfig {
@@ -47,6 +105,7 @@ impl Default for NotifyConfig {
             help_url: "https://espace.example/help".into(),
             smtp: None,
             sms: None,
+            push: PushConfig::default(),
         }
     }
 }
@@ -134,11 +193,18 @@ impl NotifyConfig {
         {
             return Err("notify.sms.url must be an http(s) URL".into());
         }
+        if self.push.enabled
+            && !(self.push.subject.starts_with("mailto:")
+                || self.push.subject.starts_with("https://"))
+        {
+            return Err("notify.push.subject must be a mailto: or https: URL".into());
+        }
         Ok(())
     }
 
-    /// The composer and the configured transports.
-    pub fn outlets(&self, tz: jiff::tz::TimeZone) -> Result<Outlets, String> {
+    /// The composer and the configured transports. `vapid` is the VAPID
+    /// private key (see [`PushConfig::vapid_key_file`]).
+    pub fn outlets(&self, tz: jiff::tz::TimeZone, vapid: &[u8]) -> Result<Outlets, String> {
         self.validate()?;
         let composer = FluentComposer::new(
             Branding {
@@ -157,6 +223,13 @@ impl NotifyConfig {
             sms: match &self.sms {
                 Some(c) => Some(Arc::new(HttpSmsGateway::new(c)?)),
                 None => None,
+            },
+            push: if self.push.enabled {
+                let key = webpush::VapidKey::from_bytes(vapid)
+                    .map_err(|e| format!("notify.push: VAPID key: {e}"))?;
+                Some(Arc::new(webpush::WebPushSender::new(&self.push, key)?))
+            } else {
+                None
             },
         })
     }

@@ -3,8 +3,9 @@
 //! `aes128gcm` content coding of RFC 8188, one record) and the
 //! application server's signed identification (VAPID, RFC 8292).
 //!
-//! Pure functions over bytes: subscriptions, delivery over HTTP (RFC 8030)
-//! and the keys' storage come with the companion app.
+//! The cryptography is pure functions over bytes; [`WebPushSender`]
+//! delivers over HTTP (RFC 8030) to the push services the configuration
+//! allows, and never anywhere else.
 
 use aes_gcm::aead::Aead;
 use aes_gcm::{Aes128Gcm, KeyInit};
@@ -17,6 +18,8 @@ use p256::ecdsa::{Signature, SigningKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::{PublicKey, SecretKey};
 use sha2::Sha256;
+
+use espace_app::ports::{DeliveryError, PushSender, PushSubscription};
 
 /// The record size announced in the header (one record is sent).
 const RECORD_SIZE: u32 = 4096;
@@ -227,6 +230,117 @@ impl VapidKey {
         let signature: Signature = self.0.sign(input.as_bytes());
         let jwt = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()));
         Ok(format!("vapid t={jwt}, k={}", self.public_key()))
+    }
+}
+
+/// Delivers pushes to companion devices (`notify.push`).
+pub struct WebPushSender {
+    key: VapidKey,
+    subject: String,
+    hosts: Vec<String>,
+    allow_http: bool,
+    client: reqwest::Client,
+}
+
+impl WebPushSender {
+    pub fn new(config: &crate::PushConfig, key: VapidKey) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(config.timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("notify.push: {e}"))?;
+        Ok(Self {
+            key,
+            subject: config.subject.clone(),
+            hosts: config.endpoint_hosts.clone(),
+            allow_http: config.allow_http,
+            client,
+        })
+    }
+
+    fn host_allowed(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.hosts.iter().any(|allowed| {
+            let allowed = allowed.to_ascii_lowercase();
+            match allowed.strip_prefix('.') {
+                Some(suffix) => host.ends_with(&format!(".{suffix}")),
+                None => host == allowed,
+            }
+        })
+    }
+}
+
+fn keys_of(sub: &PushSubscription) -> Option<(Vec<u8>, Vec<u8>)> {
+    let p256dh = URL_SAFE_NO_PAD
+        .decode(sub.p256dh.trim_end_matches('='))
+        .ok()?;
+    let auth = URL_SAFE_NO_PAD
+        .decode(sub.auth.trim_end_matches('='))
+        .ok()?;
+    (p256dh.len() == POINT && PublicKey::from_sec1_bytes(&p256dh).is_ok() && auth.len() == 16)
+        .then_some((p256dh, auth))
+}
+
+#[async_trait::async_trait]
+impl PushSender for WebPushSender {
+    fn public_key(&self) -> String {
+        self.key.public_key()
+    }
+
+    fn accepts(&self, sub: &PushSubscription) -> bool {
+        let Ok(url) = reqwest::Url::parse(&sub.endpoint) else {
+            return false;
+        };
+        let scheme_ok = url.scheme() == "https" || (self.allow_http && url.scheme() == "http");
+        scheme_ok
+            && url.username().is_empty()
+            && url.host_str().is_some_and(|h| self.host_allowed(h))
+            && keys_of(sub).is_some()
+    }
+
+    async fn push(
+        &self,
+        sub: &PushSubscription,
+        payload: &[u8],
+        ttl_secs: u32,
+    ) -> Result<(), DeliveryError> {
+        if !self.accepts(sub) {
+            return Err(DeliveryError::Permanent("endpoint not allowed".into()));
+        }
+        let (p256dh, auth) =
+            keys_of(sub).ok_or_else(|| DeliveryError::Permanent("unreadable keys".into()))?;
+        let body = encrypt(
+            Subscription {
+                p256dh: &p256dh,
+                auth: &auth,
+            },
+            payload,
+        )
+        .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+        let expires = jiff::Timestamp::now().as_second() + 12 * 3600;
+        let authorization = self
+            .key
+            .authorization(&sub.endpoint, &self.subject, expires)
+            .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+        let response = self
+            .client
+            .post(&sub.endpoint)
+            .header("TTL", ttl_secs.to_string())
+            .header("Urgency", "high")
+            .header("Content-Encoding", "aes128gcm")
+            .header("Content-Type", "application/octet-stream")
+            .header("Authorization", authorization)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| DeliveryError::Transient(format!("push service unreachable: {e}")))?;
+        let status = response.status();
+        match status.as_u16() {
+            200..=299 => Ok(()),
+            429 | 500..=599 => Err(DeliveryError::Transient(format!("push service: {status}"))),
+            // 404 and 410: the subscription is gone.
+            _ => Err(DeliveryError::Permanent(format!("push service: {status}"))),
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 //! demo data, the real router on a real socket — on a fresh SQLite file or
 //! a fresh PostgreSQL database, with a clock the test controls.
 
+pub mod phone;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -332,6 +334,17 @@ impl Browser {
 
     pub async fn get(&self, path: &str) -> Page {
         self.send(self.client.get(self.url(path))).await
+    }
+
+    /// A GET whose body is read as it comes (server-sent events).
+    pub async fn stream(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("cookie", self.cookie_header())
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request: {e}"))
     }
 
     pub async fn request(&self, method: &str, path: &str) -> Page {

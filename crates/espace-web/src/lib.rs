@@ -118,6 +118,7 @@ fn loggable_path(path: &str) -> &str {
         "/reset-password/",
         "/factor-reset/",
         "/recover-account/case/",
+        "/companion/link/",
     ] {
         if path.starts_with(prefix) {
             return prefix;
@@ -147,6 +148,71 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/login/second-factor/passkey",
             post(pages::second_factor::sign_in_passkey_options),
+        )
+        .route(
+            "/login/second-factor/push",
+            post(pages::second_factor::sign_in_push),
+        )
+        .route(
+            "/login/second-factor/push/{id}",
+            get(pages::second_factor::sign_in_push_wait),
+        )
+        .route(
+            "/login/second-factor/push/{id}/events",
+            get(pages::second_factor::sign_in_push_events),
+        )
+        .route(
+            "/account/confirm/push",
+            post(pages::second_factor::step_up_push),
+        )
+        .route(
+            "/account/confirm/push/{id}",
+            get(pages::second_factor::step_up_push_wait),
+        )
+        .route(
+            "/account/confirm/push/{id}/events",
+            get(pages::second_factor::step_up_push_events),
+        )
+        .route(
+            "/reset-password/{token}/factor/push",
+            post(pages::second_factor::reset_push),
+        )
+        .route(
+            "/reset-password/{token}/factor/push/{id}",
+            get(pages::second_factor::reset_push_wait),
+        )
+        .route(
+            "/reset-password/{token}/factor/push/{id}/events",
+            get(pages::second_factor::reset_push_events),
+        )
+        .route("/companion", get(pages::companion::home))
+        .route("/companion/requests", get(pages::companion::waiting))
+        .route("/companion/requests/{id}", post(pages::companion::answer))
+        .route(
+            "/companion/requests/{id}/options",
+            post(pages::companion::approve_options),
+        )
+        .route(
+            "/companion/link/{id}/{mac}",
+            get(pages::companion::phone_link_show).post(pages::companion::phone_link_finish),
+        )
+        .route(
+            "/companion/link/{id}/{mac}/options",
+            post(pages::companion::phone_link_options),
+        )
+        .route("/companion/offline", get(pages::companion::offline))
+        .route(
+            "/companion/manifest.webmanifest",
+            get(pages::companion::manifest),
+        )
+        .route("/companion/sw.js", get(pages::companion::service_worker))
+        .route(
+            "/account/security/companion",
+            post(pages::companion::start_link),
+        )
+        .route(
+            "/account/security/companion/{id}",
+            get(pages::companion::link_show),
         )
         .route(
             "/login/passkey/options",

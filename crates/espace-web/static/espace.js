@@ -146,12 +146,15 @@ document.documentElement.classList.add("js");
       if (busy) return;
       busy = true;
       if (status) { status.hidden = true; status.textContent = ""; }
-      var data = new URLSearchParams(new FormData(form));
-      fetch(form.dataset.optionsUrl, {
-        method: "POST",
-        headers: { "Accept": "application/json", "X-CSRF-Token": data.get("csrf_token") },
-        body: data,
-        credentials: "same-origin"
+      var prepare = form.espacePrepare ? form.espacePrepare() : Promise.resolve();
+      prepare.then(function () {
+        var data = new URLSearchParams(new FormData(form));
+        return fetch(form.dataset.optionsUrl, {
+          method: "POST",
+          headers: { "Accept": "application/json", "X-CSRF-Token": data.get("csrf_token") },
+          body: data,
+          credentials: "same-origin"
+        });
       }).then(function (r) {
         if (!r.ok) throw new Error("options " + r.status);
         return r.json();
@@ -168,10 +171,37 @@ document.documentElement.classList.add("js");
       }).then(function (credential) {
         form.elements.response.value = JSON.stringify(credential.toJSON());
         form.submit();
-      }).catch(function () {
+      }).catch(function (err) {
         busy = false;
-        if (status) { status.textContent = form.dataset.failed; status.hidden = false; }
+        if (status) {
+          status.textContent = (err && err.userMessage) || form.dataset.failed;
+          status.hidden = false;
+        }
       });
     });
   });
+})();
+
+// Waiting for the companion app (SPEC §4.6): server-sent events say when
+// the request is answered; the page then loads again and leads on.
+// Without JavaScript, the page refreshes itself.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-push-events]");
+  if (!box) return;
+  var status = box.querySelector("[data-push-status]");
+  function done() { location.replace(box.dataset.pushHere); }
+  if (!window.EventSource) { setTimeout(done, 5000); return; }
+  var source = new EventSource(box.dataset.pushEvents);
+  source.addEventListener("state", function (event) {
+    if (event.data === "waiting") return;
+    source.close();
+    if (status && event.data === "approved") status.textContent = status.dataset.approved;
+    done();
+  });
+  source.onerror = function () {
+    // The stream ended or broke: look again in a moment.
+    source.close();
+    setTimeout(done, 3000);
+  };
 })();

@@ -93,6 +93,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("web.trusted_proxies")
                 .with_list_parse_key("app.password.context_words")
+                .with_list_parse_key("notify.push.endpoint_hosts")
                 .source(Some(espace_env)),
         );
         let raw = builder

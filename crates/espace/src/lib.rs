@@ -5,7 +5,7 @@ pub mod config;
 
 use std::sync::Arc;
 
-use espace_app::ports::{Clock, SystemClock};
+use espace_app::ports::{Clock, Store, SystemClock};
 use espace_app::{App, AppError};
 use espace_db::Database;
 
@@ -44,7 +44,11 @@ pub async fn open(
     db.migrate().await.map_err(|e| StartError::Database(e.0))?;
     let tz = jiff::tz::TimeZone::get(&settings.web.display_timezone)
         .map_err(|e| AppError::Config(format!("web.display_timezone: {e}")))?;
-    let outlets = settings.notify.outlets(tz).map_err(AppError::Config)?;
+    let vapid = vapid_key(settings, db.store().as_ref()).await?;
+    let outlets = settings
+        .notify
+        .outlets(tz, &vapid)
+        .map_err(AppError::Config)?;
     let mut config = settings.app.clone();
     config.public_url = settings.public_url();
     if demo && settings.notify.smtp.is_none() && settings.notify.sms.is_none() {
@@ -59,6 +63,31 @@ pub async fn open(
     }
     let app = App::build(config, db.store(), clock, outlets).await?;
     Ok((app, db))
+}
+
+/// The VAPID key of Web Push: the configured one, else the one kept in the
+/// database, made at first start (every instance then shares it, and the
+/// devices' subscriptions outlive restarts).
+async fn vapid_key(settings: &Settings, store: &dyn Store) -> Result<Vec<u8>, AppError> {
+    if let Some(key) = settings
+        .notify
+        .push
+        .configured_key()
+        .map_err(AppError::Config)?
+    {
+        return Ok(key);
+    }
+    let fresh = espace_notify::webpush::VapidKey::generate()
+        .map_err(|e| AppError::Unexpected(e.to_string()))?;
+    let mut tx = store.begin().await?;
+    tx.insert_secret_if_absent("vapid-v1", &fresh.to_bytes())
+        .await?;
+    let key = tx
+        .secret("vapid-v1")
+        .await?
+        .ok_or_else(|| AppError::Unexpected("VAPID key missing".into()))?;
+    tx.commit().await?;
+    Ok(key)
 }
 
 pub fn system_clock() -> Arc<dyn Clock> {

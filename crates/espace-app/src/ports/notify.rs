@@ -52,6 +52,35 @@ pub trait SmsSender: Send + Sync {
     async fn send(&self, sms: &Sms) -> Result<(), DeliveryError>;
 }
 
+/// A browser's push subscription (the Push API's `PushSubscription`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PushSubscription {
+    pub endpoint: String,
+    /// `keys.p256dh`, base64url.
+    pub p256dh: String,
+    /// `keys.auth`, base64url.
+    pub auth: String,
+}
+
+/// Web Push (RFC 8030) with encrypted messages (RFC 8291) and VAPID
+/// (RFC 8292): the companion app's wake-up call.
+#[async_trait]
+pub trait PushSender: Send + Sync {
+    /// The application server key, for the browser's `applicationServerKey`.
+    fn public_key(&self) -> String;
+    /// Whether Espace may send to this endpoint: push services only, never
+    /// an address inside the operator's network.
+    fn accepts(&self, sub: &PushSubscription) -> bool;
+    /// Sends `payload`, encrypted for the subscription, kept by the push
+    /// service for `ttl_secs` at most.
+    async fn push(
+        &self,
+        sub: &PushSubscription,
+        payload: &[u8],
+        ttl_secs: u32,
+    ) -> Result<(), DeliveryError>;
+}
+
 /// The words of a message in one language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Composed {
@@ -73,4 +102,6 @@ pub struct Outlets {
     pub composer: Arc<dyn Composer>,
     pub mailer: Option<Arc<dyn Mailer>>,
     pub sms: Option<Arc<dyn SmsSender>>,
+    /// Unset: companion devices learn of requests by polling only.
+    pub push: Option<Arc<dyn PushSender>>,
 }

@@ -234,6 +234,32 @@ pub struct FactorResetRecord {
     pub closed_by: Option<Uuid>,
 }
 
+/// A request to approve a second factor on a companion device (SPEC §4.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushRequestRecord {
+    pub id: Uuid,
+    pub login_id: Uuid,
+    pub method_id: Uuid,
+    /// Hash of who waits for the answer (see `companion.rs`).
+    pub waiter: String,
+    /// The waiting session, ended if the person says "this wasn't me".
+    pub session_hash: Option<String>,
+    /// The waiting reset link, used up if the person says "this wasn't me".
+    pub link_hash: Option<String>,
+    pub purpose: String,
+    pub number: i64,
+    /// The three numbers the device offers, space-separated.
+    pub choices: String,
+    pub ip: String,
+    pub user_agent: String,
+    /// `pending`, `approved`, `denied`, `reported`, `mismatch`, `used`
+    /// or `void`.
+    pub status: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub answered_at: Option<Timestamp>,
+}
+
 /// A WebAuthn ceremony in progress: webauthn-rs's state, as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CeremonyRecord {
@@ -522,6 +548,39 @@ pub trait Tx: Send {
         login_id: Uuid,
         now: Timestamp,
     ) -> StoreResult<Option<Vec<u8>>>;
+
+    // Companion devices and their push requests (SPEC §4.6).
+    async fn insert_companion_device(
+        &mut self,
+        token_hash: &str,
+        method_id: Uuid,
+        login_id: Uuid,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// A method by its id alone (a companion link names only the method).
+    async fn auth_method_by_id(&mut self, id: Uuid) -> StoreResult<Option<AuthMethodRecord>>;
+    /// The verified companion method a device token stands for.
+    async fn companion_method(&mut self, token_hash: &str)
+    -> StoreResult<Option<AuthMethodRecord>>;
+    async fn insert_push_request(&mut self, r: &PushRequestRecord) -> StoreResult<()>;
+    async fn push_request(&mut self, id: Uuid) -> StoreResult<Option<PushRequestRecord>>;
+    /// The requests of a device still waiting for an answer.
+    async fn pending_push_requests(
+        &mut self,
+        method_id: Uuid,
+        now: Timestamp,
+    ) -> StoreResult<Vec<PushRequestRecord>>;
+    /// Moves a request from `from` to `to` if it is still in `from`
+    /// (a concurrent answer loses the race and gets `false`).
+    async fn set_push_status(
+        &mut self,
+        id: Uuid,
+        from: &str,
+        to: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Voids the pending requests of a waiter (a new one replaces them).
+    async fn void_push_requests(&mut self, waiter: &str) -> StoreResult<u64>;
 
     // WebAuthn ceremonies.
     async fn insert_ceremony(&mut self, ceremony: &CeremonyRecord) -> StoreResult<()>;

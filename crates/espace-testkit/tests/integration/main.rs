@@ -5,6 +5,7 @@
 mod account;
 mod assisted;
 mod auth;
+mod companion;
 mod company;
 mod csrf;
 mod delivery;

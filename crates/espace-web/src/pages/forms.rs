@@ -124,6 +124,9 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::OwnReset => t.get("problem-own-reset"),
         Problem::ResetPending => t.get("problem-reset-pending"),
         Problem::NothingToReset => t.get("problem-nothing-to-reset"),
+        Problem::NumberChoice => t.get("problem-number-choice"),
+        Problem::NumberMismatch => t.get("problem-number-mismatch"),
+        Problem::PushGone => t.get("problem-push-gone"),
     }
 }
 

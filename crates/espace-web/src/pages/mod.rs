@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod assisted;
+pub mod companion;
 pub mod company;
 pub mod contact;
 pub mod forms;

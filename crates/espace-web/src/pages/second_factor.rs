@@ -15,6 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::AppError;
+use espace_app::companion::PushState;
 use espace_app::error::FormRejection;
 use espace_app::passkeys::Ceremony;
 use espace_app::second_factor::{Asker, Proof, Purpose};
@@ -110,6 +111,14 @@ impl Prompt {
         }
     }
 
+    fn nav(&self) -> &'static str {
+        match self {
+            Prompt::SignIn(_) => "login",
+            Prompt::StepUp(_) => "account",
+            Prompt::Reset(..) => "link",
+        }
+    }
+
     fn mode(&self) -> &'static str {
         match self {
             Prompt::SignIn(_) => "sign-in",
@@ -143,16 +152,18 @@ pub(crate) async fn factor_page(
     };
     let step_up = matches!(step, Prompt::StepUp(_));
     let password_only = step_up && choices.methods.is_empty();
-    let mut anchored = [false, false];
+    let mut anchored = [false, false, false];
     let methods: Vec<MethodChoice> = choices
         .methods
         .into_iter()
         .map(|m| {
-            let passkey = m.kind == "passkey";
-            let field = if passkey { "passkey" } else { "code" };
-            let slot = usize::from(passkey);
+            let (field, slot) = match m.kind.as_str() {
+                "passkey" => ("passkey", 1),
+                "companion" => ("push", 2),
+                _ => ("code", 0),
+            };
             let here = match refused {
-                Some(r) => r == m.id || (passkey && !anchored[1]),
+                Some(r) => r == m.id || (slot == 1 && !anchored[1]),
                 None => !anchored[slot],
             };
             let anchor = here && !anchored[slot];
@@ -176,15 +187,15 @@ pub(crate) async fn factor_page(
             is_default: m.is_default,
         })
         .collect();
-    let (title, nav) = match step {
-        Prompt::SignIn(_) => ("second-factor-title", "login"),
-        Prompt::StepUp(_) => ("confirm-title", "account"),
-        Prompt::Reset(..) => ("reset-factor-title", "link"),
+    let title = match step {
+        Prompt::SignIn(_) => "second-factor-title",
+        Prompt::StepUp(_) => "confirm-title",
+        Prompt::Reset(..) => "reset-factor-title",
     };
     render(
         ctx,
         &FactorPage {
-            c: Chrome::new(state, ctx, title, nav),
+            c: Chrome::new(state, ctx, title, step.nav()),
             base: step.base(),
             mode: step.mode(),
             next,
@@ -553,4 +564,239 @@ pub async fn resume(
         Err(AppError::NotFound) => Redirect::to(&back).into_response(),
         Err(e) => app_error(&ctx, &e),
     }
+}
+
+// ---- Push approval on the companion app (SPEC §4.6) --------------------
+
+#[derive(Template)]
+#[template(path = "push_wait.html")]
+struct PushWaitPage {
+    c: Chrome,
+    /// The step's page (other methods).
+    back: String,
+    /// Where "send again" posts.
+    base: String,
+    /// This page, for the script to come back to.
+    here: String,
+    events: String,
+    next: String,
+    method: String,
+    number: i64,
+    /// "Pick this number on …".
+    pick: String,
+    /// What became of the request, once final.
+    state_text: String,
+    /// `waiting`, `approved`, `denied`, `reported`, `mismatch`,
+    /// `expired` or `gone`.
+    state: &'static str,
+    until: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PushQuery {
+    next: Option<String>,
+    method: Option<String>,
+}
+
+fn push_path(step: &Prompt, id: Uuid) -> String {
+    format!("{}/push/{id}", step.base())
+}
+
+async fn push_send(state: &AppState, ctx: &Ctx, step: Prompt, form: FactorForm) -> Response {
+    let next = safe_return_to(form.next.as_deref());
+    let Ok(method) = Uuid::parse_str(&form.method) else {
+        return step.error(state, ctx, &AppError::NotFound);
+    };
+    match state.app.send_push(step.asker(), method, &ctx.client).await {
+        Ok(id) => {
+            let q = serde_urlencoded::to_string([
+                ("next", next.as_str()),
+                ("method", &method.to_string()),
+            ])
+            .unwrap_or_default();
+            Redirect::to(&format!("{}?{q}", push_path(&step, id))).into_response()
+        }
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => factor_page(state, ctx, &step, next, (None, Some(method)), f).await,
+            Err(e) => step.error(state, ctx, &e),
+        },
+    }
+}
+
+/// The waiting page: the number to pick, until the phone answers. An
+/// approval is taken here (once) and leads on.
+async fn push_wait(
+    state: &AppState,
+    ctx: &Ctx,
+    step: Prompt,
+    id: &str,
+    q: Result<Query<PushQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let next = safe_return_to(q.next.as_deref());
+    let Ok(id) = Uuid::parse_str(id) else {
+        return step.error(state, ctx, &AppError::NotFound);
+    };
+    let view = match state.app.push_state(step.asker(), id).await {
+        Ok(v) => v,
+        Err(e) => return step.error(state, ctx, &e),
+    };
+    if view.state == PushState::Approved {
+        return match state
+            .app
+            .take_push_approval(step.asker(), id, &ctx.client)
+            .await
+        {
+            Ok(token) => passed(&step, token, &next),
+            Err(e) => step.error(state, ctx, &e),
+        };
+    }
+    let query = serde_urlencoded::to_string([
+        ("next", next.as_str()),
+        ("method", q.method.as_deref().unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    let here = format!("{}?{query}", push_path(&step, id));
+    let t = ctx.tr();
+    let mut res = render(
+        ctx,
+        &PushWaitPage {
+            c: Chrome::new(state, ctx, "push-wait-title", step.nav()),
+            back: format!(
+                "{}?{}",
+                step.page(),
+                serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+            ),
+            base: step.base(),
+            events: format!("{}/events", push_path(&step, id)),
+            here,
+            next,
+            method: q.method.unwrap_or_default(),
+            number: view.number,
+            pick: t.fmt("push-wait-pick", &[("device", Arg::S(&view.device))]),
+            state_text: t.get(&format!("push-state-{}", view.state.as_str())),
+            state: view.state.as_str(),
+            until: t.fmt(
+                "push-wait-until",
+                &[("time", Arg::S(&local_time(state, view.expires_at)))],
+            ),
+        },
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
+/// Server-sent events for the waiting page's script: the request's state
+/// when it changes, until it is final.
+fn push_events(state: AppState, step: Prompt, id: &str) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let Ok(id) = Uuid::parse_str(id) else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
+    let stream = futures_util::stream::unfold(
+        (state, step, None::<PushState>, false),
+        move |(state, step, last, done)| async move {
+            if done {
+                return None;
+            }
+            loop {
+                let now = match state.app.push_state(step.asker(), id).await {
+                    Ok(v) => v.state,
+                    Err(_) => PushState::Gone,
+                };
+                if Some(now) != last {
+                    let event = Event::default().event("state").data(now.as_str());
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(event),
+                        (state, step, Some(now), now.is_final()),
+                    ));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(750)).await;
+            }
+        },
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+pub async fn sign_in_push(
+    State(state): State<AppState>,
+    SecondStep(session, ctx): SecondStep,
+    HtmlForm(form): HtmlForm<FactorForm>,
+) -> Response {
+    push_send(&state, &ctx, Prompt::SignIn(session), form).await
+}
+
+pub async fn step_up_push(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    HtmlForm(form): HtmlForm<FactorForm>,
+) -> Response {
+    push_send(&state, &ctx, Prompt::StepUp(session), form).await
+}
+
+pub async fn reset_push(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    HtmlForm(form): HtmlForm<FactorForm>,
+) -> Response {
+    let step = Prompt::Reset(token, ctx.csrf_basis.clone());
+    push_send(&state, &ctx, step, form).await
+}
+
+pub async fn sign_in_push_wait(
+    State(state): State<AppState>,
+    SecondStep(session, ctx): SecondStep,
+    Path(id): Path<String>,
+    q: Result<Query<PushQuery>, QueryRejection>,
+) -> Response {
+    push_wait(&state, &ctx, Prompt::SignIn(session), &id, q).await
+}
+
+pub async fn step_up_push_wait(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path(id): Path<String>,
+    q: Result<Query<PushQuery>, QueryRejection>,
+) -> Response {
+    push_wait(&state, &ctx, Prompt::StepUp(session), &id, q).await
+}
+
+pub async fn reset_push_wait(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((token, id)): Path<(String, String)>,
+    q: Result<Query<PushQuery>, QueryRejection>,
+) -> Response {
+    let step = Prompt::Reset(token, ctx.csrf_basis.clone());
+    push_wait(&state, &ctx, step, &id, q).await
+}
+
+pub async fn sign_in_push_events(
+    State(state): State<AppState>,
+    SecondStep(session, _): SecondStep,
+    Path(id): Path<String>,
+) -> Response {
+    push_events(state, Prompt::SignIn(session), &id)
+}
+
+pub async fn step_up_push_events(
+    State(state): State<AppState>,
+    Authenticated(session, _): Authenticated,
+    Path(id): Path<String>,
+) -> Response {
+    push_events(state, Prompt::StepUp(session), &id)
+}
+
+pub async fn reset_push_events(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((token, id)): Path<(String, String)>,
+) -> Response {
+    push_events(state, Prompt::Reset(token, ctx.csrf_basis), &id)
 }

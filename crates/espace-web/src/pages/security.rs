@@ -194,7 +194,7 @@ struct TotpPage {
 
 /// The QR code as inline SVG, named for assistive technologies by the
 /// element `qr-caption`.
-fn qr_svg(uri: &str) -> Option<String> {
+pub(crate) fn qr_svg(uri: &str) -> Option<String> {
     let code = QrCode::new(uri.as_bytes()).ok()?;
     let svg = code
         .render::<svg::Color>()

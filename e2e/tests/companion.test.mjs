@@ -1,0 +1,142 @@
+// The companion app (issue 6, SPEC §4.6). bruno forces strong
+// authentication on alice; alice links a phone (a second browser context
+// with Chromium's virtual authenticator, user verification on) from My
+// security, then approves her next sign-in on it by picking the number
+// her screen shows: English with JavaScript (server-sent events), French
+// without JavaScript on the computer (the waiting page refreshes itself),
+// where the phone denies. The installable app: manifest, service worker,
+// offline shell. Axe on every page of the way.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { axeCheck } from '../lib/axe.mjs';
+import { LOCALE, PASSWORD, done, h1, submitLogin, text, useEnvironment } from '../lib/app.mjs';
+
+async function click(page, locator) {
+  await Promise.all([page.waitForNavigation(), locator.click()]);
+}
+
+async function withAuthenticator(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
+      hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true,
+    },
+  });
+}
+
+describe('companion app', { timeout: 240_000 }, () => {
+  const env = useEnvironment({ host: 'localhost' });
+  let phone = null;
+
+  it('en, JS: alice links a phone and approves her sign-in on it by number', async () => {
+    const bruno = await env.page({ locale: LOCALE.en });
+    const alice = await env.page({ locale: LOCALE.en });
+    phone = await env.page({ locale: LOCALE.en });
+    try {
+      await bruno.goto('/login');
+      await submitLogin(bruno, 'bruno.leroy', PASSWORD);
+      await bruno.goto('/company/two-factor');
+      const id = await bruno.locator('#login option', { hasText: 'alice.martin' }).getAttribute('value');
+      await bruno.locator('#scope-login').check();
+      await bruno.locator('#login').selectOption(id);
+      await click(bruno, bruno.locator('form[action="/company/two-factor/rules"] button[type=submit]'));
+      await done(bruno);
+
+      // Forced without a method: her sign-in leads to My security.
+      await alice.goto('/login');
+      await submitLogin(alice, 'alice.martin', PASSWORD);
+      assert.equal(new URL(alice.url()).pathname, '/account/security');
+      await click(alice, alice.getByRole('button', { name: 'Link a phone' }));
+      assert.equal(await h1(alice), 'Link a phone');
+      await axeCheck(alice, '/account/security/companion/{id} (en, JS)');
+      const link = await text(alice.locator('#companion-url'));
+      assert.match(link, /^http:\/\/localhost:\d+\/companion\/link\//);
+
+      // The phone opens the link and creates its passkey.
+      await withAuthenticator(phone);
+      await phone.goto(link);
+      assert.equal(await h1(phone), 'Link this phone');
+      await axeCheck(phone, '/companion/link/{id}/{mac} (en, JS)');
+      await phone.locator('#label').fill('Pixel');
+      await click(phone, phone.getByRole('button', { name: 'Link this phone' }));
+      assert.equal(new URL(phone.url()).pathname, '/companion');
+      assert.match(await text(phone.locator('.notice')), /This phone is linked/);
+      await axeCheck(phone, '/companion (en, JS, nothing waiting)');
+
+      // Her login is protected now: going on asks for the new method.
+      await click(alice, alice.getByRole('link', { name: 'My phone is linked' }));
+      assert.equal(new URL(alice.url()).pathname, '/login/second-factor');
+      await axeCheck(alice, '/login/second-factor (en, JS, companion)');
+      await click(alice, alice.getByRole('button', { name: /Send a request to my phone/ }));
+      assert.equal(await h1(alice), 'Approve on your phone');
+      await axeCheck(alice, '/login/second-factor/push/{id} (en, JS)');
+      const number = await text(alice.locator('.push-number'));
+      assert.match(number, /^\d\d$/);
+
+      // The phone shows it (its polling reloads the page), with three numbers.
+      await phone.waitForSelector('.push-request', { timeout: 10_000 });
+      assert.match(await text(phone.locator('.push-request h3')), /Sign-in to alice\.martin/);
+      assert.equal(await phone.locator('input[name=number]').count(), 3);
+      await axeCheck(phone, '/companion (en, JS, a request waiting)');
+      await phone.locator(`input[name=number][value="${number}"]`).check();
+      await Promise.all([
+        alice.waitForURL((u) => u.pathname.startsWith('/account/security/companion/'), { timeout: 15_000 }),
+        click(phone, phone.getByRole('button', { name: 'Approve' })),
+      ]);
+      assert.match(await text(phone.locator('.notice')), /Approved/);
+      assert.match(await text(alice.locator('.notice')), /“Pixel” is linked/);
+      await axeCheck(alice, '/account/security/companion/{id} linked (en, JS)');
+    } finally {
+      await done(alice);
+    }
+  });
+
+  it('fr, no JS on the computer: the waiting page refreshes, the phone denies', async () => {
+    const alice = await env.page({ js: false, locale: LOCALE.fr });
+    try {
+      await alice.goto('/login');
+      await submitLogin(alice, 'alice.martin', PASSWORD);
+      await axeCheck(alice, '/login/second-factor (fr, no JS, companion)');
+      await click(alice, alice.getByRole('button', { name: /Envoyer une demande à mon téléphone/ }));
+      assert.equal(await h1(alice), 'Approuvez sur votre téléphone');
+      assert.match(await text(alice.locator('.push-wait')), /Cette page se met à jour toutes les 5 secondes/);
+      await axeCheck(alice, '/login/second-factor/push/{id} (fr, no JS)');
+
+      // The phone in French: a request cannot be approved without a number.
+      await phone.context().setExtraHTTPHeaders({ 'Accept-Language': 'fr-FR' });
+      await phone.goto('/companion');
+      await phone.waitForSelector('.push-request');
+      assert.match(await text(phone.locator('.push-request h3')), /Connexion à alice\.martin/);
+      await phone.getByRole('button', { name: 'Approuver' }).click();
+      assert.match(await text(phone.locator('[data-passkey-status]')), /Choisissez le nombre affiché/);
+      await axeCheck(phone, '/companion (fr, JS, no number chosen)');
+      await click(phone, phone.getByRole('button', { name: 'Refuser' }));
+      assert.match(await text(phone.locator('.notice')), /Refusé/);
+
+      // The computer's page sees it at its next refresh.
+      await alice.waitForSelector('text=La demande a été refusée sur votre téléphone.', { timeout: 12_000 });
+      await axeCheck(alice, '/login/second-factor/push/{id} denied (fr, no JS)');
+      assert.ok(await alice.getByRole('button', { name: 'Envoyer une nouvelle demande' }).isVisible());
+    } finally {
+      await done(alice);
+    }
+  });
+
+  it('the app installs: manifest, service worker, offline shell', async () => {
+    const manifest = await (await fetch(`${env.baseURL}/companion/manifest.webmanifest`, { headers: { 'Accept-Language': 'en' } })).json();
+    assert.equal(manifest.start_url, '/companion');
+    assert.equal(manifest.display, 'standalone');
+    assert.ok(manifest.icons.length > 0);
+    await phone.goto('/companion');
+    await phone.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await phone.context().setOffline(true);
+    await phone.goto('/companion');
+    // The shell was kept at installation, in the language of that moment.
+    assert.equal(await h1(phone), 'You are offline');
+    await axeCheck(phone, '/companion offline shell');
+    await phone.context().setOffline(false);
+    await done(phone);
+  });
+});
