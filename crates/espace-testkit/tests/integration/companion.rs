@@ -376,3 +376,36 @@ both_engines!(
         assert!(kinds.iter().filter(|k| *k == "signin.second-factor-failed").count() >= 3);
     }
 );
+
+both_engines!(
+    async fn a_password_reset_is_approved_on_the_phone(engine) {
+        let push = PushService::start().await;
+        let app = spawn(engine).await;
+        let (phone, mut key) = link_phone(&app, &push).await;
+        let b = browser(&app);
+        let r = b
+            .submit("/forgot-password", "/forgot-password", &[("login", "alice.martin")])
+            .await;
+        assert_eq!(r.location(), Some("/forgot-password?notice=sent"));
+        let link = app.last_link("password-reset", "/reset-password/").await;
+        let path = link[link.find("/reset-password/").unwrap()..].to_owned();
+        let page = b.get(&path).await;
+        let at = page.body.find("/factor/push").unwrap();
+        let method = between(&page.body[at..], "name=\"method\" value=\"", "\"").to_owned();
+        let r = b
+            .submit(&path, &format!("{path}/factor/push"), &[("method", &method), ("next", "/")])
+            .await;
+        let wait = r.location().unwrap().to_owned();
+        let prefix = format!("{path}/factor/push/");
+        assert!(wait.starts_with(&prefix), "{wait}");
+        let id = wait[prefix.len()..wait.find('?').unwrap()].to_owned();
+        let number = between(&b.get(&wait).await.body, "aria-describedby=\"push-number-label\">", "<")
+            .to_owned();
+        assert!(phone.get("/companion").await.body.contains("Password reset of alice.martin"));
+        // The same link in another browser cannot wait for it.
+        assert_eq!(browser(&app).get(&wait).await.status, 404);
+        answer(&phone, &mut key, &id, "approve", &number).await;
+        assert_eq!(b.get(&wait).await.location(), Some(path.as_str()));
+        assert!(b.get(&path).await.body.contains("new_password"), "then the password");
+    }
+);

@@ -38,7 +38,9 @@ both_engines!(
     async fn server_keys_are_created_once_and_shared(engine) {
         let app = TestApp::spawn(engine).await;
         let sibling = app.spawn_sibling(|_| {}).await;
-        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM server_secrets").await, 3, "csrf, attempt fingerprints, one-time codes");
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM server_secrets").await, 4, "csrf, attempt fingerprints, one-time codes, VAPID");
+        assert_eq!(app.app.push_key(), sibling.app.push_key(), "one VAPID key for every instance");
+        assert!(app.app.push_key().is_some());
         // A CSRF token from one instance is accepted by the other.
         let b = app.browser();
         let token = b.get("/login").await.csrf_token().unwrap();
