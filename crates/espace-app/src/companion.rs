@@ -20,10 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
-use webauthn_rs::prelude::{
-    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential,
-};
+use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PublicKeyCredential};
 use webauthn_rs_proto::{
     AuthenticatorSelectionCriteria, ResidentKeyRequirement, UserVerificationPolicy,
 };
@@ -33,7 +30,7 @@ use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::{random_bytes, random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::Notice;
-use crate::passkeys::{Ceremony, credential_id};
+use crate::passkeys::Ceremony;
 use crate::ports::{AuthMethodRecord, LoginRecord, PushRequestRecord, PushSubscription, Tx};
 use crate::second_factor::{Asker, Purpose};
 use crate::security::{ENROLMENT_WINDOW, KIND_COMPANION, KIND_PASSKEY};
@@ -375,7 +372,6 @@ impl App {
         subscription: Option<&str>,
         client: &ClientInfo,
     ) -> Result<String, FormRejection> {
-        let rp = self.relying()?;
         let label =
             crate::security::label(typed_label).map_err(|p| FormRejection::Invalid(vec![p]))?;
         let push = subscription
@@ -384,49 +380,28 @@ impl App {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (mut method, login) = self.linking(tx.as_mut(), id, mac).await?;
-        let state: Option<PasskeyRegistration> = self
-            .take_state(tx.as_mut(), ceremony, binding, Some(login.id), REGISTER)
+        let registered = self
+            .registered_passkey(
+                tx.as_mut(),
+                login.id,
+                (ceremony, binding, REGISTER),
+                response,
+                "companion-link",
+                client,
+            )
             .await?;
-        let credential: Option<RegisterPublicKeyCredential> = serde_json::from_str(response).ok();
-        let passkey = match (state, credential) {
-            (Some(state), Some(credential)) => rp
-                .finish_passkey_registration(&credential, &state)
-                .map_err(|e| e.to_string()),
-            (None, _) => Err("no such ceremony".into()),
-            (_, None) => Err("unreadable answer".into()),
+        let Some((passkey, cred)) = registered else {
+            tx.commit().await?;
+            return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
         };
-        let passkey = match passkey {
-            Ok(p) => p,
-            Err(reason) => {
-                tx.append_audit(
-                    &AuditEvent::new(AuditKind::CodeRejected, now, client)
-                        .by_self(login.id)
-                        .detail(json!({ "purpose": "companion-link", "outcome": reason })),
-                )
-                .await?;
-                tx.commit().await?;
-                return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
-            }
-        };
-        let cred = credential_id(passkey.cred_id().as_ref());
-        if tx.auth_method_by_credential(&cred).await?.is_some() {
-            return Err(FormRejection::one("passkey", Problem::Taken));
-        }
-        let others = tx.auth_methods_of(login.id).await?;
         method.secret =
             Some(serde_json::to_vec(&DeviceSecret { passkey, push }).map_err(unexpected)?);
         method.credential_id = Some(cred);
         method.label = label;
-        method.is_default = !others
-            .iter()
-            .any(|m| m.verified_at.is_some() && m.is_default);
-        method.verified_at = Some(now);
-        method.last_used_at = Some(now);
-        tx.update_auth_method(&method).await?;
+        self.verify_method(tx.as_mut(), &login, &mut method, client)
+            .await?;
         let token = random_token()?;
         tx.insert_companion_device(&sha256_hex(&token), id, login.id, now)
-            .await?;
-        self.method_audit_and_notice(tx.as_mut(), &login, &method, true, client)
             .await?;
         tx.commit().await?;
         Ok(token)

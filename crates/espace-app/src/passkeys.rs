@@ -71,7 +71,7 @@ fn passkey_problem(counted: Problem) -> Problem {
     }
 }
 
-pub(crate) fn credential_id(raw: &[u8]) -> String {
+fn credential_id(raw: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(raw)
 }
 
@@ -196,40 +196,25 @@ impl App {
         response: &str,
         client: &ClientInfo,
     ) -> Result<Option<String>, FormRejection> {
-        let rp = self.relying()?;
+        self.relying()?;
         let label =
             crate::security::label(typed_label).map_err(|p| FormRejection::Invalid(vec![p]))?;
         let login = &session.login;
-        let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let state: Option<PasskeyRegistration> = self
-            .take_state(tx.as_mut(), ceremony, binding, Some(login.id), REGISTER)
+        let registered = self
+            .registered_passkey(
+                tx.as_mut(),
+                login.id,
+                (ceremony, binding, REGISTER),
+                response,
+                "passkey-enrolment",
+                client,
+            )
             .await?;
-        let credential: Option<RegisterPublicKeyCredential> = serde_json::from_str(response).ok();
-        let passkey = match (state, credential) {
-            (Some(state), Some(credential)) => rp
-                .finish_passkey_registration(&credential, &state)
-                .map_err(|e| e.to_string()),
-            (None, _) => Err("no such ceremony".into()),
-            (_, None) => Err("unreadable answer".into()),
+        let Some((passkey, cred_id)) = registered else {
+            tx.commit().await?;
+            return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
         };
-        let passkey = match passkey {
-            Ok(p) => p,
-            Err(reason) => {
-                tx.append_audit(
-                    &AuditEvent::new(AuditKind::CodeRejected, now, client)
-                        .by_self(login.id)
-                        .detail(json!({ "purpose": "passkey-enrolment", "outcome": reason })),
-                )
-                .await?;
-                tx.commit().await?;
-                return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
-            }
-        };
-        let cred_id = credential_id(passkey.cred_id().as_ref());
-        if tx.auth_method_by_credential(&cred_id).await?.is_some() {
-            return Err(FormRejection::one("passkey", Problem::Taken));
-        }
         let id = Uuid::now_v7();
         self.start_method(
             tx.as_mut(),
@@ -249,6 +234,50 @@ impl App {
             .await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// The passkey a browser created for this login in the ceremony
+    /// `(id, binding, purpose)`, and its credential id; `None` (audited)
+    /// when the answer is refused. A credential already known anywhere is
+    /// "taken".
+    pub(crate) async fn registered_passkey(
+        &self,
+        tx: &mut dyn Tx,
+        login: Uuid,
+        (ceremony, binding, purpose): (Uuid, &str, &str),
+        response: &str,
+        audit_purpose: &str,
+        client: &ClientInfo,
+    ) -> Result<Option<(Passkey, String)>, FormRejection> {
+        let rp = self.relying()?;
+        let state: Option<PasskeyRegistration> = self
+            .take_state(tx, ceremony, binding, Some(login), purpose)
+            .await?;
+        let credential: Option<RegisterPublicKeyCredential> = serde_json::from_str(response).ok();
+        let passkey = match (state, credential) {
+            (Some(state), Some(credential)) => rp
+                .finish_passkey_registration(&credential, &state)
+                .map_err(|e| e.to_string()),
+            (None, _) => Err("no such ceremony".into()),
+            (_, None) => Err("unreadable answer".into()),
+        };
+        let passkey = match passkey {
+            Ok(p) => p,
+            Err(reason) => {
+                tx.append_audit(
+                    &AuditEvent::new(AuditKind::CodeRejected, self.clock().now(), client)
+                        .by_self(login)
+                        .detail(json!({ "purpose": audit_purpose, "outcome": reason })),
+                )
+                .await?;
+                return Ok(None);
+            }
+        };
+        let cred_id = credential_id(passkey.cred_id().as_ref());
+        if tx.auth_method_by_credential(&cred_id).await?.is_some() {
+            return Err(FormRejection::one("passkey", Problem::Taken));
+        }
+        Ok(Some((passkey, cred_id)))
     }
 
     /// Starts a passkey check as a second factor (sign-in, step-up or

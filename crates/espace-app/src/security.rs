@@ -334,16 +334,8 @@ impl App {
         label: String,
         client: &ClientInfo,
     ) -> Result<Option<String>, AppError> {
-        let now = self.clock().now();
-        let others = tx.auth_methods_of(session.login.id).await?;
         method.label = label;
-        method.is_default = !others
-            .iter()
-            .any(|m| m.verified_at.is_some() && m.is_default);
-        method.verified_at = Some(now);
-        method.last_used_at = Some(now);
-        tx.update_auth_method(&method).await?;
-        self.method_audit_and_notice(tx, &session.login, &method, true, client)
+        self.verify_method(tx, &session.login, &mut method, client)
             .await?;
         if session.aal >= 2 {
             return Ok(None);
@@ -352,6 +344,27 @@ impl App {
             .raise_session(tx, session, Purpose::SignIn, &method.kind, client)
             .await?;
         Ok(Some(token))
+    }
+
+    /// A proven method counts from now on (the first one becomes the
+    /// default); audited and told by e-mail.
+    pub(crate) async fn verify_method(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        method: &mut AuthMethodRecord,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = self.clock().now();
+        let others = tx.auth_methods_of(login.id).await?;
+        method.is_default = !others
+            .iter()
+            .any(|m| m.verified_at.is_some() && m.is_default);
+        method.verified_at = Some(now);
+        method.last_used_at = Some(now);
+        tx.update_auth_method(method).await?;
+        self.method_audit_and_notice(tx, login, method, true, client)
+            .await
     }
 
     /// Starts adding a code by e-mail or SMS, to the login's verified
@@ -454,7 +467,7 @@ impl App {
     }
 
     /// Audits an added or removed method and tells the person by e-mail.
-    pub(crate) async fn method_audit_and_notice(
+    async fn method_audit_and_notice(
         &self,
         tx: &mut dyn Tx,
         login: &LoginRecord,
