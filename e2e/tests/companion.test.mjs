@@ -124,6 +124,47 @@ describe('companion app', { timeout: 240_000 }, () => {
     }
   });
 
+  it('fr and en, no JS: linking pages and the app say what needs JavaScript', async () => {
+    const alice = await env.page({ js: false, locale: LOCALE.fr });
+    const other = await env.page({ js: false, locale: LOCALE.fr });
+    const en = await env.page({ js: false, locale: LOCALE.en });
+    try {
+      // Signing in: approved on the phone, the page refreshing by itself.
+      await alice.goto('/login');
+      await submitLogin(alice, 'alice.martin', PASSWORD);
+      await click(alice, alice.getByRole('button', { name: /Envoyer une demande à mon téléphone/ }));
+      const number = await text(alice.locator('.push-number'));
+      await phone.goto('/companion');
+      await phone.waitForSelector('.push-request');
+      await phone.locator(`input[name=number][value="${number}"]`).check();
+      await click(phone, phone.getByRole('button', { name: 'Approuver' }));
+      await alice.waitForURL((u) => u.pathname === '/', { timeout: 12_000 });
+
+      await alice.goto('/account/security');
+      await click(alice, alice.getByRole('button', { name: 'Lier un téléphone' }));
+      assert.equal(await h1(alice), 'Lier un téléphone');
+      await axeCheck(alice, '/account/security/companion/{id} (fr, no JS)');
+      const link = await text(alice.locator('#companion-url'));
+      await other.goto(link);
+      assert.equal(await h1(other), 'Lier ce téléphone');
+      assert.ok(await other.getByText('Lier un téléphone nécessite JavaScript').isVisible());
+      await axeCheck(other, '/companion/link/{id}/{mac} (fr, no JS)');
+      await other.goto('/companion');
+      assert.match(await text(other.locator('main')), /Ce téléphone n’est lié à aucun identifiant/);
+      await axeCheck(other, '/companion not linked (fr, no JS)');
+      await en.goto(link);
+      assert.equal(await h1(en), 'Link this phone');
+      await axeCheck(en, '/companion/link/{id}/{mac} (en, no JS)');
+      await en.goto('/companion/offline');
+      assert.equal(await h1(en), 'You are offline');
+      await axeCheck(en, '/companion/offline (en, no JS)');
+    } finally {
+      await done(alice);
+      await done(other);
+      await done(en);
+    }
+  });
+
   it('the app installs: manifest, service worker, offline shell', async () => {
     const manifest = await (await fetch(`${env.baseURL}/companion/manifest.webmanifest`, { headers: { 'Accept-Language': 'en' } })).json();
     assert.equal(manifest.start_url, '/companion');
