@@ -346,9 +346,8 @@ impl App {
             .recovery_case_by_reference(&reference)
             .await?
             .ok_or(AppError::NotFound)?;
-        let (CaseStatus::CodeSent, Some(login_id), Some(agent_id)) =
-            (status_of(&case)?, case.login_id, case.agent_id)
-        else {
+        // The agent, or the requester themself (FranceConnect+).
+        let (CaseStatus::CodeSent, Some(login_id)) = (status_of(&case)?, case.login_id) else {
             return Err(FormRejection::one("code", Problem::State));
         };
         let login = tx.login_by_id(login_id).await?.ok_or(AppError::NotFound)?;
@@ -372,7 +371,7 @@ impl App {
         tx.update_recovery_case(&case).await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::RecoveryAddressLinked, now, client)
-                .by(agent_id, login.id)
+                .by(case.agent_id.unwrap_or(login.id), login.id)
                 .detail(json!({
                     "case": case.id,
                     "reference": case.reference,
@@ -568,17 +567,40 @@ impl App {
         id: Uuid,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
-        let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (mut case, status) = Self::open_case(tx.as_mut(), session, id).await?;
         let login = match case.login_id.filter(|_| status.accepts_code()) {
             Some(l) => tx.login_by_id(l).await?.ok_or(AppError::NotFound)?,
             None => return Err(FormRejection::one("case", Problem::State)),
         };
-        let purpose = code_purpose(&case);
-        self.issue_code(
+        self.issue_case_code(
             tx.as_mut(),
+            &mut case,
             &login,
+            Some(session.login.id),
+            client,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sends a code to the new address of a case whose identity is
+    /// verified, by an agent (`actor`) or by the requester themself
+    /// (FranceConnect+).
+    pub(crate) async fn issue_case_code(
+        &self,
+        tx: &mut dyn Tx,
+        case: &mut RecoveryCaseRecord,
+        login: &LoginRecord,
+        actor: Option<Uuid>,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = self.clock().now();
+        let purpose = code_purpose(case);
+        self.issue_code(
+            tx,
+            login,
             &purpose,
             &case.new_email,
             Recipient::Email(&case.new_email),
@@ -586,15 +608,14 @@ impl App {
         .await?;
         case.status = CaseStatus::CodeSent.as_str().into();
         case.updated_at = now;
-        tx.update_recovery_case(&case).await?;
+        tx.update_recovery_case(case).await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::RecoveryCodeSent, now, client)
-                .by(session.login.id, login.id)
+                .by(actor.unwrap_or(login.id), login.id)
                 .detail(json!({ "case": case.id, "reference": case.reference, "to": masked_email(&case.new_email) })),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
+        .map_err(AppError::from)
     }
 
     /// Closes a case without a change; the requester is told why to ask

@@ -70,6 +70,7 @@ pub enum AuditKind {
     PushRequested,
     PushApproved,
     PushRefused,
+    FranceConnectRefused,
 }
 
 impl AuditKind {
@@ -134,6 +135,7 @@ impl AuditKind {
         AuditKind::PushRequested,
         AuditKind::PushApproved,
         AuditKind::PushRefused,
+        AuditKind::FranceConnectRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -198,6 +200,7 @@ impl AuditKind {
             AuditKind::PushRequested => "mfa.push-requested",
             AuditKind::PushApproved => "mfa.push-approved",
             AuditKind::PushRefused => "mfa.push-refused",
+            AuditKind::FranceConnectRefused => "mfa.franceconnect-refused",
         }
     }
 

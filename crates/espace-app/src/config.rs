@@ -40,6 +40,92 @@ pub struct AppConfig {
     pub secrets_key: Option<KeyMaterial>,
     /// Strong authentication (SPEC §4).
     pub strong: StrongAuthConfig,
+    /// FranceConnect+ (SPEC §4.7): off unless configured.
+    pub franceconnect: FranceConnectConfig,
+}
+
+/// The OpenID provider Espace relies on for FranceConnect+ (SPEC §4.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FranceConnectConfig {
+    pub enabled: bool,
+    /// The provider's discovery document
+    /// (`…/.well-known/openid-configuration`).
+    pub discovery_url: String,
+    pub client_id: String,
+    /// Never written out.
+    #[serde(skip_serializing)]
+    pub client_secret: Option<KeyMaterial>,
+    /// The level asked for (`acr_values`): `eidas2` or `eidas3`. The
+    /// returned `acr` must be at least this.
+    pub acr: String,
+    /// The identity claims asked for (FranceConnect scopes), besides
+    /// `openid`.
+    pub scopes: Vec<String>,
+    /// How long an encryption key of Espace is the newest before a new
+    /// one is made, in days.
+    pub key_lifetime_days: u32,
+    /// How long a replaced key is still published and accepted, in days.
+    pub key_overlap_days: u32,
+    /// Plain `http://` provider addresses (tests and the demo's provider on
+    /// the loopback only). Never in production.
+    pub allow_http: bool,
+    /// Timeout of one call to the provider, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for FranceConnectConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            discovery_url: String::new(),
+            client_id: String::new(),
+            client_secret: None,
+            acr: "eidas2".into(),
+            scopes: ["given_name", "family_name", "birthdate", "email"]
+                .map(String::from)
+                .to_vec(),
+            key_lifetime_days: 90,
+            key_overlap_days: 7,
+            allow_http: false,
+            timeout_secs: 10,
+        }
+    }
+}
+
+impl FranceConnectConfig {
+    fn validate(&self) -> Result<(), String> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let https = self.discovery_url.starts_with("https://");
+        let http = self.discovery_url.starts_with("http://") && self.allow_http;
+        if !(https || http) {
+            return Err(format!(
+                "app.franceconnect.discovery_url must be an https:// address: {:?}",
+                self.discovery_url
+            ));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err("app.franceconnect.client_id is required".into());
+        }
+        if self.client_secret.as_ref().is_none_or(|s| s.0.is_empty()) {
+            return Err("app.franceconnect.client_secret is required".into());
+        }
+        if !matches!(self.acr.as_str(), "eidas2" | "eidas3") {
+            return Err(format!(
+                "app.franceconnect.acr must be eidas2 or eidas3: {:?}",
+                self.acr
+            ));
+        }
+        if self.key_lifetime_days == 0 || self.key_overlap_days == 0 {
+            return Err(
+                "app.franceconnect.key_lifetime_days and key_overlap_days must be at least 1"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Strong authentication settings.
@@ -86,6 +172,7 @@ impl Default for AppConfig {
             recovery: RecoveryConfig::default(),
             secrets_key: None,
             strong: StrongAuthConfig::default(),
+            franceconnect: FranceConnectConfig::default(),
         }
     }
 }
@@ -170,6 +257,7 @@ impl AppConfig {
         if self.strong.step_up_window.as_secs() < 30 {
             return Err("app.strong.step_up_window must be at least 30 s".into());
         }
+        self.franceconnect.validate()?;
         if self.codes.max_tries < 1 || self.codes.ttl.as_secs() < 60 {
             return Err("app.codes: max_tries must be at least 1 and ttl at least 60 s".into());
         }

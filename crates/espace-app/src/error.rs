@@ -123,6 +123,10 @@ pub enum Problem {
     NumberMismatch,
     /// The request is no longer waiting (answered, expired or replaced).
     PushGone,
+    /// FranceConnect+ is already linked to this login.
+    AlreadyLinked,
+    /// The identity provider cannot be reached.
+    ProviderUnavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

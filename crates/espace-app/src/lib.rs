@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod factor_reset;
+pub mod franceconnect;
 mod links;
 pub mod notify;
 pub mod overview;
@@ -34,7 +35,7 @@ pub use config::AppConfig;
 pub use error::AppError;
 
 use crate::crypto::{PasswordHasherPool, SecretSealer, ServerKeys};
-use crate::ports::{Clock, Outlets, Store};
+use crate::ports::{Clock, IdentityProvider, Outlets, Store};
 
 /// Everything the use cases need, built once at start and shared.
 #[derive(Clone)]
@@ -52,6 +53,8 @@ struct Inner {
     outlets: Outlets,
     /// The WebAuthn relying party, when the public address allows one.
     passkeys: Option<webauthn_rs::Webauthn>,
+    /// FranceConnect+, when configured.
+    identity: Option<Arc<dyn IdentityProvider>>,
 }
 
 impl App {
@@ -62,6 +65,7 @@ impl App {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         outlets: Outlets,
+        identity: Option<Arc<dyn IdentityProvider>>,
     ) -> Result<Self, AppError> {
         config.validate().map_err(AppError::Config)?;
         let sealer = SecretSealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))
@@ -85,6 +89,7 @@ impl App {
                 config,
                 outlets,
                 passkeys,
+                identity,
             }),
         })
     }
@@ -116,6 +121,10 @@ impl App {
 
     pub(crate) fn passkeys(&self) -> Option<&webauthn_rs::Webauthn> {
         self.inner.passkeys.as_ref()
+    }
+
+    pub(crate) fn identity(&self) -> Option<&dyn IdentityProvider> {
+        self.inner.identity.as_deref()
     }
 
     pub(crate) fn outlets(&self) -> &Outlets {

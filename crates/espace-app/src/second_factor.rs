@@ -21,7 +21,9 @@ use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::Notice;
 use crate::ports::{LoginRecord, SessionRecord, Tx};
 use crate::recovery::TOKEN_RESET;
-use crate::security::{KIND_EMAIL, KIND_SMS, KIND_TOTP, MethodView, code_recipient, view};
+use crate::security::{
+    KIND_EMAIL, KIND_FRANCECONNECT, KIND_SMS, KIND_TOTP, MethodView, code_recipient, view,
+};
 use crate::session::CurrentSession;
 
 /// Recovery codes issued at once.
@@ -78,8 +80,11 @@ impl Asker<'_> {
     }
 
     /// Whether a method of this kind may serve.
+    /// A reset link takes neither a code by e-mail nor FranceConnect+ (its
+    /// way back cannot carry the link; signing in with it and changing the
+    /// password does the same).
     fn accepts(&self, kind: &str) -> bool {
-        !matches!(self, Asker::Reset { .. }) || kind != KIND_EMAIL
+        !matches!(self, Asker::Reset { .. }) || (kind != KIND_EMAIL && kind != KIND_FRANCECONNECT)
     }
 }
 
@@ -474,6 +479,8 @@ impl App {
             .await?;
         tx.delete_session(&session.id_hash).await?;
         let token = random_token()?;
+        tx.move_idp_session(&session.id_hash, &sha256_hex(&token))
+            .await?;
         tx.insert_session(&SessionRecord {
             id_hash: sha256_hex(&token),
             login_id: login.id,

@@ -23,6 +23,8 @@ pub const KIND_EMAIL: &str = "email";
 pub const KIND_SMS: &str = "sms";
 /// A device with the companion app (SPEC §4.6).
 pub const KIND_COMPANION: &str = "companion";
+/// A FranceConnect+ identity (SPEC §4.7).
+pub const KIND_FRANCECONNECT: &str = "franceconnect";
 /// How long an enrolment waits for its first code.
 pub const ENROLMENT_WINDOW: SignedDuration = SignedDuration::from_mins(10);
 pub const MAX_LABEL: usize = 60;

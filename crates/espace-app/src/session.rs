@@ -156,21 +156,24 @@ impl App {
             .expires_at(session.created_at, now))
     }
 
-    /// Signs out: the session row is deleted, so the old cookie is dead.
+    /// Signs out: the session row is deleted, so the old cookie is dead. A
+    /// session that came through FranceConnect+ also ends at the provider:
+    /// the address of its end-session is returned.
     pub async fn sign_out(
         &self,
         session: &CurrentSession,
         client: &ClientInfo,
-    ) -> Result<(), AppError> {
+    ) -> Result<Option<String>, AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
+        let end_session = self.end_session_url(tx.as_mut(), &session.id_hash).await?;
         tx.delete_session(&session.id_hash).await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::SignedOut, now, client).by_self(session.login.id),
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(end_session)
     }
 
     /// The devices where this login is signed in (SPEC §6), live ones only,
@@ -260,7 +263,8 @@ impl App {
             .await?;
         tx.commit().await?;
         let resets = self.settle_due_factor_resets().await?;
-        Ok(sessions + counters + resets)
+        let keys = self.rotate_encryption_keys().await?;
+        Ok(sessions + counters + resets + keys)
     }
 
     /// The remembered language of a login (SPEC §9), chosen in the header.

@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use espace_app::audit::AuditEvent;
 use espace_app::ports::{
     ActionTokenRecord, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord, ContractRecord,
-    DeviceSeen, FactorResetRecord, LoginRecord, OutboxRecord, PushRequestRecord,
-    RecoveryCaseRecord, RightRecord, SessionRecord, Store, StoreError, StoreResult,
-    StrongAuthRuleRecord, Tx, WamMessageRecord,
+    DeviceSeen, FactorResetRecord, IdpLinkRecord, JoseKeyRecord, LoginRecord, OutboxRecord,
+    PushRequestRecord, RecoveryCaseRecord, RightRecord, SessionRecord, Store, StoreError,
+    StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::throttle::IpWindow;
@@ -120,6 +120,19 @@ macro_rules! store_impl {
                 T: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db>,
             {
                 row.try_get(name).map_err(err)
+            }
+
+            fn idp_link(row: &$row) -> StoreResult<IdpLinkRecord> {
+                Ok(IdpLinkRecord {
+                    method_id: Self::col(row, "method_id")?,
+                    login_id: Self::col(row, "login_id")?,
+                    issuer: Self::col(row, "issuer")?,
+                    subject: Self::col(row, "subject")?,
+                    given_name: Self::col(row, "given_name")?,
+                    family_name: Self::col(row, "family_name")?,
+                    birthdate: Self::col(row, "birthdate")?,
+                    created_at: ts(Self::col(row, "created_at")?)?,
+                })
             }
 
             fn login(row: &$row) -> StoreResult<LoginRecord> {
@@ -897,6 +910,12 @@ macro_rules! store_impl {
             }
 
             async fn delete_auth_method(&mut self, login_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                sqlx::query("DELETE FROM idp_links WHERE login_id = $1 AND method_id = $2")
+                    .bind(login_id)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
                 sqlx::query("DELETE FROM companion_devices WHERE login_id = $1 AND method_id = $2")
                     .bind(login_id)
                     .bind(id)
@@ -1110,6 +1129,11 @@ macro_rules! store_impl {
             }
 
             async fn delete_all_methods(&mut self, login_id: Uuid) -> StoreResult<u64> {
+                sqlx::query("DELETE FROM idp_links WHERE login_id = $1")
+                    .bind(login_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
                 sqlx::query("DELETE FROM companion_devices WHERE login_id = $1")
                     .bind(login_id)
                     .execute(&mut *self.tx)
@@ -1235,6 +1259,141 @@ macro_rules! store_impl {
                     "UPDATE push_requests SET status = 'void' WHERE waiter = $1 AND status = 'pending'",
                 )
                 .bind(waiter)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(done.rows_affected())
+            }
+
+            async fn jose_keys(&mut self) -> StoreResult<Vec<JoseKeyRecord>> {
+                let rows = sqlx::query(
+                    "SELECT kid, alg, public_jwk, private_sealed, created_at FROM jose_keys ORDER BY created_at DESC, kid",
+                )
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(JoseKeyRecord {
+                            kid: Self::col(row, "kid")?,
+                            alg: Self::col(row, "alg")?,
+                            public_jwk: Self::col(row, "public_jwk")?,
+                            private_sealed: Self::col(row, "private_sealed")?,
+                            created_at: ts(Self::col(row, "created_at")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_jose_key(&mut self, k: &JoseKeyRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO jose_keys (kid, alg, public_jwk, private_sealed, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&k.kid)
+                .bind(&k.alg)
+                .bind(&k.public_jwk)
+                .bind(&k.private_sealed)
+                .bind(ms(k.created_at))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn delete_jose_key(&mut self, kid: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM jose_keys WHERE kid = $1")
+                    .bind(kid)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_idp_link(&mut self, l: &IdpLinkRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO idp_links (method_id, login_id, issuer, subject, given_name, family_name, birthdate, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(l.method_id)
+                .bind(l.login_id)
+                .bind(&l.issuer)
+                .bind(&l.subject)
+                .bind(&l.given_name)
+                .bind(&l.family_name)
+                .bind(&l.birthdate)
+                .bind(ms(l.created_at))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn idp_link_by_subject(&mut self, issuer: &str, subject: &str) -> StoreResult<Option<IdpLinkRecord>> {
+                let row = sqlx::query(concat!(
+                    "SELECT method_id, login_id, issuer, subject, given_name, family_name, birthdate, created_at \
+                     FROM idp_links WHERE issuer = $1 AND subject = $2",
+                    $for_update
+                ))
+                .bind(issuer)
+                .bind(subject)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                row.as_ref().map(Self::idp_link).transpose()
+            }
+
+            async fn idp_link_of_login(&mut self, login_id: Uuid) -> StoreResult<Option<IdpLinkRecord>> {
+                let row = sqlx::query(concat!(
+                    "SELECT method_id, login_id, issuer, subject, given_name, family_name, birthdate, created_at \
+                     FROM idp_links WHERE login_id = $1",
+                    $for_update
+                ))
+                .bind(login_id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                row.as_ref().map(Self::idp_link).transpose()
+            }
+
+            async fn set_idp_session(&mut self, session_hash: &str, id_token: &str, now: Timestamp) -> StoreResult<()> {
+                sqlx::query("DELETE FROM idp_sessions WHERE session_hash = $1")
+                    .bind(session_hash)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                sqlx::query("INSERT INTO idp_sessions (session_hash, id_token, created_at) VALUES ($1, $2, $3)")
+                    .bind(session_hash)
+                    .bind(id_token)
+                    .bind(ms(now))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn take_idp_session(&mut self, session_hash: &str) -> StoreResult<Option<String>> {
+                let row = sqlx::query("DELETE FROM idp_sessions WHERE session_hash = $1 RETURNING id_token")
+                    .bind(session_hash)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(|r| Self::col(r, "id_token")).transpose()
+            }
+
+            async fn move_idp_session(&mut self, from: &str, to: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE idp_sessions SET session_hash = $2 WHERE session_hash = $1")
+                    .bind(from)
+                    .bind(to)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn purge_idp_sessions(&mut self) -> StoreResult<u64> {
+                let done = sqlx::query(
+                    "DELETE FROM idp_sessions WHERE session_hash NOT IN (SELECT id_hash FROM sessions)",
+                )
                 .execute(&mut *self.tx)
                 .await
                 .map_err(err)?;

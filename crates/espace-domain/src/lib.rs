@@ -8,6 +8,7 @@ pub mod email;
 pub mod identifier;
 pub mod locale;
 pub mod lockout;
+pub mod oidc;
 pub mod onetime;
 pub mod password;
 pub mod phone;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::HeaderName;
+use axum::http::{HeaderName, HeaderValue};
 use axum::middleware;
 use axum::routing::{get, post};
 use espace_app::App;
@@ -88,17 +88,21 @@ pub struct AppState {
     pub tz: jiff::tz::TimeZone,
     /// `serve --demo`: the demo outbox page exists.
     pub demo: bool,
+    /// The Content-Security-Policy of every page.
+    pub csp: HeaderValue,
 }
 
 impl AppState {
     pub fn new(app: App, config: WebConfig) -> Result<Self, String> {
         config.validate()?;
         let tz = jiff::tz::TimeZone::get(&config.display_timezone).map_err(|e| e.to_string())?;
+        let app_fc_origin = app.franceconnect_origin();
         Ok(Self {
             app,
             config: Arc::new(config),
             tz,
             demo: false,
+            csp: security::content_security_policy(app_fc_origin.as_deref())?,
         })
     }
 
@@ -137,6 +141,32 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home::dashboard))
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
+        .route("/login/franceconnect", post(pages::franceconnect::sign_in))
+        .route(
+            "/login/franceconnect/callback",
+            get(pages::franceconnect::callback),
+        )
+        .route(
+            "/login/franceconnect/logged-out",
+            get(pages::franceconnect::logged_out),
+        )
+        .route(
+            "/login/second-factor/franceconnect",
+            post(pages::franceconnect::second_factor),
+        )
+        .route(
+            "/account/confirm/franceconnect",
+            post(pages::franceconnect::step_up),
+        )
+        .route(
+            "/account/security/franceconnect",
+            post(pages::franceconnect::link),
+        )
+        .route(
+            "/recover-account/case/{reference}/franceconnect",
+            post(pages::franceconnect::recovery),
+        )
+        .route("/.well-known/jwks.json", get(pages::franceconnect::jwks))
         .route(
             "/login/second-factor",
             get(pages::second_factor::sign_in_show).post(pages::second_factor::sign_in_submit),
@@ -441,7 +471,7 @@ pub fn router(state: AppState) -> Router {
                         tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()), request_id = %id)
                     }),
                 )
-                .layer(middleware::from_fn(security::headers))
+                .layer(middleware::from_fn_with_state(state.clone(), security::headers))
                 .layer(middleware::from_fn(security::metrics)),
         )
         .with_state(state)

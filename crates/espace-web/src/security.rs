@@ -15,18 +15,30 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{ErrorKind, StepUpAsked, error_page};
 
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-    font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
-    frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+/// The Content-Security-Policy of every page. Forms post to Espace only;
+/// with FranceConnect+, some answer with a redirect to the provider (to
+/// sign in, or out), which `form-action` must then allow too.
+pub fn content_security_policy(provider_origin: Option<&str>) -> Result<HeaderValue, String> {
+    let form_action = match provider_origin {
+        Some(origin) => format!("'self' {origin}"),
+        None => "'self'".into(),
+    };
+    HeaderValue::from_str(&format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action {form_action}; \
+         frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ))
+    .map_err(|e| format!("content security policy: {e}"))
+}
 
 /// Middleware: the same strict headers on every answer.
-pub async fn headers(req: Request, next: Next) -> Response {
+pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     if !h.contains_key("content-security-policy") {
         // A page may bring a stricter one (the demo outbox's e-mail view).
-        h.insert("content-security-policy", HeaderValue::from_static(CSP));
+        h.insert("content-security-policy", state.csp.clone());
     }
     let mut set = |name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));

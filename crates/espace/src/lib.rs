@@ -61,7 +61,18 @@ pub async fn open(
         tracing::warn!("app.secrets_key is not set: the demo uses a public key");
         config.secrets_key = Some(espace_app::config::KeyMaterial(DEMO_SECRETS_KEY.into()));
     }
-    let app = App::build(config, db.store(), clock, outlets).await?;
+    let identity: Option<Arc<dyn espace_app::ports::IdentityProvider>> =
+        if config.franceconnect.enabled {
+            Some(Arc::new(
+                espace_oidc::OidcClient::new(&config.franceconnect).map_err(AppError::Config)?,
+            ))
+        } else {
+            None
+        };
+    let app = App::build(config, db.store(), clock, outlets, identity).await?;
+    // FranceConnect+'s encryption keys: made at first start, rotated here
+    // and by the housekeeping.
+    app.rotate_encryption_keys().await?;
     Ok((app, db))
 }
 

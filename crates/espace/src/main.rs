@@ -125,6 +125,22 @@ fn init_tracing(settings: &Settings) {
     }
 }
 
+/// The demo relies on the test FranceConnect+ provider of the browser
+/// suite, started apart (`node e2e/op/fcplus-op.mjs`, README): its
+/// defaults are these.
+fn demo_franceconnect() -> espace_app::config::FranceConnectConfig {
+    espace_app::config::FranceConnectConfig {
+        enabled: true,
+        discovery_url: "http://127.0.0.1:9090/.well-known/openid-configuration".into(),
+        client_id: "espace-demo".into(),
+        client_secret: Some(espace_app::config::KeyMaterial(
+            "espace-demo-secret-0123456789abcdef".into(),
+        )),
+        allow_http: true,
+        ..Default::default()
+    }
+}
+
 impl DemoBanner {
     fn print(url: &str) {
         println!("\nEspace demo is running at {url}");
@@ -139,7 +155,10 @@ impl DemoBanner {
     }
 }
 
-async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
+async fn serve(mut settings: Settings, demo: bool) -> Result<(), StartError> {
+    if demo && !settings.app.franceconnect.enabled {
+        settings.app.franceconnect = demo_franceconnect();
+    }
     let (app, db) = open(&settings, demo, system_clock()).await?;
     if demo {
         let added = app.seed_demo().await?;

@@ -1,10 +1,12 @@
 //! The ports the use cases need. Adapters live in `espace-db` (storage)
-//! `espace-notify` (delivery) and the binary (clock); fakes live in
+//! `espace-notify` (delivery), `espace-oidc` (FranceConnect+) and the binary (clock); fakes live in
 //! `espace-testkit`.
 
+mod identity;
 mod notify;
 mod store;
 
+pub use identity::*;
 pub use notify::*;
 pub use store::*;
 

@@ -260,6 +260,31 @@ pub struct PushRequestRecord {
     pub answered_at: Option<Timestamp>,
 }
 
+/// One of Espace's encryption keys for FranceConnect+ (SPEC §4.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoseKeyRecord {
+    pub kid: String,
+    pub alg: String,
+    pub public_jwk: String,
+    /// The private JWK, sealed with `app.secrets_key`.
+    pub private_sealed: Vec<u8>,
+    pub created_at: Timestamp,
+}
+
+/// A FranceConnect+ identity linked to a login: a method of kind
+/// `franceconnect` (SPEC §4.7). One identity, one login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdpLinkRecord {
+    pub method_id: Uuid,
+    pub login_id: Uuid,
+    pub issuer: String,
+    pub subject: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birthdate: String,
+    pub created_at: Timestamp,
+}
+
 /// A WebAuthn ceremony in progress: webauthn-rs's state, as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CeremonyRecord {
@@ -582,7 +607,33 @@ pub trait Tx: Send {
     /// Voids the pending requests of a waiter (a new one replaces them).
     async fn void_push_requests(&mut self, waiter: &str) -> StoreResult<u64>;
 
-    // WebAuthn ceremonies.
+    // FranceConnect+ (SPEC §4.7).
+    async fn jose_keys(&mut self) -> StoreResult<Vec<JoseKeyRecord>>;
+    async fn insert_jose_key(&mut self, key: &JoseKeyRecord) -> StoreResult<()>;
+    async fn delete_jose_key(&mut self, kid: &str) -> StoreResult<bool>;
+    /// Fails on a duplicate identity or login (unique indexes).
+    async fn insert_idp_link(&mut self, link: &IdpLinkRecord) -> StoreResult<()>;
+    async fn idp_link_by_subject(
+        &mut self,
+        issuer: &str,
+        subject: &str,
+    ) -> StoreResult<Option<IdpLinkRecord>>;
+    async fn idp_link_of_login(&mut self, login_id: Uuid) -> StoreResult<Option<IdpLinkRecord>>;
+    /// The ID token a session was opened or raised with, for the
+    /// provider's end-session.
+    async fn set_idp_session(
+        &mut self,
+        session_hash: &str,
+        id_token: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn take_idp_session(&mut self, session_hash: &str) -> StoreResult<Option<String>>;
+    /// Follows a session that gets a new id.
+    async fn move_idp_session(&mut self, from: &str, to: &str) -> StoreResult<()>;
+    /// Forgets the ID tokens of sessions that no longer exist.
+    async fn purge_idp_sessions(&mut self) -> StoreResult<u64>;
+
+    // Ceremonies: WebAuthn's, and FranceConnect+ authorization requests.
     async fn insert_ceremony(&mut self, ceremony: &CeremonyRecord) -> StoreResult<()>;
     /// Removes and returns the ceremony, if this browser started it.
     async fn take_ceremony(

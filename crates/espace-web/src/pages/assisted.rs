@@ -69,6 +69,7 @@ fn request_page(state: &AppState, ctx: &Ctx, form: &RequestForm, f: Fields) -> R
                 ("/forgot-password", t.get("forgot-password-link")),
                 ("/login", t.get("link-to-login")),
             ],
+            franceconnect: None,
             f,
         },
     )
@@ -121,6 +122,7 @@ fn follow_page(state: &AppState, ctx: &Ctx, typed: &str, f: Fields) -> Response 
                 ("/recover-account", t.get("recover-link")),
                 ("/login", t.get("link-to-login")),
             ],
+            franceconnect: None,
             f,
         },
     )
@@ -200,7 +202,7 @@ async fn case_page(
             c: Chrome::new(state, ctx, "recover-case-title", "login"),
             heading: t.get("recover-case-title"),
             notice: notice
-                .filter(|n| matches!(*n, "opened" | "linked"))
+                .filter(|n| matches!(*n, "opened" | "linked" | "franceconnect"))
                 .map(|n| t.fmt(&format!("recover-notice-{n}"), &[("email", email)])),
             intro: vec![t.fmt(
                 &format!("recover-status-{status}-explain"),
@@ -225,6 +227,8 @@ async fn case_page(
             inputs,
             submit: t.get("recover-code-submit"),
             links,
+            franceconnect: (state.app.franceconnect_available() && case.status.accepts_identity())
+                .then(|| format!("/recover-account/case/{}/franceconnect", case.reference)),
             f,
         },
     )

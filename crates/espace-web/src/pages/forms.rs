@@ -127,6 +127,8 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::NumberChoice => t.get("problem-number-choice"),
         Problem::NumberMismatch => t.get("problem-number-mismatch"),
         Problem::PushGone => t.get("problem-push-gone"),
+        Problem::AlreadyLinked => t.get("problem-already-linked"),
+        Problem::ProviderUnavailable => t.get("problem-provider-unavailable"),
     }
 }
 

@@ -30,6 +30,8 @@ struct LoginPage {
     password_error: Option<String>,
     /// Passwordless sign-in is offered (needs JavaScript).
     passkeys: bool,
+    /// Sign-in with FranceConnect+ is offered.
+    franceconnect: bool,
     f: Fields,
 }
 
@@ -62,6 +64,7 @@ impl LoginPage {
             login_error: None,
             password_error: None,
             passkeys: state.app.passkeys_available(),
+            franceconnect: state.app.franceconnect_available(),
             f: Fields::default(),
         }
     }
@@ -239,16 +242,18 @@ pub fn with_errors(state: &AppState, ctx: &Ctx, next: String, f: Fields) -> Resp
 }
 
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Some(session) = ctx.any_session()
-        && let Err(e) = state.app.sign_out(session, &ctx.client).await
-    {
-        return app_error(&ctx, &e);
+    let mut end_session = None;
+    if let Some(session) = ctx.any_session() {
+        match state.app.sign_out(session, &ctx.client).await {
+            Ok(url) => end_session = url,
+            Err(e) => return app_error(&ctx, &e),
+        }
     }
-    let mut res = Redirect::to(&format!(
-        "/login?notice=signed-out&lang={}",
-        ctx.locale.code()
-    ))
-    .into_response();
+    // A session that came through FranceConnect+ ends there too, and comes
+    // back to /login/franceconnect/logged-out.
+    let to = end_session
+        .unwrap_or_else(|| format!("/login?notice=signed-out&lang={}", ctx.locale.code()));
+    let mut res = Redirect::to(&to).into_response();
     let h = res.headers_mut();
     h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));
     // Nothing of the session stays in the browser (ASVS 14.3.1).

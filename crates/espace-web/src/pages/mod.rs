@@ -6,6 +6,7 @@ pub mod companion;
 pub mod company;
 pub mod contact;
 pub mod forms;
+pub mod franceconnect;
 pub mod home;
 pub mod links;
 pub mod login;

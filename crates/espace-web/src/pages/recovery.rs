@@ -33,6 +33,9 @@ pub(crate) struct PublicForm {
     pub inputs: Vec<Input>,
     pub submit: String,
     pub links: Vec<(&'static str, String)>,
+    /// Where a "prove it with FranceConnect+" form posts (the assisted
+    /// recovery's case page).
+    pub franceconnect: Option<String>,
     pub f: Fields,
 }
 
@@ -88,6 +91,7 @@ fn page(
                 ("/recover-account", t.get("recover-link")),
                 ("/login", t.get("link-to-login")),
             ],
+            franceconnect: None,
             f,
         },
     )

@@ -159,7 +159,7 @@ pub(crate) async fn factor_page(
         .map(|m| {
             let (field, slot) = match m.kind.as_str() {
                 "passkey" => ("passkey", 1),
-                "companion" => ("push", 2),
+                "companion" | "franceconnect" => ("push", 2),
                 _ => ("code", 0),
             };
             let here = match refused {
@@ -232,7 +232,7 @@ fn passed(step: &Prompt, token: Option<String>, next: &str) -> Response {
 }
 
 /// The answer carries the new session's cookie.
-fn with_session(mut res: Response, token: &str) -> Response {
+pub(crate) fn with_session(mut res: Response, token: &str) -> Response {
     res.headers_mut()
         .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, None));
     res

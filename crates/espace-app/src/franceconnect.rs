@@ -1,0 +1,930 @@
+//! FranceConnect+ (SPEC §4.7, issue 6): Espace as an OpenID Connect
+//! relying party.
+//!
+//! A request to the provider (authorization code flow with PKCE S256,
+//! `acr_values`, `state` and `nonce` of 256 bits) is kept server-side as a
+//! ceremony bound to the browser that started it, for ten minutes, and
+//! serves once. On the way back the code is redeemed, the ID token and the
+//! userinfo are opened (encrypted to Espace's keys, signed by the
+//! provider: see the port) and the ID token's claims checked
+//! (`espace_domain::oidc`). Every refusal is audited with its reason.
+//!
+//! What the identity then serves:
+//! - **linking** it to the signed-in login, once (a method of kind
+//!   `franceconnect`, after the step-up like any method);
+//! - **signing in** without a password, at level 2, when it is linked;
+//! - **the second factor** at sign-in and **the step-up**, when it is the
+//!   identity linked to this login;
+//! - **proof of identity** in an assisted recovery (SPEC §5): the case is
+//!   matched to the login the identity is linked to, and the code goes to
+//!   the new address at once; nothing changes before it is typed back.
+//!
+//! A session opened or raised this way keeps the ID token, so that signing
+//! out also ends the session at the provider (its end-session endpoint).
+//!
+//! Espace's encryption keys (RSA-OAEP-256 and ECDH-ES) are made at first
+//! start, published at `/.well-known/jwks.json`, and rotated by age: a
+//! new key when the newest is `key_lifetime_days` old; the replaced one is
+//! still published and accepted for `key_overlap_days`.
+
+use espace_domain::oidc::{Expected, IdTokenClaims, check_id_token};
+use jiff::SignedDuration;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::App;
+use crate::assisted::CaseStatus;
+use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::auth::SignedIn;
+use crate::crypto::{random_token, sha256_hex};
+use crate::error::{AppError, FormRejection, Problem};
+use crate::ports::{
+    CeremonyRecord, DecryptionKey, IdpError, IdpLinkRecord, JoseKeyRecord, KEY_ALGORITHMS,
+    LoginRecord, Tx,
+};
+use crate::second_factor::Purpose;
+use crate::security::{ENROLMENT_WINDOW, KIND_FRANCECONNECT};
+use crate::session::CurrentSession;
+
+/// How long the person has at the provider.
+const REQUEST_TTL: SignedDuration = SignedDuration::from_mins(10);
+/// The ceremony purpose of a request to the provider.
+const CEREMONY: &str = "franceconnect";
+/// The sealing owner of Espace's private keys.
+const KEY_OWNER: &[u8] = b"jose-key";
+pub const CALLBACK_PATH: &str = "/login/franceconnect/callback";
+pub const LOGGED_OUT_PATH: &str = "/login/franceconnect/logged-out";
+
+/// What a request to the provider is for.
+#[derive(Debug, Clone, Copy)]
+pub enum FcStart<'a> {
+    /// Link the identity to the signed-in login (after the step-up).
+    Link(&'a CurrentSession),
+    /// Sign in without a password.
+    SignIn,
+    /// The second factor at sign-in, or the step-up.
+    Factor(&'a CurrentSession, Purpose),
+    /// Prove one's identity in an assisted recovery, by its reference.
+    Recovery(&'a str),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Goal {
+    Link { method: Uuid },
+    SignIn,
+    Factor { purpose: String },
+    Recovery { case: Uuid, reference: String },
+}
+
+/// A request waiting for the provider's answer (the ceremony's state).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    state_hash: String,
+    nonce: String,
+    acr: String,
+    goal: Goal,
+    /// The session that asked (link and second factor).
+    session: Option<String>,
+    /// Where to go afterwards (already a safe local path).
+    next: String,
+}
+
+/// The provider's answer, as the callback receives it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FcCallback<'a> {
+    pub state: &'a str,
+    pub code: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+/// What a successful answer did.
+#[derive(Debug)]
+pub enum FcDone {
+    /// Linked; a session that was owed its first method is raised (its new
+    /// token).
+    Linked {
+        session_token: Option<String>,
+    },
+    SignedIn(SignedIn),
+    /// The second factor or the step-up passed: the new session's token.
+    Raised {
+        session_token: String,
+    },
+    /// Identity proven in an assisted recovery: a code went to the new
+    /// address.
+    RecoveryProven {
+        reference: String,
+    },
+}
+
+/// Why an answer did nothing (the person is told; the refusals audited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FcProblem {
+    /// Cancelled at the provider.
+    Cancelled,
+    /// Unknown, expired, used, or from another browser or session.
+    Expired,
+    /// The provider cannot be reached or answered with an error.
+    Unavailable,
+    /// The answer failed a check (audited with the reason).
+    Refused,
+    /// No login is linked to this identity.
+    NotLinked,
+    /// This identity is not the one linked to the login.
+    OtherIdentity,
+    /// This identity is already linked to another login.
+    Taken,
+}
+
+impl FcProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            FcProblem::Cancelled => "cancelled",
+            FcProblem::Expired => "expired",
+            FcProblem::Unavailable => "unavailable",
+            FcProblem::Refused => "refused",
+            FcProblem::NotLinked => "not-linked",
+            FcProblem::OtherIdentity => "other-identity",
+            FcProblem::Taken => "taken",
+        }
+    }
+}
+
+/// The outcome of a callback, and where the person came from.
+#[derive(Debug)]
+pub struct FcOutcome {
+    pub result: Result<FcDone, FcProblem>,
+    /// What the request was for: `link`, `sign-in`, `second-factor`,
+    /// `step-up` or `recovery`.
+    pub goal: &'static str,
+    /// Where to go on (success) or back (failure).
+    pub next: String,
+    /// The assisted-recovery reference, for that goal.
+    pub reference: Option<String>,
+}
+
+/// What the identity provider says about the person, checked.
+struct Identity {
+    issuer: String,
+    subject: String,
+    acr: String,
+    given_name: String,
+    family_name: String,
+    birthdate: String,
+    /// The signed ID token, for the end-session.
+    id_token: String,
+}
+
+impl Goal {
+    fn name(&self) -> &'static str {
+        match self {
+            Goal::Link { .. } => "link",
+            Goal::SignIn => "sign-in",
+            Goal::Factor { purpose } if purpose == Purpose::StepUp.as_str() => "step-up",
+            Goal::Factor { .. } => "second-factor",
+            Goal::Recovery { .. } => "recovery",
+        }
+    }
+}
+
+/// The PKCE verifier of a request, derived from its state with a server
+/// key: nothing more to keep.
+fn verifier(app: &App, state: &str) -> Result<String, AppError> {
+    app.keys().code_hash(Uuid::nil(), "pkce", "", state)
+}
+
+fn challenge(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+}
+
+fn claim(v: &serde_json::Value, name: &str) -> String {
+    v.get(name)
+        .and_then(|c| c.as_str())
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+impl App {
+    /// Whether FranceConnect+ is configured.
+    pub fn franceconnect_available(&self) -> bool {
+        self.identity().is_some()
+    }
+
+    /// The provider's origin (`https://host[:port]`), from its discovery
+    /// address: where the browser is sent to sign in and out.
+    pub fn franceconnect_origin(&self) -> Option<String> {
+        self.identity()?;
+        let url = &self.config().franceconnect.discovery_url;
+        let after_scheme = url.find("://")? + 3;
+        let end = url[after_scheme..]
+            .find('/')
+            .map_or(url.len(), |i| after_scheme + i);
+        Some(url[..end].to_owned())
+    }
+
+    fn callback_url(&self) -> String {
+        format!("{}{CALLBACK_PATH}", self.config().public_url)
+    }
+
+    /// Starts a request to the provider: the address to send the browser
+    /// to. `binding` is the browser's CSRF basis; `next` a safe local path.
+    pub async fn start_franceconnect(
+        &self,
+        start: FcStart<'_>,
+        binding: &str,
+        next: &str,
+    ) -> Result<String, FormRejection> {
+        let idp = self.identity().ok_or(AppError::NotFound)?;
+        let config = &self.config().franceconnect;
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let (goal, session, login) = match start {
+            FcStart::Link(session) => {
+                if tx.idp_link_of_login(session.login.id).await?.is_some() {
+                    return Err(FormRejection::one("franceconnect", Problem::AlreadyLinked));
+                }
+                let method = Uuid::now_v7();
+                self.start_method(tx.as_mut(), session, method, KIND_FRANCECONNECT, None)
+                    .await?;
+                (Goal::Link { method }, Some(session), Some(session.login.id))
+            }
+            FcStart::SignIn => (Goal::SignIn, None, None),
+            FcStart::Factor(session, purpose) => {
+                if tx.idp_link_of_login(session.login.id).await?.is_none() {
+                    return Err(AppError::NotFound.into());
+                }
+                if let Some(problem) = self.factor_lock(tx.as_mut(), session.login.id).await? {
+                    return Err(FormRejection::one("franceconnect", problem));
+                }
+                let goal = Goal::Factor {
+                    purpose: purpose.as_str().into(),
+                };
+                (goal, Some(session), Some(session.login.id))
+            }
+            FcStart::Recovery(reference) => {
+                let reference =
+                    crate::crypto::normalize_reference(reference).ok_or(AppError::NotFound)?;
+                let case = tx
+                    .recovery_case_by_reference(&reference)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let accepts = CaseStatus::parse(&case.status).is_some_and(|s| s.accepts_identity());
+                if !accepts {
+                    return Err(FormRejection::one("franceconnect", Problem::State));
+                }
+                let goal = Goal::Recovery {
+                    case: case.id,
+                    reference,
+                };
+                (goal, None, None)
+            }
+        };
+        let provider = match idp.provider().await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "FranceConnect+ unavailable");
+                return Err(FormRejection::one(
+                    "franceconnect",
+                    Problem::ProviderUnavailable,
+                ));
+            }
+        };
+        let id = Uuid::now_v7();
+        let state = format!("{}{}", id.simple(), random_token()?);
+        let nonce = random_token()?;
+        let pending = Pending {
+            state_hash: sha256_hex(&state),
+            nonce: nonce.clone(),
+            acr: config.acr.clone(),
+            goal,
+            session: session.map(|s| s.id_hash.clone()),
+            next: next.to_owned(),
+        };
+        tx.insert_ceremony(&CeremonyRecord {
+            id,
+            binding: sha256_hex(binding),
+            login_id: login,
+            purpose: CEREMONY.into(),
+            state: serde_json::to_string(&pending)
+                .map_err(|e| AppError::Unexpected(e.to_string()))?,
+            created_at: now,
+            expires_at: now + REQUEST_TTL,
+        })
+        .await?;
+        tx.commit().await?;
+        let scope = std::iter::once("openid")
+            .chain(config.scopes.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let query = serde_urlencoded_pairs(&[
+            ("response_type", "code"),
+            ("client_id", &config.client_id),
+            ("redirect_uri", &self.callback_url()),
+            ("scope", &scope),
+            ("state", &state),
+            ("nonce", &nonce),
+            ("acr_values", &config.acr),
+            ("code_challenge", &challenge(&verifier(self, &state)?)),
+            ("code_challenge_method", "S256"),
+            ("prompt", "login"),
+        ]);
+        let sep = if provider.authorization_endpoint.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        Ok(format!("{}{sep}{query}", provider.authorization_endpoint))
+    }
+
+    /// The provider's answer: checks it, then does what the request was
+    /// for. `session` is the browser's session, whatever its stage.
+    pub async fn finish_franceconnect(
+        &self,
+        callback: FcCallback<'_>,
+        binding: &str,
+        session: Option<&CurrentSession>,
+        device: Option<&str>,
+        client: &ClientInfo,
+    ) -> Result<FcOutcome, AppError> {
+        let expired = |goal, next: &str| FcOutcome {
+            result: Err(FcProblem::Expired),
+            goal,
+            next: next.to_owned(),
+            reference: None,
+        };
+        let Some(pending) = self.take_pending(callback.state, binding).await? else {
+            return Ok(expired("sign-in", "/login"));
+        };
+        let reference = match &pending.goal {
+            Goal::Recovery { reference, .. } => Some(reference.clone()),
+            _ => None,
+        };
+        let outcome = |result| FcOutcome {
+            result,
+            goal: pending.goal.name(),
+            next: pending.next.clone(),
+            reference: reference.clone(),
+        };
+        // Linking and second factors belong to the session that asked.
+        let session = match (&pending.session, session) {
+            (None, s) => s,
+            (Some(asked), Some(s)) if *asked == s.id_hash => Some(s),
+            (Some(_), _) => return Ok(outcome(Err(FcProblem::Expired))),
+        };
+        if let Some(error) = callback.error {
+            let problem = if error == "access_denied" {
+                FcProblem::Cancelled
+            } else {
+                tracing::warn!(error, "FranceConnect+ answered an error");
+                FcProblem::Unavailable
+            };
+            return Ok(outcome(Err(problem)));
+        }
+        let Some(code) = callback.code.filter(|c| !c.is_empty()) else {
+            return Ok(outcome(Err(FcProblem::Expired)));
+        };
+        let identity = match self.identity_of(code, callback.state, &pending).await? {
+            Ok(identity) => identity,
+            Err(reason) => {
+                let problem = self
+                    .refused(&pending, session, reason.as_deref(), client)
+                    .await?;
+                return Ok(outcome(Err(problem)));
+            }
+        };
+        let result = match (&pending.goal, session) {
+            (Goal::Link { method }, Some(s)) => self.link(s, *method, &identity, client).await?,
+            (Goal::SignIn, _) => self.fc_sign_in(&identity, session, device, client).await?,
+            (Goal::Factor { purpose }, Some(s)) => {
+                let purpose = Purpose::parse(purpose).unwrap_or(Purpose::StepUp);
+                self.fc_factor(s, purpose, &identity, client).await?
+            }
+            (Goal::Recovery { case, .. }, _) => self.fc_recovery(*case, &identity, client).await?,
+            _ => Err(FcProblem::Expired),
+        };
+        Ok(outcome(result))
+    }
+
+    /// The pending request of this state, if this browser started it and
+    /// it is still live; taken (it serves once).
+    async fn take_pending(&self, state: &str, binding: &str) -> Result<Option<Pending>, AppError> {
+        let Some(id) = state.get(..32).and_then(|s| Uuid::try_parse(s).ok()) else {
+            return Ok(None);
+        };
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let taken = tx.take_ceremony(id, &sha256_hex(binding)).await?;
+        tx.commit().await?;
+        let Some(c) = taken.filter(|c| c.purpose == CEREMONY && now < c.expires_at) else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_str::<Pending>(&c.state)
+            .ok()
+            .filter(|p| p.state_hash == sha256_hex(state)))
+    }
+
+    /// Redeems the code and checks everything the provider says. `Err`
+    /// holds the refusal's reason (`None`: the provider is unavailable).
+    async fn identity_of(
+        &self,
+        code: &str,
+        state: &str,
+        pending: &Pending,
+    ) -> Result<Result<Identity, Option<String>>, AppError> {
+        let idp = self.identity().ok_or(AppError::NotFound)?;
+        let refusal = |e: IdpError| match e {
+            IdpError::Unavailable(why) => {
+                tracing::warn!(%why, "FranceConnect+ unavailable");
+                None
+            }
+            IdpError::Refused(r) => {
+                tracing::warn!(refusal = %r, "FranceConnect+ answer refused");
+                Some(r.code().to_owned())
+            }
+        };
+        let keys = self.decryption_keys().await?;
+        let provider = match idp.provider().await {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(refusal(e))),
+        };
+        let tokens = match idp
+            .redeem(code, &verifier(self, state)?, &self.callback_url())
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(refusal(e))),
+        };
+        let id_token = match idp.open(&tokens.id_token, &keys).await {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(refusal(e))),
+        };
+        let Ok(claims) = serde_json::from_slice::<IdTokenClaims>(&id_token.payload) else {
+            return Ok(Err(Some("malformed".into())));
+        };
+        let expected = Expected {
+            issuer: &provider.issuer,
+            client_id: &self.config().franceconnect.client_id,
+            nonce: &pending.nonce,
+            min_acr: &pending.acr,
+            now: self.clock().now(),
+        };
+        if let Err(problem) = check_id_token(&claims, &expected) {
+            tracing::warn!(%problem, "FranceConnect+ ID token refused");
+            return Ok(Err(Some(problem.code().to_owned())));
+        }
+        let userinfo = match idp.userinfo(&tokens.access_token).await {
+            Ok(raw) => raw,
+            Err(e) => return Ok(Err(refusal(e))),
+        };
+        let userinfo = match idp.open(&userinfo, &keys).await {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(refusal(e))),
+        };
+        let Ok(info) = serde_json::from_slice::<serde_json::Value>(&userinfo.payload) else {
+            return Ok(Err(Some("malformed".into())));
+        };
+        // OpenID Connect Core §5.3.2: the same person as the ID token.
+        if claim(&info, "sub") != claims.sub {
+            return Ok(Err(Some("userinfo-subject".into())));
+        }
+        Ok(Ok(Identity {
+            issuer: claims.iss,
+            subject: claims.sub,
+            acr: claims.acr.unwrap_or_default(),
+            given_name: claim(&info, "given_name"),
+            family_name: claim(&info, "family_name"),
+            birthdate: claim(&info, "birthdate"),
+            id_token: id_token.jws,
+        }))
+    }
+
+    /// Audits a refused answer; says what the person is told.
+    async fn refused(
+        &self,
+        pending: &Pending,
+        session: Option<&CurrentSession>,
+        reason: Option<&str>,
+        client: &ClientInfo,
+    ) -> Result<FcProblem, AppError> {
+        let Some(reason) = reason else {
+            return Ok(FcProblem::Unavailable);
+        };
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::FranceConnectRefused, now, client)
+                .subject(session.map(|s| s.login.id))
+                .detail(json!({ "goal": pending.goal.name(), "reason": reason })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(FcProblem::Refused)
+    }
+
+    /// Links the identity to the session's login: the pending method of
+    /// the request becomes a verified one.
+    async fn link(
+        &self,
+        session: &CurrentSession,
+        method: Uuid,
+        identity: &Identity,
+        client: &ClientInfo,
+    ) -> Result<Result<FcDone, FcProblem>, AppError> {
+        let now = self.clock().now();
+        let login = &session.login;
+        let mut tx = self.store().begin().await?;
+        let Some(pending) = tx.auth_method(login.id, method).await?.filter(|m| {
+            m.kind == KIND_FRANCECONNECT
+                && m.verified_at.is_none()
+                && now < m.created_at + ENROLMENT_WINDOW
+        }) else {
+            return Ok(Err(FcProblem::Expired));
+        };
+        if tx
+            .idp_link_by_subject(&identity.issuer, &identity.subject)
+            .await?
+            .is_some()
+            || tx.idp_link_of_login(login.id).await?.is_some()
+        {
+            tx.delete_auth_method(login.id, method).await?;
+            tx.commit().await?;
+            return Ok(Err(FcProblem::Taken));
+        }
+        tx.insert_idp_link(&IdpLinkRecord {
+            method_id: method,
+            login_id: login.id,
+            issuer: identity.issuer.clone(),
+            subject: identity.subject.clone(),
+            given_name: identity.given_name.clone(),
+            family_name: identity.family_name.clone(),
+            birthdate: identity.birthdate.clone(),
+            created_at: now,
+        })
+        .await?;
+        let label = format!("{} {}", identity.given_name, identity.family_name)
+            .trim()
+            .chars()
+            .take(crate::security::MAX_LABEL)
+            .collect::<String>();
+        let session_token = self
+            .finish_enrolment(tx.as_mut(), session, pending, label, client)
+            .await?;
+        if let Some(token) = &session_token {
+            tx.set_idp_session(&sha256_hex(token), &identity.id_token, now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(FcDone::Linked { session_token }))
+    }
+
+    /// The login linked to this identity, if it may still be used.
+    async fn linked_login(
+        &self,
+        tx: &mut dyn Tx,
+        identity: &Identity,
+    ) -> Result<Option<(IdpLinkRecord, LoginRecord)>, AppError> {
+        let Some(link) = tx
+            .idp_link_by_subject(&identity.issuer, &identity.subject)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let login = tx.login_by_id(link.login_id).await?.filter(|l| !l.disabled);
+        Ok(login.map(|l| (link, l)))
+    }
+
+    /// Marks the FranceConnect+ method of a login used now.
+    async fn fc_used(&self, tx: &mut dyn Tx, link: &IdpLinkRecord) -> Result<(), AppError> {
+        if let Some(mut m) = tx.auth_method(link.login_id, link.method_id).await? {
+            m.last_used_at = Some(self.clock().now());
+            tx.update_auth_method(&m).await?;
+        }
+        Ok(())
+    }
+
+    /// Signs in without a password, at level 2 (FranceConnect+ is itself
+    /// a substantial or high level of assurance).
+    async fn fc_sign_in(
+        &self,
+        identity: &Identity,
+        replaces: Option<&CurrentSession>,
+        device: Option<&str>,
+        client: &ClientInfo,
+    ) -> Result<Result<FcDone, FcProblem>, AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let linked = self.linked_login(tx.as_mut(), identity).await?;
+        let Some((link, login)) = linked else {
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::SignInFailed, now, client)
+                    .detail(json!({ "method": KIND_FRANCECONNECT, "reason": "not-linked" })),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Err(FcProblem::NotLinked));
+        };
+        if self
+            .settle_factor_reset(tx.as_mut(), &login, client)
+            .await?
+        {
+            // Its methods were reset a moment ago: the link is gone.
+            tx.commit().await?;
+            return Ok(Err(FcProblem::NotLinked));
+        }
+        if let Some(previous) = replaces {
+            tx.delete_session(&previous.id_hash).await?;
+        }
+        let session_token = self
+            .open_session_at(tx.as_mut(), &login, client, now, 2)
+            .await?;
+        tx.set_idp_session(&sha256_hex(&session_token), &identity.id_token, now)
+            .await?;
+        self.fc_used(tx.as_mut(), &link).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SignInSucceeded, now, client)
+                .by_self(login.id)
+                .detail(json!({ "method": KIND_FRANCECONNECT, "acr": identity.acr })),
+        )
+        .await?;
+        let new_device_token = self
+            .note_device(tx.as_mut(), &login, &session_token, device, client)
+            .await?;
+        tx.commit().await?;
+        metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
+        Ok(Ok(FcDone::SignedIn(SignedIn {
+            session_token,
+            login_id: login.id,
+            locale: login.locale.clone(),
+            new_device_token,
+            next_step: crate::auth::NextStep::Continue,
+        })))
+    }
+
+    /// The second factor or the step-up: the identity must be the one
+    /// linked to the session's login. Another one counts as a failure.
+    async fn fc_factor(
+        &self,
+        session: &CurrentSession,
+        purpose: Purpose,
+        identity: &Identity,
+        client: &ClientInfo,
+    ) -> Result<Result<FcDone, FcProblem>, AppError> {
+        let now = self.clock().now();
+        let login = &session.login;
+        let mut tx = self.store().begin().await?;
+        if self.factor_lock(tx.as_mut(), login.id).await?.is_some() {
+            tx.commit().await?;
+            return Ok(Err(FcProblem::Refused));
+        }
+        let link = tx
+            .idp_link_of_login(login.id)
+            .await?
+            .filter(|l| l.issuer == identity.issuer && l.subject == identity.subject);
+        let Some(link) = link else {
+            self.count_factor_failure(
+                tx.as_mut(),
+                login.id,
+                purpose,
+                KIND_FRANCECONNECT,
+                &identity.subject,
+                client,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Err(FcProblem::OtherIdentity));
+        };
+        self.fc_used(tx.as_mut(), &link).await?;
+        let session_token = self
+            .raise_session(tx.as_mut(), session, purpose, KIND_FRANCECONNECT, client)
+            .await?;
+        tx.set_idp_session(&sha256_hex(&session_token), &identity.id_token, now)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(FcDone::Raised { session_token }))
+    }
+
+    /// Proof of identity in an assisted recovery: the case is matched to
+    /// the login the identity is linked to, and a code goes to the new
+    /// address at once.
+    async fn fc_recovery(
+        &self,
+        case: Uuid,
+        identity: &Identity,
+        client: &ClientInfo,
+    ) -> Result<Result<FcDone, FcProblem>, AppError> {
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let Some(mut case) = tx.recovery_case(case).await? else {
+            return Ok(Err(FcProblem::Expired));
+        };
+        if !CaseStatus::parse(&case.status).is_some_and(|s| s.accepts_identity()) {
+            return Ok(Err(FcProblem::Expired));
+        }
+        // Customers only, as with an agent.
+        let linked = self
+            .linked_login(tx.as_mut(), identity)
+            .await?
+            .filter(|(_, l)| l.company_id.is_some());
+        let Some((link, login)) = linked else {
+            let mut event = AuditEvent::new(AuditKind::FranceConnectRefused, now, client)
+                .detail(json!({ "goal": "recovery", "reason": "not-linked", "case": case.id }));
+            event.subject_login_id = None;
+            tx.append_audit(&event).await?;
+            tx.commit().await?;
+            return Ok(Err(FcProblem::NotLinked));
+        };
+        case.status = CaseStatus::IdentityVerified.as_str().into();
+        case.login_id = Some(login.id);
+        case.agent_id = None;
+        case.verification_method = Some(KIND_FRANCECONNECT.into());
+        case.verification_note = Some(format!(
+            "FranceConnect+ ({}): {} {}, {}",
+            identity.acr, link.given_name, link.family_name, link.birthdate
+        ));
+        case.updated_at = now;
+        tx.update_recovery_case(&case).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::RecoveryIdentityVerified, now, client)
+                .by_self(login.id)
+                .detail(json!({ "case": case.id, "reference": case.reference, "method": KIND_FRANCECONNECT })),
+        )
+        .await?;
+        self.issue_case_code(tx.as_mut(), &mut case, &login, None, client)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(FcDone::RecoveryProven {
+            reference: case.reference,
+        }))
+    }
+
+    /// Where signing out sends the browser when the session came through
+    /// FranceConnect+: the provider's end-session, coming back to Espace.
+    pub(crate) async fn end_session_url(
+        &self,
+        tx: &mut dyn Tx,
+        session_hash: &str,
+    ) -> Result<Option<String>, AppError> {
+        let Some(id_token) = tx.take_idp_session(session_hash).await? else {
+            return Ok(None);
+        };
+        let Some(idp) = self.identity() else {
+            return Ok(None);
+        };
+        let endpoint = match idp.provider().await {
+            Ok(p) => p.end_session_endpoint,
+            Err(e) => {
+                tracing::warn!(error = %e, "FranceConnect+ unavailable for the end-session");
+                None
+            }
+        };
+        let Some(endpoint) = endpoint else {
+            return Ok(None);
+        };
+        let back = format!("{}{LOGGED_OUT_PATH}", self.config().public_url);
+        let query = serde_urlencoded_pairs(&[
+            ("id_token_hint", &id_token),
+            ("state", &random_token()?),
+            ("post_logout_redirect_uri", &back),
+        ]);
+        let sep = if endpoint.contains('?') { '&' } else { '?' };
+        Ok(Some(format!("{endpoint}{sep}{query}")))
+    }
+
+    /// Espace's decryption keys, opened.
+    async fn decryption_keys(&self) -> Result<Vec<DecryptionKey>, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        let records = tx.jose_keys().await?;
+        drop(tx);
+        records
+            .into_iter()
+            .map(|r| {
+                let jwk = self.sealer().open(&r.private_sealed, KEY_OWNER)?;
+                let jwk = String::from_utf8(jwk)
+                    .map_err(|e| AppError::Unexpected(format!("key {}: {e}", r.kid)))?;
+                Ok(DecryptionKey {
+                    kid: r.kid,
+                    alg: r.alg,
+                    private_jwk: SecretString::from(jwk),
+                })
+            })
+            .collect()
+    }
+
+    /// The public keys, as `/.well-known/jwks.json` publishes them (newest
+    /// first); `None` when FranceConnect+ is not configured.
+    pub async fn encryption_jwks(&self) -> Result<Option<String>, AppError> {
+        if self.identity().is_none() {
+            return Ok(None);
+        }
+        let mut tx = self.store().begin_read().await?;
+        let keys: Vec<serde_json::Value> = tx
+            .jose_keys()
+            .await?
+            .iter()
+            .filter_map(|k| serde_json::from_str(&k.public_jwk).ok())
+            .collect();
+        Ok(Some(json!({ "keys": keys }).to_string()))
+    }
+
+    /// Makes the keys that are missing or due, and forgets the replaced
+    /// ones past their overlap. Returns how many keys were made or
+    /// removed. Nothing to do without FranceConnect+.
+    pub async fn rotate_encryption_keys(&self) -> Result<u64, AppError> {
+        let Some(idp) = self.identity() else {
+            return Ok(0);
+        };
+        let config = &self.config().franceconnect;
+        let lifetime = SignedDuration::from_hours(24 * i64::from(config.key_lifetime_days));
+        let overlap = SignedDuration::from_hours(24 * i64::from(config.key_overlap_days));
+        let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let keys = tx.jose_keys().await?;
+        let mut changed = 0;
+        for alg in KEY_ALGORITHMS {
+            let of_alg: Vec<&JoseKeyRecord> = keys.iter().filter(|k| k.alg == alg).collect();
+            // Newest first.
+            let newest = of_alg.first().map(|k| k.created_at);
+            if newest.is_none_or(|t| t + lifetime <= now) {
+                let kid = format!(
+                    "{}-{}",
+                    if alg == "ECDH-ES" { "ec" } else { "rsa" },
+                    &random_token()?[..16]
+                );
+                let made = idp.new_key(alg, &kid).map_err(AppError::Unexpected)?;
+                let sealed = self
+                    .sealer()
+                    .seal(made.key.private_jwk.expose_secret().as_bytes(), KEY_OWNER)?;
+                tx.insert_jose_key(&JoseKeyRecord {
+                    kid,
+                    alg: alg.into(),
+                    public_jwk: made.public_jwk,
+                    private_sealed: sealed,
+                    created_at: now,
+                })
+                .await?;
+                changed += 1;
+                tracing::info!(alg, "FranceConnect+ encryption key made");
+            }
+            // A replaced key stays for the overlap after its successor came.
+            for pair in of_alg.windows(2) {
+                let (successor, old) = (pair[0], pair[1]);
+                if successor.created_at + overlap <= now && tx.delete_jose_key(&old.kid).await? {
+                    changed += 1;
+                }
+            }
+        }
+        changed += tx.purge_idp_sessions().await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs.
+fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_pairs_are_encoded() {
+        assert_eq!(
+            serde_urlencoded_pairs(&[("scope", "openid given_name"), ("r", "https://a/b?c=d")]),
+            "scope=openid+given_name&r=https%3A%2F%2Fa%2Fb%3Fc%3Dd"
+        );
+    }
+
+    #[test]
+    fn the_challenge_is_s256() {
+        // RFC 7636 appendix B.
+        assert_eq!(
+            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+}

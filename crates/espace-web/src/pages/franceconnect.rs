@@ -1,0 +1,274 @@
+//! FranceConnect+ (SPEC §4.7): the buttons that send the browser to the
+//! provider, its way back, and Espace's public encryption keys.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use espace_app::franceconnect::{FcCallback, FcDone, FcProblem, FcStart};
+use espace_app::second_factor::Purpose;
+use serde::Deserialize;
+
+use super::forms::rejection_fields;
+use super::second_factor::with_session;
+use super::security::added;
+use super::{Chrome, render};
+use crate::AppState;
+use crate::context::{
+    Authenticated, Ctx, DEVICE_COOKIE, Enrolling, LANG_COOKIE, SecondStep, set_cookie,
+};
+use crate::error::app_error;
+use crate::form::HtmlForm;
+use crate::security::safe_return_to;
+
+#[derive(Template)]
+#[template(path = "franceconnect.html")]
+struct ResultPage {
+    c: Chrome,
+    text: String,
+    back: String,
+    back_label: String,
+}
+
+/// A page that says what went wrong, with the way back.
+fn result_page(
+    state: &AppState,
+    ctx: &Ctx,
+    text: String,
+    back: &str,
+    nav: &'static str,
+) -> Response {
+    let t = ctx.tr();
+    let page = ResultPage {
+        c: Chrome::new(state, ctx, "franceconnect-title", nav),
+        text,
+        back: back.to_owned(),
+        back_label: t.get("franceconnect-back"),
+    };
+    let mut res = render(ctx, &page);
+    *res.status_mut() = StatusCode::BAD_REQUEST;
+    res
+}
+
+#[derive(Deserialize, Default)]
+pub struct StartForm {
+    next: Option<String>,
+}
+
+/// Sends the browser to the provider, or says why not.
+async fn start(
+    state: &AppState,
+    ctx: &Ctx,
+    what: FcStart<'_>,
+    next: &str,
+    back: &str,
+    nav: &'static str,
+) -> Response {
+    match state
+        .app
+        .start_franceconnect(what, &ctx.csrf_basis, next)
+        .await
+    {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(r) => match rejection_fields(&ctx.tr(), r) {
+            Ok(f) => {
+                let text = f
+                    .get("franceconnect")
+                    .map(str::to_owned)
+                    .unwrap_or_default();
+                result_page(state, ctx, text, back, nav)
+            }
+            Err(e) => app_error(ctx, &e),
+        },
+    }
+}
+
+/// `POST /login/franceconnect`: sign in without a password.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    HtmlForm(form): HtmlForm<StartForm>,
+) -> Response {
+    let next = safe_return_to(form.next.as_deref());
+    start(&state, &ctx, FcStart::SignIn, &next, "/login", "login").await
+}
+
+/// `POST /login/second-factor/franceconnect`.
+pub async fn second_factor(
+    State(state): State<AppState>,
+    SecondStep(session, ctx): SecondStep,
+    HtmlForm(form): HtmlForm<StartForm>,
+) -> Response {
+    let next = safe_return_to(form.next.as_deref());
+    let what = FcStart::Factor(&session, Purpose::SignIn);
+    start(&state, &ctx, what, &next, "/login/second-factor", "login").await
+}
+
+/// `POST /account/confirm/franceconnect`: the step-up.
+pub async fn step_up(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    HtmlForm(form): HtmlForm<StartForm>,
+) -> Response {
+    let next = safe_return_to(form.next.as_deref());
+    let back = format!(
+        "/account/confirm?{}",
+        serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+    );
+    let what = FcStart::Factor(&session, Purpose::StepUp);
+    start(&state, &ctx, what, &next, &back, "account").await
+}
+
+/// `POST /account/security/franceconnect`: link it (after the step-up).
+pub async fn link(State(state): State<AppState>, Enrolling(session, ctx): Enrolling) -> Response {
+    let what = FcStart::Link(&session);
+    start(
+        &state,
+        &ctx,
+        what,
+        "/account/security",
+        "/account/security",
+        "account",
+    )
+    .await
+}
+
+/// `POST /recover-account/case/{reference}/franceconnect`.
+pub async fn recovery(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(reference): Path<String>,
+) -> Response {
+    let back = format!("/recover-account/case/{reference}");
+    start(
+        &state,
+        &ctx,
+        FcStart::Recovery(&reference),
+        &back,
+        &back,
+        "link",
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    state: String,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /login/franceconnect/callback`: the provider's answer.
+pub async fn callback(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    q: Result<Query<CallbackQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let answer = FcCallback {
+        state: &q.state,
+        code: q.code.as_deref(),
+        error: q.error.as_deref(),
+    };
+    let outcome = match state
+        .app
+        .finish_franceconnect(
+            answer,
+            &ctx.csrf_basis,
+            ctx.any_session().map(|s| s.as_ref()),
+            ctx.device.as_deref(),
+            &ctx.client,
+        )
+        .await
+    {
+        Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let next = safe_return_to(Some(&outcome.next));
+    match outcome.result {
+        Ok(FcDone::Linked { session_token }) => match ctx.any_session() {
+            Some(session) => added(session, session_token),
+            None => Redirect::to("/account/security").into_response(),
+        },
+        Ok(FcDone::Raised { session_token }) => {
+            with_session(Redirect::to(&next).into_response(), &session_token)
+        }
+        Ok(FcDone::SignedIn(signed_in)) => {
+            let mut res = with_session(
+                Redirect::to(&next).into_response(),
+                &signed_in.session_token,
+            );
+            let h = res.headers_mut();
+            if let Some(device) = &signed_in.new_device_token {
+                h.append(
+                    header::SET_COOKIE,
+                    set_cookie(DEVICE_COOKIE, device, Some(63_072_000)),
+                );
+            }
+            if let Some(locale) = signed_in.locale {
+                h.append(
+                    header::SET_COOKIE,
+                    set_cookie(LANG_COOKIE, &locale, Some(31_536_000)),
+                );
+            }
+            res
+        }
+        Ok(FcDone::RecoveryProven { reference }) => Redirect::to(&format!(
+            "/recover-account/case/{reference}?notice=franceconnect"
+        ))
+        .into_response(),
+        Err(problem) => {
+            let t = ctx.tr();
+            let text = t.get(&format!("franceconnect-problem-{}", problem.code()));
+            let (back, nav) = match outcome.goal {
+                "link" => ("/account/security".to_owned(), "account"),
+                "second-factor" => ("/login/second-factor".to_owned(), "login"),
+                "step-up" => (
+                    format!(
+                        "/account/confirm?{}",
+                        serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+                    ),
+                    "account",
+                ),
+                "recovery" => (
+                    outcome
+                        .reference
+                        .map_or("/recover-account/follow".to_owned(), |r| {
+                            format!("/recover-account/case/{r}")
+                        }),
+                    "link",
+                ),
+                _ => ("/login".to_owned(), "login"),
+            };
+            let text = if problem == FcProblem::NotLinked && outcome.goal == "sign-in" {
+                format!("{text} {}", t.get("franceconnect-not-linked-how"))
+            } else {
+                text
+            };
+            result_page(&state, &ctx, text, &back, nav)
+        }
+    }
+}
+
+/// `GET /login/franceconnect/logged-out`: back from the provider's
+/// end-session.
+pub async fn logged_out(ctx: Ctx) -> Response {
+    Redirect::to(&format!(
+        "/login?notice=signed-out&lang={}",
+        ctx.locale.code()
+    ))
+    .into_response()
+}
+
+/// `GET /.well-known/jwks.json`: Espace's public encryption keys, newest
+/// first (the provider encrypts ID tokens and userinfo to them).
+pub async fn jwks(State(state): State<AppState>, ctx: Ctx) -> Response {
+    match state.app.encryption_jwks().await {
+        Ok(Some(body)) => {
+            ([(header::CONTENT_TYPE, "application/jwk-set+json")], body).into_response()
+        }
+        Ok(None) => app_error(&ctx, &espace_app::AppError::NotFound),
+        Err(e) => app_error(&ctx, &e),
+    }
+}
