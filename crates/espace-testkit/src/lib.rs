@@ -5,6 +5,7 @@
 //! demo data, the real router on a real socket — on a fresh SQLite file or
 //! a fresh PostgreSQL database, with a clock the test controls.
 
+pub mod fcplus;
 pub mod phone;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,13 @@ impl Default for MockClock {
 }
 
 impl MockClock {
+    /// Sets the time (tests against a real peer use its clock).
+    pub fn set(&self, to: Timestamp) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = to;
+        }
+    }
+
     pub fn advance(&self, by: SignedDuration) {
         if let Ok(mut t) = self.0.lock() {
             *t += by;

@@ -10,6 +10,7 @@ mod company;
 mod csrf;
 mod delivery;
 mod factor_reset;
+mod franceconnect;
 mod isolation;
 mod personal;
 mod recovery;
