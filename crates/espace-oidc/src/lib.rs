@@ -445,7 +445,7 @@ mod tests {
             assert!(!k.public_jwk.contains("\"d\""), "public only");
             let jwe = encrypt(alg, &k.public_jwk, "k1", b"hello");
             assert_eq!(
-                OidcClient::decrypt(&jwe, &[k.key.clone()]).unwrap(),
+                OidcClient::decrypt(&jwe, std::slice::from_ref(&k.key)).unwrap(),
                 b"hello"
             );
             // Another key of the same alg cannot open it.
@@ -473,7 +473,7 @@ mod tests {
         let jws = josekit::jws::serialize_compact(b"{}", &JwsHeader::new(), &signer).unwrap();
         let k = new_key("ECDH-ES", "k1").unwrap();
         assert!(matches!(
-            OidcClient::decrypt(&jws, &[k.key.clone()]),
+            OidcClient::decrypt(&jws, std::slice::from_ref(&k.key)),
             Err(IdpError::Refused(JoseRefusal::Unencrypted))
         ));
         let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"dir","enc":"A256GCM"}"#);

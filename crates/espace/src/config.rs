@@ -94,6 +94,7 @@ impl Settings {
                 .with_list_parse_key("web.trusted_proxies")
                 .with_list_parse_key("app.password.context_words")
                 .with_list_parse_key("notify.push.endpoint_hosts")
+                .with_list_parse_key("app.franceconnect.scopes")
                 .source(Some(espace_env)),
         );
         let raw = builder
