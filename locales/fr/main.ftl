@@ -930,3 +930,4 @@ problem-already-linked = FranceConnect+ est déjà lié à cet identifiant.
 problem-provider-unavailable = FranceConnect+ est injoignable pour le moment. Réessayez dans quelques minutes ou utilisez une autre méthode.
 activity-kind-mfa-franceconnect-refused = Réponse FranceConnect+ refusée
 whats-new-0-4-franceconnect = FranceConnect+ : liez-le depuis Ma sécurité, puis connectez-vous avec sans mot de passe, utilisez-le pour confirmer les actions sensibles, et prouvez vous-même votre identité quand votre adresse e-mail enregistrée n’est plus à jour.
+franceconnect-problem-locked = Trop de seconds facteurs erronés ont été essayés sur cet identifiant : il est bloqué pour un moment. Réessayez plus tard.

@@ -136,6 +136,8 @@ pub enum FcProblem {
     OtherIdentity,
     /// This identity is already linked to another login.
     Taken,
+    /// Too many wrong second factors: the login waits.
+    Locked,
 }
 
 impl FcProblem {
@@ -148,6 +150,7 @@ impl FcProblem {
             FcProblem::NotLinked => "not-linked",
             FcProblem::OtherIdentity => "other-identity",
             FcProblem::Taken => "taken",
+            FcProblem::Locked => "locked",
         }
     }
 }
@@ -321,7 +324,7 @@ impl App {
             .chain(config.scopes.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join(" ");
-        let query = serde_urlencoded_pairs(&[
+        let query = form_query(&[
             ("response_type", "code"),
             ("client_id", &config.client_id),
             ("redirect_uri", &self.callback_url()),
@@ -636,6 +639,20 @@ impl App {
             tx.commit().await?;
             return Ok(Err(FcProblem::NotLinked));
         }
+        // As with a passkey: while the second factors are locked, no
+        // sign-in by one.
+        if self.factor_lock(tx.as_mut(), login.id).await?.is_some() {
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::SignInFailed, now, client)
+                    .subject(Some(login.id))
+                    .detail(
+                        json!({ "method": KIND_FRANCECONNECT, "reason": "second-factor-locked" }),
+                    ),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Err(FcProblem::Locked));
+        }
         if let Some(previous) = replaces {
             tx.delete_session(&previous.id_hash).await?;
         }
@@ -678,8 +695,7 @@ impl App {
         let login = &session.login;
         let mut tx = self.store().begin().await?;
         if self.factor_lock(tx.as_mut(), login.id).await?.is_some() {
-            tx.commit().await?;
-            return Ok(Err(FcProblem::Refused));
+            return Ok(Err(FcProblem::Locked));
         }
         let link = tx
             .idp_link_of_login(login.id)
@@ -691,7 +707,8 @@ impl App {
                 login.id,
                 purpose,
                 KIND_FRANCECONNECT,
-                &identity.subject,
+                // Each answer is its own try (a repeated typo is not).
+                &identity.id_token,
                 client,
             )
             .await?;
@@ -786,7 +803,7 @@ impl App {
             return Ok(None);
         };
         let back = format!("{}{LOGGED_OUT_PATH}", self.config().public_url);
-        let query = serde_urlencoded_pairs(&[
+        let query = form_query(&[
             ("id_token_hint", &id_token),
             ("state", &random_token()?),
             ("post_logout_redirect_uri", &back),
@@ -885,7 +902,7 @@ impl App {
 }
 
 /// `application/x-www-form-urlencoded` pairs.
-fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+fn form_query(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
@@ -914,7 +931,7 @@ mod tests {
     #[test]
     fn query_pairs_are_encoded() {
         assert_eq!(
-            serde_urlencoded_pairs(&[("scope", "openid given_name"), ("r", "https://a/b?c=d")]),
+            form_query(&[("scope", "openid given_name"), ("r", "https://a/b?c=d")]),
             "scope=openid+given_name&r=https%3A%2F%2Fa%2Fb%3Fc%3Dd"
         );
     }

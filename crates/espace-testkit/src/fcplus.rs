@@ -49,13 +49,17 @@ impl TestProvider {
     /// Starts the provider on `port` for the Espace at `app` (its keys are
     /// fetched there), which tells browsers it is at `origin`.
     pub fn start(port: u16, app: &crate::TestApp, origin: &str, enc_alg: &str) -> Self {
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/op/fcplus-op.mjs");
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/op/fcplus-op.mjs");
         let mut child = Command::new("node")
             .arg(&script)
             .env("OP_PORT", port.to_string())
             .env("OP_CLIENT_ID", CLIENT_ID)
             .env("OP_CLIENT_SECRET", CLIENT_SECRET)
-            .env("OP_REDIRECT_URIS", format!("{origin}/login/franceconnect/callback"))
+            .env(
+                "OP_REDIRECT_URIS",
+                format!("{origin}/login/franceconnect/callback"),
+            )
             .env(
                 "OP_POST_LOGOUT_REDIRECT_URIS",
                 format!("{origin}/login/franceconnect/logged-out"),
@@ -65,7 +69,12 @@ impl TestProvider {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {} with node (run scripts/setup): {e}", script.display()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {} with node (run scripts/setup): {e}",
+                    script.display()
+                )
+            });
         let mut line = String::new();
         let stdout = child.stdout.take().unwrap();
         BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -136,7 +145,10 @@ impl TestProvider {
                 }
             }
             let status = r.status().as_u16();
-            let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+            let location = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
             let body = r.text().await.unwrap();
             match location {
                 Some(l) if l.starts_with("http") => url = l,

@@ -29,8 +29,12 @@ async fn spawn(engine: espace_testkit::Engine, enc_alg: &str) -> (TestApp, TestP
 async fn refusals(app: &TestApp) -> Vec<String> {
     let sql = "SELECT detail FROM audit_events WHERE kind = 'mfa.franceconnect-refused'";
     match &app.db {
-        espace_db::Database::Sqlite(s) => sqlx::query_scalar(sql).fetch_all(s.pool()).await.unwrap(),
-        espace_db::Database::Postgres(s) => sqlx::query_scalar(sql).fetch_all(s.pool()).await.unwrap(),
+        espace_db::Database::Sqlite(s) => {
+            sqlx::query_scalar(sql).fetch_all(s.pool()).await.unwrap()
+        }
+        espace_db::Database::Postgres(s) => {
+            sqlx::query_scalar(sql).fetch_all(s.pool()).await.unwrap()
+        }
     }
 }
 
@@ -85,9 +89,17 @@ async fn link_alice(app: &TestApp, op: &TestProvider) -> Browser {
     let back = op.authorize(&to, "alice", false).await;
     assert!(back.starts_with("/login/franceconnect/callback?"), "{back}");
     let r = alice.get(&back).await;
-    assert_eq!(r.location(), Some("/account/security?notice=added"), "{}", r.body);
+    assert_eq!(
+        r.location(),
+        Some("/account/security?notice=added"),
+        "{}",
+        r.body
+    );
     let page = alice.get("/account/security").await;
-    assert!(page.body.contains("Alice Martin"), "the method is named after the identity");
+    assert!(
+        page.body.contains("Alice Martin"),
+        "the method is named after the identity"
+    );
     alice
 }
 
@@ -266,5 +278,45 @@ both_engines! {
         app.app.housekeeping().await.unwrap();
         let now = kids().await;
         assert_eq!(now, both[..2].to_vec());
+    }
+}
+
+both_engines! {
+    /// A forced login passes its second factor with FranceConnect+; wrong
+    /// identities count towards the second-factor lock, which then also
+    /// stops signing in with FranceConnect+.
+    async fn second_factor_and_its_lock(engine) {
+        let (app, op) = spawn(engine, "RSA-OAEP-256").await;
+        link_alice(&app, &op).await;
+        crate::strong::force_alice(&app).await;
+        let b = browser(&app);
+        let r = b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert!(r.location().unwrap().starts_with("/login/second-factor"), "{:?}", r.location());
+        let page = b.get("/login/second-factor").await;
+        assert!(page.body.contains("action=\"/login/second-factor/franceconnect\""), "{}", page.body);
+        let r = through(&b, &op, ("/login/second-factor", "/login/second-factor/franceconnect"), &[("next", "/account")], "alice").await;
+        assert_eq!(r.location(), Some("/account"), "{}", r.body);
+        assert_eq!(b.get("/account").await.status, 200);
+        assert!(audit_kinds(&app, "alice.martin").await.contains(&"signin.second-factor".to_owned()));
+
+        // Someone else's identity, again and again, at the second step.
+        let m = browser(&app);
+        m.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let mut last = String::new();
+        for _ in 0..10 {
+            let r = m.submit("/login/second-factor", "/login/second-factor/franceconnect", &[]).await;
+            let Some(to) = r.location().filter(|l| l.starts_with(&op.issuer)) else {
+                last = r.body;
+                break;
+            };
+            let back = op.authorize(to, "bruno", false).await;
+            last = m.get(&back).await.body;
+        }
+        assert!(last.contains("locked") || last.contains("Locked"), "{last}");
+        // Locked: not even FranceConnect+ signs in now.
+        let c = browser(&app);
+        let r = through(&c, &op, ("/login", "/login/franceconnect"), &[], "alice").await;
+        assert!(r.body.contains("it is locked for a while"), "{}", r.body);
+        assert!(c.cookie("__Host-espace-session").is_none());
     }
 }
