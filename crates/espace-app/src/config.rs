@@ -102,26 +102,25 @@ impl FranceConnectConfig {
         let http = self.discovery_url.starts_with("http://") && self.allow_http;
         if !(https || http) {
             return Err(format!(
-                "app.franceconnect.discovery_url must be an https:// address: {:?}",
+                "franceconnect.discovery_url must be an https:// address: {:?}",
                 self.discovery_url
             ));
         }
         if self.client_id.trim().is_empty() {
-            return Err("app.franceconnect.client_id is required".into());
+            return Err("franceconnect.client_id is required".into());
         }
         if self.client_secret.as_ref().is_none_or(|s| s.0.is_empty()) {
-            return Err("app.franceconnect.client_secret is required".into());
+            return Err("franceconnect.client_secret is required".into());
         }
         if !matches!(self.acr.as_str(), "eidas2" | "eidas3") {
             return Err(format!(
-                "app.franceconnect.acr must be eidas2 or eidas3: {:?}",
+                "franceconnect.acr must be eidas2 or eidas3: {:?}",
                 self.acr
             ));
         }
         if self.key_lifetime_days == 0 || self.key_overlap_days == 0 {
             return Err(
-                "app.franceconnect.key_lifetime_days and key_overlap_days must be at least 1"
-                    .into(),
+                "franceconnect.key_lifetime_days and key_overlap_days must be at least 1".into(),
             );
         }
         Ok(())
@@ -251,15 +250,15 @@ impl AppConfig {
             || self.public_url.ends_with('/')
         {
             return Err(
-                "app.public_url must look like https://espace.example (no trailing slash)".into(),
+                "public_url must look like https://espace.example (no trailing slash)".into(),
             );
         }
         if self.strong.step_up_window.as_secs() < 30 {
-            return Err("app.strong.step_up_window must be at least 30 s".into());
+            return Err("strong.step_up_window must be at least 30 s".into());
         }
         self.franceconnect.validate()?;
         if self.codes.max_tries < 1 || self.codes.ttl.as_secs() < 60 {
-            return Err("app.codes: max_tries must be at least 1 and ttl at least 60 s".into());
+            return Err("codes: max_tries must be at least 1 and ttl at least 60 s".into());
         }
         let o = &self.outbox;
         if o.batch < 1
@@ -268,7 +267,7 @@ impl AppConfig {
             || o.retry_max < o.retry_base
             || o.lease.as_secs() < 10
         {
-            return Err("app.outbox: batch and max_attempts at least 1, retry_base at least 1 s and not above retry_max, lease at least 10 s".into());
+            return Err("outbox: batch and max_attempts at least 1, retry_base at least 1 s and not above retry_max, lease at least 10 s".into());
         }
         let r = &self.recovery;
         if r.per_target < 1
@@ -276,7 +275,7 @@ impl AppConfig {
             || r.window.as_secs() < 60
             || r.reset_valid_for.as_secs() < 300
         {
-            return Err("app.recovery: per_target and per_client at least 1, window at least 60 s, reset_valid_for at least 300 s".into());
+            return Err("recovery: per_target and per_client at least 1, window at least 60 s, reset_valid_for at least 300 s".into());
         }
         let s = self.session_policy();
         if s.idle_timeout > s.absolute_timeout {

@@ -44,7 +44,7 @@ use crate::ports::{
     CeremonyRecord, DecryptionKey, IdpError, IdpLinkRecord, JoseKeyRecord, KEY_ALGORITHMS,
     LoginRecord, Tx,
 };
-use crate::second_factor::Purpose;
+use crate::second_factor::{Asker, Purpose};
 use crate::security::{ENROLMENT_WINDOW, KIND_FRANCECONNECT};
 use crate::session::CurrentSession;
 
@@ -54,6 +54,8 @@ const REQUEST_TTL: SignedDuration = SignedDuration::from_mins(10);
 const CEREMONY: &str = "franceconnect";
 /// The sealing owner of Espace's private keys.
 const KEY_OWNER: &[u8] = b"jose-key";
+/// The sealing owner of a reset link's token kept during a request.
+const RESET_OWNER: &[u8] = b"franceconnect-reset";
 pub const CALLBACK_PATH: &str = "/login/franceconnect/callback";
 pub const LOGGED_OUT_PATH: &str = "/login/franceconnect/logged-out";
 
@@ -64,18 +66,27 @@ pub enum FcStart<'a> {
     Link(&'a CurrentSession),
     /// Sign in without a password.
     SignIn,
-    /// The second factor at sign-in, or the step-up.
-    Factor(&'a CurrentSession, Purpose),
+    /// A second factor: at sign-in, the step-up, or a password reset.
+    Factor(Asker<'a>),
     /// Prove one's identity in an assisted recovery, by its reference.
     Recovery(&'a str),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Goal {
-    Link { method: Uuid },
+    Link {
+        method: Uuid,
+    },
     SignIn,
-    Factor { purpose: String },
-    Recovery { case: Uuid, reference: String },
+    Factor {
+        purpose: String,
+        /// The reset link's token, sealed (a password reset's factor).
+        reset: Option<Vec<u8>>,
+    },
+    Recovery {
+        case: Uuid,
+        reference: String,
+    },
 }
 
 /// A request waiting for the provider's answer (the ceremony's state).
@@ -112,6 +123,9 @@ pub enum FcDone {
     Raised {
         session_token: String,
     },
+    /// The second factor of a password reset passed: on to the new
+    /// password (the request's `next`).
+    ResetFactorPassed,
     /// Identity proven in an assisted recovery: a code went to the new
     /// address.
     RecoveryProven {
@@ -185,7 +199,10 @@ impl Goal {
         match self {
             Goal::Link { .. } => "link",
             Goal::SignIn => "sign-in",
-            Goal::Factor { purpose } if purpose == Purpose::StepUp.as_str() => "step-up",
+            Goal::Factor { purpose, .. } if purpose == Purpose::StepUp.as_str() => "step-up",
+            Goal::Factor { purpose, .. } if purpose == Purpose::PasswordReset.as_str() => {
+                "password-reset"
+            }
             Goal::Factor { .. } => "second-factor",
             Goal::Recovery { .. } => "recovery",
         }
@@ -257,17 +274,26 @@ impl App {
                 (Goal::Link { method }, Some(session), Some(session.login.id))
             }
             FcStart::SignIn => (Goal::SignIn, None, None),
-            FcStart::Factor(session, purpose) => {
-                if tx.idp_link_of_login(session.login.id).await?.is_none() {
+            FcStart::Factor(asker) => {
+                let login = self.asker_login(tx.as_mut(), asker).await?;
+                if tx.idp_link_of_login(login.id).await?.is_none() {
                     return Err(AppError::NotFound.into());
                 }
-                if let Some(problem) = self.factor_lock(tx.as_mut(), session.login.id).await? {
+                if let Some(problem) = self.factor_lock(tx.as_mut(), login.id).await? {
                     return Err(FormRejection::one("franceconnect", problem));
                 }
-                let goal = Goal::Factor {
-                    purpose: purpose.as_str().into(),
+                let (session, reset) = match asker {
+                    Asker::Session(s, _) => (Some(s), None),
+                    Asker::Reset { token, .. } => (
+                        None,
+                        Some(self.sealer().seal(token.as_bytes(), RESET_OWNER)?),
+                    ),
                 };
-                (goal, Some(session), Some(session.login.id))
+                let goal = Goal::Factor {
+                    purpose: asker.purpose().as_str().into(),
+                    reset,
+                };
+                (goal, session, Some(login.id))
             }
             FcStart::Recovery(reference) => {
                 let reference =
@@ -403,9 +429,26 @@ impl App {
         let result = match (&pending.goal, session) {
             (Goal::Link { method }, Some(s)) => self.link(s, *method, &identity, client).await?,
             (Goal::SignIn, _) => self.fc_sign_in(&identity, session, device, client).await?,
-            (Goal::Factor { purpose }, Some(s)) => {
+            (
+                Goal::Factor {
+                    reset: Some(sealed),
+                    ..
+                },
+                _,
+            ) => {
+                let token = self.sealer().open(sealed, RESET_OWNER)?;
+                let token =
+                    String::from_utf8(token).map_err(|e| AppError::Unexpected(e.to_string()))?;
+                let asker = Asker::Reset {
+                    token: &token,
+                    browser: binding,
+                };
+                self.fc_factor(asker, &identity, client).await?
+            }
+            (Goal::Factor { purpose, .. }, Some(s)) => {
                 let purpose = Purpose::parse(purpose).unwrap_or(Purpose::StepUp);
-                self.fc_factor(s, purpose, &identity, client).await?
+                self.fc_factor(Asker::Session(s, purpose), &identity, client)
+                    .await?
             }
             (Goal::Recovery { case, .. }, _) => self.fc_recovery(*case, &identity, client).await?,
             _ => Err(FcProblem::Expired),
@@ -682,18 +725,23 @@ impl App {
         })))
     }
 
-    /// The second factor or the step-up: the identity must be the one
-    /// linked to the session's login. Another one counts as a failure.
+    /// A second factor (at sign-in, the step-up, a password reset): the
+    /// identity must be the one linked to the login. Another one counts as
+    /// a failure.
     async fn fc_factor(
         &self,
-        session: &CurrentSession,
-        purpose: Purpose,
+        asker: Asker<'_>,
         identity: &Identity,
         client: &ClientInfo,
     ) -> Result<Result<FcDone, FcProblem>, AppError> {
         let now = self.clock().now();
-        let login = &session.login;
         let mut tx = self.store().begin().await?;
+        let login = match self.asker_login(tx.as_mut(), asker).await {
+            Ok(login) => login,
+            // The reset link was used or expired meanwhile.
+            Err(AppError::NotFound) => return Ok(Err(FcProblem::Expired)),
+            Err(e) => return Err(e),
+        };
         if self.factor_lock(tx.as_mut(), login.id).await?.is_some() {
             return Ok(Err(FcProblem::Locked));
         }
@@ -705,7 +753,7 @@ impl App {
             self.count_factor_failure(
                 tx.as_mut(),
                 login.id,
-                purpose,
+                asker.purpose(),
                 KIND_FRANCECONNECT,
                 // Each answer is its own try (a repeated typo is not).
                 &identity.id_token,
@@ -716,13 +764,19 @@ impl App {
             return Ok(Err(FcProblem::OtherIdentity));
         };
         self.fc_used(tx.as_mut(), &link).await?;
-        let session_token = self
-            .raise_session(tx.as_mut(), session, purpose, KIND_FRANCECONNECT, client)
-            .await?;
-        tx.set_idp_session(&sha256_hex(&session_token), &identity.id_token, now)
-            .await?;
+        let done = match self
+            .factor_passed(tx.as_mut(), asker, KIND_FRANCECONNECT, client)
+            .await?
+        {
+            Some(session_token) => {
+                tx.set_idp_session(&sha256_hex(&session_token), &identity.id_token, now)
+                    .await?;
+                FcDone::Raised { session_token }
+            }
+            None => FcDone::ResetFactorPassed,
+        };
         tx.commit().await?;
-        Ok(Ok(FcDone::Raised { session_token }))
+        Ok(Ok(done))
     }
 
     /// Proof of identity in an assisted recovery: the case is matched to

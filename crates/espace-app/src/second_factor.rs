@@ -21,9 +21,7 @@ use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::Notice;
 use crate::ports::{LoginRecord, SessionRecord, Tx};
 use crate::recovery::TOKEN_RESET;
-use crate::security::{
-    KIND_EMAIL, KIND_FRANCECONNECT, KIND_SMS, KIND_TOTP, MethodView, code_recipient, view,
-};
+use crate::security::{KIND_EMAIL, KIND_SMS, KIND_TOTP, MethodView, code_recipient, view};
 use crate::session::CurrentSession;
 
 /// Recovery codes issued at once.
@@ -80,11 +78,8 @@ impl Asker<'_> {
     }
 
     /// Whether a method of this kind may serve.
-    /// A reset link takes neither a code by e-mail nor FranceConnect+ (its
-    /// way back cannot carry the link; signing in with it and changing the
-    /// password does the same).
     fn accepts(&self, kind: &str) -> bool {
-        !matches!(self, Asker::Reset { .. }) || (kind != KIND_EMAIL && kind != KIND_FRANCECONNECT)
+        !matches!(self, Asker::Reset { .. }) || kind != KIND_EMAIL
     }
 }
 

@@ -166,6 +166,10 @@ pub fn router(state: AppState) -> Router {
             "/recover-account/case/{reference}/franceconnect",
             post(pages::franceconnect::recovery),
         )
+        .route(
+            "/reset-password/{token}/factor/franceconnect",
+            post(pages::franceconnect::reset),
+        )
         .route("/.well-known/jwks.json", get(pages::franceconnect::jwks))
         .route(
             "/login/second-factor",

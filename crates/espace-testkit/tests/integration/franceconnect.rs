@@ -299,6 +299,23 @@ both_engines! {
         assert_eq!(b.get("/account").await.status, 200);
         assert!(audit_kinds(&app, "alice.martin").await.contains(&"signin.second-factor".to_owned()));
 
+        // The second factor of a password reset, from the link's browser
+        // only; then the new password.
+        let r = b.submit("/forgot-password", "/forgot-password", &[("login", "alice.martin")]).await;
+        assert_eq!(r.location(), Some("/forgot-password?notice=sent"));
+        let link = app.last_link("password-reset", "/reset-password/").await;
+        let path = link[link.find("/reset-password/").unwrap()..].to_owned();
+        let r = browser(&app);
+        let page = r.get(&path).await;
+        assert!(page.body.contains(&format!("action=\"{path}/factor/franceconnect\"")), "{}", page.body);
+        let to = r.submit(&path, &format!("{path}/factor/franceconnect"), &[]).await;
+        let back = op.authorize(to.location().unwrap(), "alice", false).await;
+        assert!(browser(&app).get(&back).await.body.contains("no longer valid"), "another browser");
+        let to = r.submit(&path, &format!("{path}/factor/franceconnect"), &[]).await;
+        let back = op.authorize(to.location().unwrap(), "alice", false).await;
+        assert_eq!(r.get(&back).await.location(), Some(path.as_str()));
+        assert!(r.get(&path).await.body.contains("new_password"), "then the password");
+
         // Someone else's identity, again and again, at the second step.
         let m = browser(&app);
         m.sign_in("alice.martin", DEMO_PASSWORD).await;

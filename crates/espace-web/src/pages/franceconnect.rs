@@ -6,17 +6,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::franceconnect::{FcCallback, FcDone, FcProblem, FcStart};
-use espace_app::second_factor::Purpose;
 use serde::Deserialize;
 
 use super::forms::rejection_fields;
-use super::second_factor::with_session;
+use super::second_factor::{Prompt, with_session};
 use super::security::added;
 use super::{Chrome, render};
 use crate::AppState;
-use crate::context::{
-    Authenticated, Ctx, DEVICE_COOKIE, Enrolling, LANG_COOKIE, SecondStep, set_cookie,
-};
+use crate::context::{Authenticated, Ctx, Enrolling, SecondStep};
 use crate::error::app_error;
 use crate::form::HtmlForm;
 use crate::security::safe_return_to;
@@ -93,15 +90,34 @@ pub async fn sign_in(
     start(&state, &ctx, FcStart::SignIn, &next, "/login", "login").await
 }
 
+/// A second factor: sends the browser to the provider from the step's
+/// page (sign-in, step-up, password reset).
+async fn factor(state: &AppState, ctx: &Ctx, step: Prompt, form: StartForm) -> Response {
+    let next = safe_return_to(form.next.as_deref());
+    let back = match &step {
+        Prompt::Reset(..) => step.page(),
+        _ => format!(
+            "{}?{}",
+            step.page(),
+            serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+        ),
+    };
+    // After a reset's factor: back to its link, for the new password.
+    let next = match &step {
+        Prompt::Reset(..) => step.page(),
+        _ => next,
+    };
+    let what = FcStart::Factor(step.asker());
+    start(state, ctx, what, &next, &back, step.nav()).await
+}
+
 /// `POST /login/second-factor/franceconnect`.
 pub async fn second_factor(
     State(state): State<AppState>,
     SecondStep(session, ctx): SecondStep,
     HtmlForm(form): HtmlForm<StartForm>,
 ) -> Response {
-    let next = safe_return_to(form.next.as_deref());
-    let what = FcStart::Factor(&session, Purpose::SignIn);
-    start(&state, &ctx, what, &next, "/login/second-factor", "login").await
+    factor(&state, &ctx, Prompt::SignIn(session), form).await
 }
 
 /// `POST /account/confirm/franceconnect`: the step-up.
@@ -110,13 +126,18 @@ pub async fn step_up(
     Authenticated(session, ctx): Authenticated,
     HtmlForm(form): HtmlForm<StartForm>,
 ) -> Response {
-    let next = safe_return_to(form.next.as_deref());
-    let back = format!(
-        "/account/confirm?{}",
-        serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
-    );
-    let what = FcStart::Factor(&session, Purpose::StepUp);
-    start(&state, &ctx, what, &next, &back, "account").await
+    factor(&state, &ctx, Prompt::StepUp(session), form).await
+}
+
+/// `POST /reset-password/{token}/factor/franceconnect`.
+pub async fn reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    HtmlForm(form): HtmlForm<StartForm>,
+) -> Response {
+    let step = Prompt::Reset(token, ctx.csrf_basis.clone());
+    factor(&state, &ctx, step, form).await
 }
 
 /// `POST /account/security/franceconnect`: link it (after the step-up).
@@ -191,29 +212,11 @@ pub async fn callback(
             Some(session) => added(session, session_token),
             None => Redirect::to("/account/security").into_response(),
         },
+        Ok(FcDone::ResetFactorPassed) => Redirect::to(&next).into_response(),
         Ok(FcDone::Raised { session_token }) => {
             with_session(Redirect::to(&next).into_response(), &session_token)
         }
-        Ok(FcDone::SignedIn(signed_in)) => {
-            let mut res = with_session(
-                Redirect::to(&next).into_response(),
-                &signed_in.session_token,
-            );
-            let h = res.headers_mut();
-            if let Some(device) = &signed_in.new_device_token {
-                h.append(
-                    header::SET_COOKIE,
-                    set_cookie(DEVICE_COOKIE, device, Some(63_072_000)),
-                );
-            }
-            if let Some(locale) = signed_in.locale {
-                h.append(
-                    header::SET_COOKIE,
-                    set_cookie(LANG_COOKIE, &locale, Some(31_536_000)),
-                );
-            }
-            res
-        }
+        Ok(FcDone::SignedIn(signed_in)) => super::login::signed_in_to(&next, signed_in),
         Ok(FcDone::RecoveryProven { reference }) => Redirect::to(&format!(
             "/recover-account/case/{reference}?notice=franceconnect"
         ))
@@ -224,6 +227,8 @@ pub async fn callback(
             let (back, nav) = match outcome.goal {
                 "link" => ("/account/security".to_owned(), "account"),
                 "second-factor" => ("/login/second-factor".to_owned(), "login"),
+                // The request's `next` is the reset link's page.
+                "password-reset" => (next.clone(), "link"),
                 "step-up" => (
                     format!(
                         "/account/confirm?{}",

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::AppError;
-use espace_app::auth::{NextStep, SignInError, SignInRequest};
+use espace_app::auth::{NextStep, SignInError, SignInRequest, SignedIn};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -142,26 +142,7 @@ pub async fn submit(
                 NextStep::SecondFactor => format!("/login/second-factor?{q}"),
                 NextStep::Enrol | NextStep::EnrolBefore(_) => format!("/account/security?{q}"),
             };
-            let mut res = Redirect::to(&to).into_response();
-            let h = res.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &signed_in.session_token, None),
-            );
-            if let Some(device) = &signed_in.new_device_token {
-                // Two years: how long a browser stays "known".
-                h.append(
-                    header::SET_COOKIE,
-                    set_cookie(DEVICE_COOKIE, device, Some(63_072_000)),
-                );
-            }
-            if let Some(locale) = signed_in.locale {
-                h.append(
-                    header::SET_COOKIE,
-                    set_cookie(LANG_COOKIE, &locale, Some(31_536_000)),
-                );
-            }
-            return res;
+            return signed_in_to(&to, signed_in);
         }
         Err(e) => e,
     };
@@ -235,6 +216,31 @@ pub async fn submit(
 }
 
 /// The sign-in page with refused fields (a refused passkey, say).
+/// The answer to a sign-in: on to `to`, with the new session's cookie,
+/// the device cookie of a browser that had none, and the login's language.
+pub fn signed_in_to(to: &str, signed_in: SignedIn) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    let h = res.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &signed_in.session_token, None),
+    );
+    if let Some(device) = &signed_in.new_device_token {
+        // Two years: how long a browser stays "known".
+        h.append(
+            header::SET_COOKIE,
+            set_cookie(DEVICE_COOKIE, device, Some(63_072_000)),
+        );
+    }
+    if let Some(locale) = signed_in.locale {
+        h.append(
+            header::SET_COOKIE,
+            set_cookie(LANG_COOKIE, &locale, Some(31_536_000)),
+        );
+    }
+    res
+}
+
 pub fn with_errors(state: &AppState, ctx: &Ctx, next: String, f: Fields) -> Response {
     let mut page = LoginPage::new(state, ctx, next);
     page.f = f;

@@ -28,9 +28,7 @@ use uuid::Uuid;
 use super::forms::{Fields, rejection_fields};
 use super::{Chrome, local_time, render};
 use crate::AppState;
-use crate::context::{
-    Authenticated, Ctx, DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, SecondStep, set_cookie,
-};
+use crate::context::{Authenticated, Ctx, SESSION_COOKIE, SecondStep, set_cookie};
 use crate::error::app_error;
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
@@ -86,7 +84,7 @@ pub(crate) enum Prompt {
 }
 
 impl Prompt {
-    fn asker(&self) -> Asker<'_> {
+    pub(crate) fn asker(&self) -> Asker<'_> {
         match self {
             Prompt::SignIn(s) => Asker::Session(s, Purpose::SignIn),
             Prompt::StepUp(s) => Asker::Session(s, Purpose::StepUp),
@@ -104,14 +102,14 @@ impl Prompt {
     }
 
     /// The page that shows the step.
-    fn page(&self) -> String {
+    pub(crate) fn page(&self) -> String {
         match self {
             Prompt::Reset(token, _) => format!("/reset-password/{token}"),
             _ => self.base(),
         }
     }
 
-    fn nav(&self) -> &'static str {
+    pub(crate) fn nav(&self) -> &'static str {
         match self {
             Prompt::SignIn(_) => "login",
             Prompt::StepUp(_) => "account",
@@ -497,26 +495,7 @@ pub async fn passwordless(
         )
         .await;
     match outcome {
-        Ok(signed_in) => {
-            let mut res = with_session(
-                Redirect::to(&next).into_response(),
-                &signed_in.session_token,
-            );
-            let h = res.headers_mut();
-            if let Some(device) = &signed_in.new_device_token {
-                h.append(
-                    header::SET_COOKIE,
-                    set_cookie(DEVICE_COOKIE, device, Some(63_072_000)),
-                );
-            }
-            if let Some(locale) = signed_in.locale {
-                h.append(
-                    header::SET_COOKIE,
-                    set_cookie(LANG_COOKIE, &locale, Some(31_536_000)),
-                );
-            }
-            res
-        }
+        Ok(signed_in) => super::login::signed_in_to(&next, signed_in),
         Err(FormRejection::Invalid(problems)) => {
             let f = Fields::from_problems(&ctx.tr(), &problems);
             super::login::with_errors(&state, &ctx, next, f)
