@@ -49,6 +49,12 @@ const OP_POST_LOGOUT_REDIRECT_URIS = list(env.OP_POST_LOGOUT_REDIRECT_URIS
   || 'http://localhost:8080/login/franceconnect/logged-out');
 const OP_CLIENT_JWKS_URI = env.OP_CLIENT_JWKS_URI || 'http://localhost:8080/.well-known/jwks.json';
 const OP_ENC_ALG = env.OP_ENC_ALG || 'RSA-OAEP-256';
+// How the real (untampered) ID tokens and userinfo are signed.
+const OP_SIG_ALG = env.OP_SIG_ALG || 'ES256';
+if (!['ES256', 'RS256'].includes(OP_SIG_ALG)) {
+  console.error(`fcplus-op: OP_SIG_ALG must be ES256 or RS256, not ${OP_SIG_ALG}`);
+  process.exit(2);
+}
 
 if (!['RSA-OAEP-256', 'ECDH-ES'].includes(OP_ENC_ALG)) {
   console.error(`fcplus-op: OP_ENC_ALG must be RSA-OAEP-256 or ECDH-ES, not ${OP_ENC_ALG}`);
@@ -324,10 +330,10 @@ function createProvider(issuer) {
       post_logout_redirect_uris: OP_POST_LOGOUT_REDIRECT_URIS,
       jwks_uri: OP_CLIENT_JWKS_URI,
       require_auth_time: true, // auth_time in every id_token, like FranceConnect+
-      id_token_signed_response_alg: 'ES256',
+      id_token_signed_response_alg: OP_SIG_ALG,
       id_token_encrypted_response_alg: OP_ENC_ALG,
       id_token_encrypted_response_enc: ENC,
-      userinfo_signed_response_alg: 'ES256',
+      userinfo_signed_response_alg: OP_SIG_ALG,
       userinfo_encrypted_response_alg: OP_ENC_ALG,
       userinfo_encrypted_response_enc: ENC,
     }],

@@ -4,7 +4,8 @@
 // signs out through the provider's logout page, and signs in with
 // FranceConnect+ alone. French without JavaScript: an identity linked to no
 // login is refused at sign-in and at assisted recovery. Cancelling at the
-// provider changes nothing. Espace's public encryption keys. Axe on every
+// provider changes nothing. Once forced, alice passes her second factor
+// with it (French, without JavaScript). Espace's public encryption keys. Axe on every
 // Espace page of the way.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,7 +13,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { axeCheck } from '../lib/axe.mjs';
-import { LOCALE, PASSWORD, T, done, h1, signIn, text, useEnvironment } from '../lib/app.mjs';
+import { LOCALE, PASSWORD, T, done, h1, signIn, submitLogin, text, useEnvironment } from '../lib/app.mjs';
 
 const OP_SCRIPT = fileURLToPath(new URL('../op/fcplus-op.mjs', import.meta.url));
 const CLIENT_ID = 'espace-e2e';
@@ -200,6 +201,35 @@ describe('FranceConnect+', { timeout: 240_000 }, () => {
       assert.equal(await text(page.locator('main p.notice')), W.fr.notLinked);
       assert.equal(await page.getByRole('link', { name: W.fr.back }).getAttribute('href'), casePath);
       await axeCheck(page, '/login/franceconnect/callback not linked, recovery (fr, no JS)');
+    } finally {
+      await done(page);
+    }
+  });
+
+  it('fr, no JS: forced, alice passes her second factor with FranceConnect+', async () => {
+    const bruno = await env.page({ locale: LOCALE.fr });
+    try {
+      await bruno.goto('/login');
+      await submitLogin(bruno, 'bruno.leroy', PASSWORD);
+      await bruno.goto('/company/two-factor');
+      const id = await bruno.locator('#login option', { hasText: 'alice.martin' }).getAttribute('value');
+      await bruno.locator('#scope-login').check();
+      await bruno.locator('#login').selectOption(id);
+      await click(bruno, bruno.locator('form[action="/company/two-factor/rules"] button[type=submit]'));
+    } finally {
+      await done(bruno);
+    }
+    const page = await env.page({ js: false, locale: LOCALE.fr });
+    try {
+      await page.goto('/login');
+      await submitLogin(page, 'alice.martin', PASSWORD);
+      assert.equal(new URL(page.url()).pathname, '/login/second-factor');
+      assert.equal(await page.locator('form[action="/login/second-factor/franceconnect"]').count(), 1);
+      await axeCheck(page, '/login/second-factor with FranceConnect+ (fr, no JS)');
+      await atProvider(page, page.locator('form[action="/login/second-factor/franceconnect"] button'), 'Alice Martin (eidas2)');
+      assert.equal(new URL(page.url()).pathname, '/');
+      assert.equal(await h1(page), T.fr.dashboardTitle);
+      await axeCheck(page, '/ after the second factor by FranceConnect+ (fr, no JS)');
     } finally {
       await done(page);
     }

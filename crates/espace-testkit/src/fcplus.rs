@@ -48,7 +48,14 @@ pub fn configure(s: &mut Settings, port: u16) {
 impl TestProvider {
     /// Starts the provider on `port` for the Espace at `app` (its keys are
     /// fetched there), which tells browsers it is at `origin`.
-    pub fn start(port: u16, app: &crate::TestApp, origin: &str, enc_alg: &str) -> Self {
+    /// `enc_alg` encrypts (`RSA-OAEP-256` or `ECDH-ES`), `sig_alg` signs
+    /// (`ES256` or `RS256`).
+    pub fn start(
+        port: u16,
+        app: &crate::TestApp,
+        origin: &str,
+        (enc_alg, sig_alg): (&str, &str),
+    ) -> Self {
         let script =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/op/fcplus-op.mjs");
         let mut child = Command::new("node")
@@ -66,6 +73,7 @@ impl TestProvider {
             )
             .env("OP_CLIENT_JWKS_URI", app.url("/.well-known/jwks.json"))
             .env("OP_ENC_ALG", enc_alg)
+            .env("OP_SIG_ALG", sig_alg)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

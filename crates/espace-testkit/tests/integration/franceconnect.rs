@@ -12,7 +12,7 @@ use crate::audit_kinds;
 
 const ORIGIN: &str = "https://espace.test";
 
-async fn spawn(engine: espace_testkit::Engine, enc_alg: &str) -> (TestApp, TestProvider) {
+async fn spawn(engine: espace_testkit::Engine, algs: (&str, &str)) -> (TestApp, TestProvider) {
     let port = provider_port();
     let app = TestApp::spawn_with(engine, |s| {
         s.web.public_origin = Some(ORIGIN.into());
@@ -21,7 +21,7 @@ async fn spawn(engine: espace_testkit::Engine, enc_alg: &str) -> (TestApp, TestP
     .await;
     // The provider's tokens carry its (real) clock.
     app.clock.set(Timestamp::now());
-    let op = TestProvider::start(port, &app, ORIGIN, enc_alg);
+    let op = TestProvider::start(port, &app, ORIGIN, algs);
     (app, op)
 }
 
@@ -105,7 +105,7 @@ async fn link_alice(app: &TestApp, op: &TestProvider) -> Browser {
 
 both_engines! {
     async fn link_then_sign_in_step_up_and_sign_out(engine) {
-        let (app, op) = spawn(engine, "RSA-OAEP-256").await;
+        let (app, op) = spawn(engine, ("RSA-OAEP-256", "ES256")).await;
         // Espace publishes one key per algorithm, public parts only.
         let jwks = browser(&app).get("/.well-known/jwks.json").await;
         assert_eq!(jwks.header("content-type"), Some("application/jwk-set+json"));
@@ -181,7 +181,7 @@ both_engines! {
     /// Each defect of the provider's answer is refused and audited with its
     /// reason; the same forged answer without a defect passes.
     async fn tampered_answers_are_refused(engine) {
-        let (app, op) = spawn(engine, "ECDH-ES").await;
+        let (app, op) = spawn(engine, ("ECDH-ES", "ES256")).await;
         let cases = [
             ("unencrypted", "unencrypted"),
             ("wrong-nonce", "nonce"),
@@ -224,7 +224,7 @@ both_engines! {
     /// the new address at once; an identity linked to nothing proves
     /// nothing.
     async fn recovery_proven_with_franceconnect(engine) {
-        let (app, op) = spawn(engine, "RSA-OAEP-256").await;
+        let (app, op) = spawn(engine, ("RSA-OAEP-256", "ES256")).await;
         link_alice(&app, &op).await;
         let b = browser(&app);
         let open = |who: &'static str, email: &'static str| {
@@ -261,7 +261,7 @@ both_engines! {
     /// Espace's keys are rotated by age; a replaced key stays published for
     /// the overlap, then goes.
     async fn encryption_keys_rotate(engine) {
-        let (app, _op) = spawn(engine, "RSA-OAEP-256").await;
+        let (app, _op) = spawn(engine, ("RSA-OAEP-256", "ES256")).await;
         let kids = || async {
             let jwks = app.browser().get("/.well-known/jwks.json").await;
             let v: serde_json::Value = serde_json::from_str(&jwks.body).unwrap();
@@ -286,7 +286,8 @@ both_engines! {
     /// identities count towards the second-factor lock, which then also
     /// stops signing in with FranceConnect+.
     async fn second_factor_and_its_lock(engine) {
-        let (app, op) = spawn(engine, "RSA-OAEP-256").await;
+        // Signed RS256 here (ES256 elsewhere).
+        let (app, op) = spawn(engine, ("RSA-OAEP-256", "RS256")).await;
         link_alice(&app, &op).await;
         crate::strong::force_alice(&app).await;
         let b = browser(&app);
