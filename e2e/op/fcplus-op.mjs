@@ -107,7 +107,7 @@ const ACCOUNTS_BY_SUB = new Map(Object.values(ACCOUNTS).map((a) => [a.sub, a]));
 
 const TAMPER_MODES = new Set([
   'none', 'valid', 'unencrypted', 'wrong-nonce', 'wrong-audience', 'expired',
-  'low-acr', 'unknown-kid', 'alg-none', 'bad-signature',
+  'low-acr', 'unknown-kid', 'alg-none', 'bad-signature', 'no-kid',
 ]);
 
 // One-shot settings from POST /__test/next.
@@ -225,6 +225,9 @@ async function forgeIdToken(mode, code) {
   if (mode === 'unknown-kid') {
     const { privateKey } = await generateKeyPair('ES256');
     jws = await signEs256(claims, privateKey, `unknown-${randomString(9)}`);
+  } else if (mode === 'no-kid') {
+    // Good, but the header names no key: the only ES256 key must serve.
+    jws = await signEs256(claims, ES256_KEY, undefined);
   } else if (mode === 'alg-none') {
     const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
     jws = `${header}.${base64url.encode(JSON.stringify(claims))}.`;

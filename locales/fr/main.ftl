@@ -931,3 +931,5 @@ problem-provider-unavailable = FranceConnect+ est injoignable pour le moment. R�
 activity-kind-mfa-franceconnect-refused = Réponse FranceConnect+ refusée
 whats-new-0-4-franceconnect = FranceConnect+ : liez-le depuis Ma sécurité, puis connectez-vous avec sans mot de passe, utilisez-le pour confirmer les actions sensibles, et prouvez vous-même votre identité quand votre adresse e-mail enregistrée n’est plus à jour.
 franceconnect-problem-locked = Trop de seconds facteurs erronés ont été essayés sur cet identifiant : il est bloqué pour un moment. Réessayez plus tard.
+franceconnect-problem-already-linked = FranceConnect+ est déjà lié à cet identifiant. Rien n’a été modifié.
+problem-other-browser = Prouvez votre identité depuis le navigateur où vous avez rempli la demande : lui seul le peut. Sinon, le support vérifiera votre identité.

@@ -33,3 +33,9 @@ CREATE TABLE idp_sessions (
     id_token TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+
+-- The browser that opened an assisted-recovery case (hash of its CSRF
+-- basis): only it may prove the requester's identity with FranceConnect+,
+-- so that a case opened by someone else cannot be "proven" by luring the
+-- login's owner to its page.
+ALTER TABLE recovery_cases ADD COLUMN opener_hash TEXT;

@@ -187,11 +187,13 @@ impl App {
 
     /// `/recover-account`: opens a case and returns its reference. The
     /// requester is sent the reference at the new address; nothing on any
-    /// login changes.
+    /// login changes. `browser` is the CSRF basis of the browser filling the
+    /// form (only it may later prove the requester's identity).
     pub async fn open_recovery_case(
         &self,
         req: &AssistedRequest,
         locale: Locale,
+        browser: &str,
         client: &ClientInfo,
     ) -> Result<String, FormRejection> {
         let mut problems = Vec::new();
@@ -264,6 +266,7 @@ impl App {
             verification_method: None,
             verification_note: None,
             closing_note: None,
+            opener_hash: Some(crate::crypto::sha256_hex(browser)),
         };
         tx.insert_recovery_case(&case).await?;
         tx.append_audit(

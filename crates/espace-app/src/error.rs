@@ -127,6 +127,8 @@ pub enum Problem {
     AlreadyLinked,
     /// The identity provider cannot be reached.
     ProviderUnavailable,
+    /// Only the browser that opened the assisted-recovery case may prove it.
+    OtherBrowser,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

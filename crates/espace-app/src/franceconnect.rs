@@ -2,33 +2,37 @@
 //! relying party.
 //!
 //! A request to the provider (authorization code flow with PKCE S256,
-//! `acr_values`, `state` and `nonce` of 256 bits) is kept server-side as a
-//! ceremony bound to the browser that started it, for ten minutes, and
-//! serves once. On the way back the code is redeemed, the ID token and the
-//! userinfo are opened (encrypted to Espace's keys, signed by the
-//! provider: see the port) and the ID token's claims checked
+//! `acr_values`, `prompt=login`, `state` and `nonce` of 256 bits) is kept
+//! server-side as a ceremony bound to the browser that started it, for
+//! ten minutes, and serves once. On the way back the code is redeemed, the
+//! ID token and the userinfo are opened (encrypted to Espace's keys,
+//! signed by the provider: see the port) and their claims checked
 //! (`espace_domain::oidc`). Every refusal is audited with its reason.
 //!
 //! What the identity then serves:
 //! - **linking** it to the signed-in login, once (a method of kind
 //!   `franceconnect`, after the step-up like any method);
 //! - **signing in** without a password, at level 2, when it is linked;
-//! - **the second factor** at sign-in and **the step-up**, when it is the
-//!   identity linked to this login;
-//! - **proof of identity** in an assisted recovery (SPEC §5): the case is
-//!   matched to the login the identity is linked to, and the code goes to
-//!   the new address at once; nothing changes before it is typed back.
+//! - **a second factor** (at sign-in, the step-up, a password reset) when
+//!   it is the identity linked to the login;
+//! - **proof of identity** in an assisted recovery (SPEC §5), from the
+//!   browser that opened the case: the case is matched to the login the
+//!   identity is linked to, and the code goes to the new address at once;
+//!   nothing changes before it is typed back.
 //!
 //! A session opened or raised this way keeps the ID token, so that signing
 //! out also ends the session at the provider (its end-session endpoint).
+//! No call to the provider is made inside a write transaction.
 //!
 //! Espace's encryption keys (RSA-OAEP-256 and ECDH-ES) are made at first
 //! start, published at `/.well-known/jwks.json`, and rotated by age: a
 //! new key when the newest is `key_lifetime_days` old; the replaced one is
 //! still published and accepted for `key_overlap_days`.
 
-use espace_domain::oidc::{Expected, IdTokenClaims, check_id_token};
-use jiff::SignedDuration;
+use espace_domain::oidc::{
+    ClaimProblem, Expected, IdTokenClaims, UserinfoClaims, check_id_token, check_userinfo,
+};
+use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -37,12 +41,12 @@ use uuid::Uuid;
 use crate::App;
 use crate::assisted::CaseStatus;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
-use crate::auth::SignedIn;
+use crate::auth::{PasswordlessRefusal, SignedIn};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::ports::{
-    CeremonyRecord, DecryptionKey, IdpError, IdpLinkRecord, JoseKeyRecord, KEY_ALGORITHMS,
-    LoginRecord, Tx,
+    CeremonyRecord, DecryptionKey, IdentityProvider, IdpError, IdpLinkRecord, JoseKeyRecord,
+    JoseRefusal, KEY_ALGORITHMS, LoginRecord, Tx,
 };
 use crate::second_factor::{Asker, Purpose};
 use crate::security::{ENROLMENT_WINDOW, KIND_FRANCECONNECT};
@@ -72,6 +76,31 @@ pub enum FcStart<'a> {
     Recovery(&'a str),
 }
 
+/// What a request was for, as the web layer needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FcGoal {
+    Link,
+    SignIn,
+    SecondFactor,
+    StepUp,
+    PasswordReset,
+    Recovery,
+}
+
+impl FcGoal {
+    /// Its name in the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FcGoal::Link => "link",
+            FcGoal::SignIn => "sign-in",
+            FcGoal::SecondFactor => "second-factor",
+            FcGoal::StepUp => "step-up",
+            FcGoal::PasswordReset => "password-reset",
+            FcGoal::Recovery => "recovery",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Goal {
     Link {
@@ -89,6 +118,21 @@ enum Goal {
     },
 }
 
+impl Goal {
+    fn public(&self) -> FcGoal {
+        match self {
+            Goal::Link { .. } => FcGoal::Link,
+            Goal::SignIn => FcGoal::SignIn,
+            Goal::Factor { purpose, .. } => match Purpose::parse(purpose) {
+                Some(Purpose::StepUp) => FcGoal::StepUp,
+                Some(Purpose::PasswordReset) => FcGoal::PasswordReset,
+                _ => FcGoal::SecondFactor,
+            },
+            Goal::Recovery { .. } => FcGoal::Recovery,
+        }
+    }
+}
+
 /// A request waiting for the provider's answer (the ceremony's state).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Pending {
@@ -98,8 +142,10 @@ struct Pending {
     goal: Goal,
     /// The session that asked (link and second factor).
     session: Option<String>,
-    /// Where to go afterwards (already a safe local path).
+    /// Where to go afterwards (a safe local path; empty for a password
+    /// reset, whose page holds the link's token and is rebuilt).
     next: String,
+    requested_at: Timestamp,
 }
 
 /// The provider's answer, as the callback receives it.
@@ -124,7 +170,7 @@ pub enum FcDone {
         session_token: String,
     },
     /// The second factor of a password reset passed: on to the new
-    /// password (the request's `next`).
+    /// password (the outcome's `next`).
     ResetFactorPassed,
     /// Identity proven in an assisted recovery: a code went to the new
     /// address.
@@ -150,6 +196,8 @@ pub enum FcProblem {
     OtherIdentity,
     /// This identity is already linked to another login.
     Taken,
+    /// This login already has a FranceConnect+ identity.
+    AlreadyLinked,
     /// Too many wrong second factors: the login waits.
     Locked,
 }
@@ -164,6 +212,7 @@ impl FcProblem {
             FcProblem::NotLinked => "not-linked",
             FcProblem::OtherIdentity => "other-identity",
             FcProblem::Taken => "taken",
+            FcProblem::AlreadyLinked => "already-linked",
             FcProblem::Locked => "locked",
         }
     }
@@ -173,9 +222,8 @@ impl FcProblem {
 #[derive(Debug)]
 pub struct FcOutcome {
     pub result: Result<FcDone, FcProblem>,
-    /// What the request was for: `link`, `sign-in`, `second-factor`,
-    /// `step-up` or `recovery`.
-    pub goal: &'static str,
+    /// What the request was for.
+    pub goal: FcGoal,
     /// Where to go on (success) or back (failure).
     pub next: String,
     /// The assisted-recovery reference, for that goal.
@@ -194,19 +242,26 @@ struct Identity {
     id_token: String,
 }
 
-impl Goal {
-    fn name(&self) -> &'static str {
-        match self {
-            Goal::Link { .. } => "link",
-            Goal::SignIn => "sign-in",
-            Goal::Factor { purpose, .. } if purpose == Purpose::StepUp.as_str() => "step-up",
-            Goal::Factor { purpose, .. } if purpose == Purpose::PasswordReset.as_str() => {
-                "password-reset"
-            }
-            Goal::Factor { .. } => "second-factor",
-            Goal::Recovery { .. } => "recovery",
+/// Why an answer is not taken: the provider is unavailable (`None`), or a
+/// check refused it (the audited reason).
+type Refusal = Option<String>;
+
+fn refusal(e: IdpError) -> Refusal {
+    match e {
+        IdpError::Unavailable(why) => {
+            tracing::warn!(%why, "FranceConnect+ unavailable");
+            None
+        }
+        IdpError::Refused(r) => {
+            tracing::warn!(refusal = %r, "FranceConnect+ answer refused");
+            Some(r.code().to_owned())
         }
     }
+}
+
+fn claims_refusal(problem: ClaimProblem) -> Refusal {
+    tracing::warn!(%problem, "FranceConnect+ claims refused");
+    Some(problem.code().to_owned())
 }
 
 /// The PKCE verifier of a request, derived from its state with a server
@@ -229,6 +284,17 @@ fn claim(v: &serde_json::Value, name: &str) -> String {
         .to_owned()
 }
 
+/// `endpoint` with `pairs` added to its query.
+fn with_query(endpoint: &str, pairs: &[(&str, &str)]) -> String {
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    let sep = if endpoint.contains('?') { '&' } else { '?' };
+    format!("{endpoint}{sep}{query}")
+}
+
+fn unexpected(e: impl std::fmt::Display) -> AppError {
+    AppError::Unexpected(e.to_string())
+}
+
 impl App {
     /// Whether FranceConnect+ is configured.
     pub fn franceconnect_available(&self) -> bool {
@@ -236,7 +302,8 @@ impl App {
     }
 
     /// The provider's origin (`https://host[:port]`), from its discovery
-    /// address: where the browser is sent to sign in and out.
+    /// address: where the browser is sent to sign in and out (the adapter
+    /// refuses a provider whose pages are elsewhere).
     pub fn franceconnect_origin(&self) -> Option<String> {
         self.identity()?;
         let url = &self.config().franceconnect.discovery_url;
@@ -245,6 +312,10 @@ impl App {
             .find('/')
             .map_or(url.len(), |i| after_scheme + i);
         Some(url[..end].to_owned())
+    }
+
+    fn idp(&self) -> Result<&dyn IdentityProvider, AppError> {
+        self.identity().ok_or(AppError::NotFound)
     }
 
     fn callback_url(&self) -> String {
@@ -259,8 +330,18 @@ impl App {
         binding: &str,
         next: &str,
     ) -> Result<String, FormRejection> {
-        let idp = self.identity().ok_or(AppError::NotFound)?;
         let config = &self.config().franceconnect;
+        // The provider first, outside any transaction.
+        let provider = match self.idp()?.provider().await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "FranceConnect+ unavailable");
+                return Err(FormRejection::one(
+                    "franceconnect",
+                    Problem::ProviderUnavailable,
+                ));
+            }
+        };
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (goal, session, login) = match start {
@@ -302,9 +383,15 @@ impl App {
                     .recovery_case_by_reference(&reference)
                     .await?
                     .ok_or(AppError::NotFound)?;
-                let accepts = CaseStatus::parse(&case.status).is_some_and(|s| s.accepts_identity());
-                if !accepts {
+                // Before any agent: once one has matched the case, it is
+                // theirs to finish.
+                if CaseStatus::parse(&case.status) != Some(CaseStatus::Received) {
                     return Err(FormRejection::one("franceconnect", Problem::State));
+                }
+                // Only the browser that opened the case: nobody can open
+                // one with their own address and lure the owner to prove it.
+                if case.opener_hash.as_deref() != Some(sha256_hex(binding).as_str()) {
+                    return Err(FormRejection::one("franceconnect", Problem::OtherBrowser));
                 }
                 let goal = Goal::Recovery {
                     case: case.id,
@@ -313,34 +400,29 @@ impl App {
                 (goal, None, None)
             }
         };
-        let provider = match idp.provider().await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(error = %e, "FranceConnect+ unavailable");
-                return Err(FormRejection::one(
-                    "franceconnect",
-                    Problem::ProviderUnavailable,
-                ));
-            }
-        };
         let id = Uuid::now_v7();
         let state = format!("{}{}", id.simple(), random_token()?);
         let nonce = random_token()?;
+        let reset = matches!(goal, Goal::Factor { reset: Some(_), .. });
         let pending = Pending {
             state_hash: sha256_hex(&state),
             nonce: nonce.clone(),
             acr: config.acr.clone(),
             goal,
             session: session.map(|s| s.id_hash.clone()),
-            next: next.to_owned(),
+            next: if reset {
+                String::new()
+            } else {
+                next.to_owned()
+            },
+            requested_at: now,
         };
         tx.insert_ceremony(&CeremonyRecord {
             id,
             binding: sha256_hex(binding),
             login_id: login,
             purpose: CEREMONY.into(),
-            state: serde_json::to_string(&pending)
-                .map_err(|e| AppError::Unexpected(e.to_string()))?,
+            state: serde_json::to_string(&pending).map_err(unexpected)?,
             created_at: now,
             expires_at: now + REQUEST_TTL,
         })
@@ -350,58 +432,66 @@ impl App {
             .chain(config.scopes.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join(" ");
-        let query = form_query(&[
-            ("response_type", "code"),
-            ("client_id", &config.client_id),
-            ("redirect_uri", &self.callback_url()),
-            ("scope", &scope),
-            ("state", &state),
-            ("nonce", &nonce),
-            ("acr_values", &config.acr),
-            ("code_challenge", &challenge(&verifier(self, &state)?)),
-            ("code_challenge_method", "S256"),
-            ("prompt", "login"),
-        ]);
-        let sep = if provider.authorization_endpoint.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        Ok(format!("{}{sep}{query}", provider.authorization_endpoint))
+        Ok(with_query(
+            &provider.authorization_endpoint,
+            &[
+                ("response_type", "code"),
+                ("client_id", &config.client_id),
+                ("redirect_uri", &self.callback_url()),
+                ("scope", &scope),
+                ("state", &state),
+                ("nonce", &nonce),
+                ("acr_values", &config.acr),
+                ("code_challenge", &challenge(&verifier(self, &state)?)),
+                ("code_challenge_method", "S256"),
+                ("prompt", "login"),
+            ],
+        ))
     }
 
     /// The provider's answer: checks it, then does what the request was
-    /// for. `session` is the browser's session, whatever its stage.
+    /// for. `browser_session` is the browser's session, whatever its stage.
     pub async fn finish_franceconnect(
         &self,
         callback: FcCallback<'_>,
         binding: &str,
-        session: Option<&CurrentSession>,
+        browser_session: Option<&CurrentSession>,
         device: Option<&str>,
         client: &ClientInfo,
     ) -> Result<FcOutcome, AppError> {
-        let expired = |goal, next: &str| FcOutcome {
-            result: Err(FcProblem::Expired),
-            goal,
-            next: next.to_owned(),
-            reference: None,
-        };
         let Some(pending) = self.take_pending(callback.state, binding).await? else {
-            return Ok(expired("sign-in", "/login"));
+            return Ok(FcOutcome {
+                result: Err(FcProblem::Expired),
+                goal: FcGoal::SignIn,
+                next: "/login".into(),
+                reference: None,
+            });
         };
-        let reference = match &pending.goal {
-            Goal::Recovery { reference, .. } => Some(reference.clone()),
+        // A reset link's token is kept sealed only: its page is rebuilt.
+        let reset_token = match &pending.goal {
+            Goal::Factor {
+                reset: Some(sealed),
+                ..
+            } => Some(
+                String::from_utf8(self.sealer().open(sealed, RESET_OWNER)?).map_err(unexpected)?,
+            ),
             _ => None,
         };
         let outcome = |result| FcOutcome {
             result,
-            goal: pending.goal.name(),
-            next: pending.next.clone(),
-            reference: reference.clone(),
+            goal: pending.goal.public(),
+            next: match &reset_token {
+                Some(token) => format!("/reset-password/{token}"),
+                None => pending.next.clone(),
+            },
+            reference: match &pending.goal {
+                Goal::Recovery { reference, .. } => Some(reference.clone()),
+                _ => None,
+            },
         };
         // Linking and second factors belong to the session that asked.
-        let session = match (&pending.session, session) {
-            (None, s) => s,
+        let session = match (&pending.session, browser_session) {
+            (None, _) => None,
             (Some(asked), Some(s)) if *asked == s.id_hash => Some(s),
             (Some(_), _) => return Ok(outcome(Err(FcProblem::Expired))),
         };
@@ -420,27 +510,19 @@ impl App {
         let identity = match self.identity_of(code, callback.state, &pending).await? {
             Ok(identity) => identity,
             Err(reason) => {
-                let problem = self
-                    .refused(&pending, session, reason.as_deref(), client)
-                    .await?;
+                let problem = self.refused(&pending, session, reason, client).await?;
                 return Ok(outcome(Err(problem)));
             }
         };
         let result = match (&pending.goal, session) {
             (Goal::Link { method }, Some(s)) => self.link(s, *method, &identity, client).await?,
-            (Goal::SignIn, _) => self.fc_sign_in(&identity, session, device, client).await?,
-            (
-                Goal::Factor {
-                    reset: Some(sealed),
-                    ..
-                },
-                _,
-            ) => {
-                let token = self.sealer().open(sealed, RESET_OWNER)?;
-                let token =
-                    String::from_utf8(token).map_err(|e| AppError::Unexpected(e.to_string()))?;
+            (Goal::SignIn, _) => {
+                let replaces = browser_session.map(|s| s.id_hash.as_str());
+                self.fc_sign_in(&identity, replaces, device, client).await?
+            }
+            (Goal::Factor { reset: Some(_), .. }, _) => {
                 let asker = Asker::Reset {
-                    token: &token,
+                    token: reset_token.as_deref().unwrap_or_default(),
                     browser: binding,
                 };
                 self.fc_factor(asker, &identity, client).await?
@@ -474,25 +556,14 @@ impl App {
             .filter(|p| p.state_hash == sha256_hex(state)))
     }
 
-    /// Redeems the code and checks everything the provider says. `Err`
-    /// holds the refusal's reason (`None`: the provider is unavailable).
+    /// Redeems the code and checks everything the provider says.
     async fn identity_of(
         &self,
         code: &str,
         state: &str,
         pending: &Pending,
-    ) -> Result<Result<Identity, Option<String>>, AppError> {
-        let idp = self.identity().ok_or(AppError::NotFound)?;
-        let refusal = |e: IdpError| match e {
-            IdpError::Unavailable(why) => {
-                tracing::warn!(%why, "FranceConnect+ unavailable");
-                None
-            }
-            IdpError::Refused(r) => {
-                tracing::warn!(refusal = %r, "FranceConnect+ answer refused");
-                Some(r.code().to_owned())
-            }
-        };
+    ) -> Result<Result<Identity, Refusal>, AppError> {
+        let idp = self.idp()?;
         let keys = self.decryption_keys().await?;
         let provider = match idp.provider().await {
             Ok(p) => p,
@@ -510,18 +581,20 @@ impl App {
             Err(e) => return Ok(Err(refusal(e))),
         };
         let Ok(claims) = serde_json::from_slice::<IdTokenClaims>(&id_token.payload) else {
-            return Ok(Err(Some("malformed".into())));
+            return Ok(Err(refusal(
+                JoseRefusal::Malformed("ID token claims".into()).into(),
+            )));
         };
         let expected = Expected {
             issuer: &provider.issuer,
             client_id: &self.config().franceconnect.client_id,
             nonce: &pending.nonce,
             min_acr: &pending.acr,
+            requested_at: pending.requested_at,
             now: self.clock().now(),
         };
         if let Err(problem) = check_id_token(&claims, &expected) {
-            tracing::warn!(%problem, "FranceConnect+ ID token refused");
-            return Ok(Err(Some(problem.code().to_owned())));
+            return Ok(Err(claims_refusal(problem)));
         }
         let userinfo = match idp.userinfo(&tokens.access_token).await {
             Ok(raw) => raw,
@@ -531,12 +604,16 @@ impl App {
             Ok(o) => o,
             Err(e) => return Ok(Err(refusal(e))),
         };
-        let Ok(info) = serde_json::from_slice::<serde_json::Value>(&userinfo.payload) else {
-            return Ok(Err(Some("malformed".into())));
+        let (Ok(info), Ok(checked)) = (
+            serde_json::from_slice::<serde_json::Value>(&userinfo.payload),
+            serde_json::from_slice::<UserinfoClaims>(&userinfo.payload),
+        ) else {
+            return Ok(Err(refusal(
+                JoseRefusal::Malformed("userinfo".into()).into(),
+            )));
         };
-        // OpenID Connect Core §5.3.2: the same person as the ID token.
-        if claim(&info, "sub") != claims.sub {
-            return Ok(Err(Some("userinfo-subject".into())));
+        if let Err(problem) = check_userinfo(&checked, &claims.sub, &expected) {
+            return Ok(Err(claims_refusal(problem)));
         }
         Ok(Ok(Identity {
             issuer: claims.iss,
@@ -549,12 +626,13 @@ impl App {
         }))
     }
 
-    /// Audits a refused answer; says what the person is told.
+    /// Audits a refused answer (against the login whose session asked, if
+    /// one did); says what the person is told.
     async fn refused(
         &self,
         pending: &Pending,
-        session: Option<&CurrentSession>,
-        reason: Option<&str>,
+        asking: Option<&CurrentSession>,
+        reason: Refusal,
         client: &ClientInfo,
     ) -> Result<FcProblem, AppError> {
         let Some(reason) = reason else {
@@ -564,8 +642,8 @@ impl App {
         let mut tx = self.store().begin().await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::FranceConnectRefused, now, client)
-                .subject(session.map(|s| s.login.id))
-                .detail(json!({ "goal": pending.goal.name(), "reason": reason })),
+                .subject(asking.map(|s| s.login.id))
+                .detail(json!({ "goal": pending.goal.public().as_str(), "reason": reason })),
         )
         .await?;
         tx.commit().await?;
@@ -591,17 +669,23 @@ impl App {
         }) else {
             return Ok(Err(FcProblem::Expired));
         };
-        if tx
+        let problem = if tx.idp_link_of_login(login.id).await?.is_some() {
+            Some(FcProblem::AlreadyLinked)
+        } else if tx
             .idp_link_by_subject(&identity.issuer, &identity.subject)
             .await?
             .is_some()
-            || tx.idp_link_of_login(login.id).await?.is_some()
         {
+            Some(FcProblem::Taken)
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
             tx.delete_auth_method(login.id, method).await?;
             tx.commit().await?;
-            return Ok(Err(FcProblem::Taken));
+            return Ok(Err(problem));
         }
-        tx.insert_idp_link(&IdpLinkRecord {
+        let link = IdpLinkRecord {
             method_id: method,
             login_id: login.id,
             issuer: identity.issuer.clone(),
@@ -610,8 +694,11 @@ impl App {
             family_name: identity.family_name.clone(),
             birthdate: identity.birthdate.clone(),
             created_at: now,
-        })
-        .await?;
+        };
+        if tx.insert_idp_link(&link).await.is_err() {
+            // A concurrent link won the unique index: nothing is kept.
+            return Ok(Err(FcProblem::Taken));
+        }
         let label = format!("{} {}", identity.given_name, identity.family_name)
             .trim()
             .chars()
@@ -654,18 +741,17 @@ impl App {
     }
 
     /// Signs in without a password, at level 2 (FranceConnect+ is itself
-    /// a substantial or high level of assurance).
+    /// a substantial or high level of assurance), as a passkey does.
     async fn fc_sign_in(
         &self,
         identity: &Identity,
-        replaces: Option<&CurrentSession>,
+        replaces: Option<&str>,
         device: Option<&str>,
         client: &ClientInfo,
     ) -> Result<Result<FcDone, FcProblem>, AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let linked = self.linked_login(tx.as_mut(), identity).await?;
-        let Some((link, login)) = linked else {
+        let Some((link, login)) = self.linked_login(tx.as_mut(), identity).await? else {
             tx.append_audit(
                 &AuditEvent::new(AuditKind::SignInFailed, now, client)
                     .detail(json!({ "method": KIND_FRANCECONNECT, "reason": "not-linked" })),
@@ -674,55 +760,36 @@ impl App {
             tx.commit().await?;
             return Ok(Err(FcProblem::NotLinked));
         };
-        if self
-            .settle_factor_reset(tx.as_mut(), &login, client)
+        if let Some(refusal) = self
+            .passwordless_refusal(tx.as_mut(), &login, KIND_FRANCECONNECT, client)
             .await?
         {
-            // Its methods were reset a moment ago: the link is gone.
             tx.commit().await?;
-            return Ok(Err(FcProblem::NotLinked));
+            return Ok(Err(match refusal {
+                PasswordlessRefusal::MethodsReset => FcProblem::NotLinked,
+                PasswordlessRefusal::Locked(_) => FcProblem::Locked,
+            }));
         }
-        // As with a passkey: while the second factors are locked, no
-        // sign-in by one.
-        if self.factor_lock(tx.as_mut(), login.id).await?.is_some() {
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::SignInFailed, now, client)
-                    .subject(Some(login.id))
-                    .detail(
-                        json!({ "method": KIND_FRANCECONNECT, "reason": "second-factor-locked" }),
-                    ),
+        self.fc_used(tx.as_mut(), &link).await?;
+        let signed_in = self
+            .open_passwordless(
+                tx.as_mut(),
+                &login,
+                replaces,
+                json!({ "method": KIND_FRANCECONNECT, "acr": identity.acr }),
+                device,
+                client,
             )
             .await?;
-            tx.commit().await?;
-            return Ok(Err(FcProblem::Locked));
-        }
-        if let Some(previous) = replaces {
-            tx.delete_session(&previous.id_hash).await?;
-        }
-        let session_token = self
-            .open_session_at(tx.as_mut(), &login, client, now, 2)
-            .await?;
-        tx.set_idp_session(&sha256_hex(&session_token), &identity.id_token, now)
-            .await?;
-        self.fc_used(tx.as_mut(), &link).await?;
-        tx.append_audit(
-            &AuditEvent::new(AuditKind::SignInSucceeded, now, client)
-                .by_self(login.id)
-                .detail(json!({ "method": KIND_FRANCECONNECT, "acr": identity.acr })),
+        tx.set_idp_session(
+            &sha256_hex(&signed_in.session_token),
+            &identity.id_token,
+            now,
         )
         .await?;
-        let new_device_token = self
-            .note_device(tx.as_mut(), &login, &session_token, device, client)
-            .await?;
         tx.commit().await?;
         metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
-        Ok(Ok(FcDone::SignedIn(SignedIn {
-            session_token,
-            login_id: login.id,
-            locale: login.locale.clone(),
-            new_device_token,
-            next_step: crate::auth::NextStep::Continue,
-        })))
+        Ok(Ok(FcDone::SignedIn(signed_in)))
     }
 
     /// A second factor (at sign-in, the step-up, a password reset): the
@@ -750,18 +817,22 @@ impl App {
             .await?
             .filter(|l| l.issuer == identity.issuer && l.subject == identity.subject);
         let Some(link) = link else {
-            self.count_factor_failure(
-                tx.as_mut(),
-                login.id,
-                asker.purpose(),
-                KIND_FRANCECONNECT,
-                // Each answer is its own try (a repeated typo is not).
-                &identity.id_token,
-                client,
-            )
-            .await?;
+            let problem = self
+                .count_factor_failure(
+                    tx.as_mut(),
+                    login.id,
+                    asker.purpose(),
+                    KIND_FRANCECONNECT,
+                    // Each answer is its own try (a repeated typo is not).
+                    &identity.id_token,
+                    client,
+                )
+                .await?;
             tx.commit().await?;
-            return Ok(Err(FcProblem::OtherIdentity));
+            return Ok(Err(match problem {
+                Problem::FactorLocked { .. } => FcProblem::Locked,
+                _ => FcProblem::OtherIdentity,
+            }));
         };
         self.fc_used(tx.as_mut(), &link).await?;
         let done = match self
@@ -779,9 +850,9 @@ impl App {
         Ok(Ok(done))
     }
 
-    /// Proof of identity in an assisted recovery: the case is matched to
-    /// the login the identity is linked to, and a code goes to the new
-    /// address at once.
+    /// Proof of identity in an assisted recovery: the case (still waiting
+    /// for an agent) is matched to the login the identity is linked to,
+    /// and a code goes to the new address at once.
     async fn fc_recovery(
         &self,
         case: Uuid,
@@ -793,7 +864,7 @@ impl App {
         let Some(mut case) = tx.recovery_case(case).await? else {
             return Ok(Err(FcProblem::Expired));
         };
-        if !CaseStatus::parse(&case.status).is_some_and(|s| s.accepts_identity()) {
+        if CaseStatus::parse(&case.status) != Some(CaseStatus::Received) {
             return Ok(Err(FcProblem::Expired));
         }
         // Customers only, as with an agent.
@@ -802,10 +873,11 @@ impl App {
             .await?
             .filter(|(_, l)| l.company_id.is_some());
         let Some((link, login)) = linked else {
-            let mut event = AuditEvent::new(AuditKind::FranceConnectRefused, now, client)
-                .detail(json!({ "goal": "recovery", "reason": "not-linked", "case": case.id }));
-            event.subject_login_id = None;
-            tx.append_audit(&event).await?;
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::FranceConnectRefused, now, client)
+                    .detail(json!({ "goal": "recovery", "reason": "not-linked", "case": case.id })),
+            )
+            .await?;
             tx.commit().await?;
             return Ok(Err(FcProblem::NotLinked));
         };
@@ -833,16 +905,10 @@ impl App {
         }))
     }
 
-    /// Where signing out sends the browser when the session came through
-    /// FranceConnect+: the provider's end-session, coming back to Espace.
-    pub(crate) async fn end_session_url(
-        &self,
-        tx: &mut dyn Tx,
-        session_hash: &str,
-    ) -> Result<Option<String>, AppError> {
-        let Some(id_token) = tx.take_idp_session(session_hash).await? else {
-            return Ok(None);
-        };
+    /// Where signing out sends the browser after a session that came
+    /// through FranceConnect+ (its signed ID token, taken by `sign_out`):
+    /// the provider's end-session, coming back to Espace.
+    pub(crate) async fn end_session_url(&self, id_token: &str) -> Result<Option<String>, AppError> {
         let Some(idp) = self.identity() else {
             return Ok(None);
         };
@@ -857,13 +923,14 @@ impl App {
             return Ok(None);
         };
         let back = format!("{}{LOGGED_OUT_PATH}", self.config().public_url);
-        let query = form_query(&[
-            ("id_token_hint", &id_token),
-            ("state", &random_token()?),
-            ("post_logout_redirect_uri", &back),
-        ]);
-        let sep = if endpoint.contains('?') { '&' } else { '?' };
-        Ok(Some(format!("{endpoint}{sep}{query}")))
+        Ok(Some(with_query(
+            &endpoint,
+            &[
+                ("id_token_hint", id_token),
+                ("state", &random_token()?),
+                ("post_logout_redirect_uri", &back),
+            ],
+        )))
     }
 
     /// Espace's decryption keys, opened.
@@ -955,38 +1022,22 @@ impl App {
     }
 }
 
-/// `application/x-www-form-urlencoded` pairs.
-fn form_query(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn query_pairs_are_encoded() {
+    fn queries_are_added_and_encoded() {
         assert_eq!(
-            form_query(&[("scope", "openid given_name"), ("r", "https://a/b?c=d")]),
-            "scope=openid+given_name&r=https%3A%2F%2Fa%2Fb%3Fc%3Dd"
+            with_query(
+                "https://op/auth",
+                &[("scope", "openid given_name"), ("r", "https://a/b?c=d")]
+            ),
+            "https://op/auth?scope=openid+given_name&r=https%3A%2F%2Fa%2Fb%3Fc%3Dd"
+        );
+        assert_eq!(
+            with_query("https://op/auth?x=1", &[("a", "b")]),
+            "https://op/auth?x=1&a=b"
         );
     }
 

@@ -22,7 +22,7 @@ use webauthn_rs_proto::{
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
-use crate::auth::SignedIn;
+use crate::auth::{PasswordlessRefusal, SignedIn};
 use crate::crypto::sha256_hex;
 use crate::error::{AppError, FormRejection, Problem};
 use crate::ports::{AuthMethodRecord, CeremonyRecord, Tx};
@@ -462,21 +462,19 @@ impl App {
             tx.commit().await?;
             return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
         };
-        if self
-            .settle_factor_reset(tx.as_mut(), &login, client)
+        match self
+            .passwordless_refusal(tx.as_mut(), &login, KIND_PASSKEY, client)
             .await?
         {
-            // Its methods were reset a moment ago: this passkey is gone.
-            tx.append_audit(&refuse("methods-reset").subject(Some(login.id)))
-                .await?;
-            tx.commit().await?;
-            return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
-        }
-        if let Some(problem) = self.factor_lock(tx.as_mut(), login.id).await? {
-            tx.append_audit(&refuse("second-factor-locked").subject(Some(login.id)))
-                .await?;
-            tx.commit().await?;
-            return Err(FormRejection::one("passkey", problem));
+            None => {}
+            Some(refusal) => {
+                tx.commit().await?;
+                let problem = match refusal {
+                    PasswordlessRefusal::Locked(problem) => problem,
+                    PasswordlessRefusal::MethodsReset => Problem::PasskeyRefused,
+                };
+                return Err(FormRejection::one("passkey", problem));
+            }
         }
         let Some(passkey) = stored(&method) else {
             return Err(AppError::Unexpected("stored passkey unreadable".into()).into());
@@ -500,29 +498,18 @@ impl App {
         };
         self.note_passkey_use(tx.as_mut(), login.id, &result)
             .await?;
-        if let Some(previous) = replaces_session {
-            tx.delete_session(previous).await?;
-        }
-        let session_token = self
-            .open_session_at(tx.as_mut(), &login, client, now, 2)
-            .await?;
-        tx.append_audit(
-            &AuditEvent::new(AuditKind::SignInSucceeded, now, client)
-                .by_self(login.id)
-                .detail(json!({ "method": "passkey" })),
-        )
-        .await?;
-        let new_device_token = self
-            .note_device(tx.as_mut(), &login, &session_token, device, client)
+        let signed_in = self
+            .open_passwordless(
+                tx.as_mut(),
+                &login,
+                replaces_session,
+                json!({ "method": KIND_PASSKEY }),
+                device,
+                client,
+            )
             .await?;
         tx.commit().await?;
         metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
-        Ok(SignedIn {
-            session_token,
-            login_id: login.id,
-            locale: login.locale.clone(),
-            new_device_token,
-            next_step: crate::auth::NextStep::Continue,
-        })
+        Ok(signed_in)
     }
 }

@@ -166,14 +166,18 @@ impl App {
     ) -> Result<Option<String>, AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        let end_session = self.end_session_url(tx.as_mut(), &session.id_hash).await?;
+        let id_token = tx.take_idp_session(&session.id_hash).await?;
         tx.delete_session(&session.id_hash).await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::SignedOut, now, client).by_self(session.login.id),
         )
         .await?;
         tx.commit().await?;
-        Ok(end_session)
+        // The provider is asked outside the transaction.
+        match id_token {
+            Some(id_token) => self.end_session_url(&id_token).await,
+            None => Ok(None),
+        }
     }
 
     /// The devices where this login is signed in (SPEC §6), live ones only,

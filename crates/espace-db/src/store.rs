@@ -52,7 +52,7 @@ macro_rules! case_query {
         concat!(
             "SELECT id, reference, status, typed_who, company_name, new_email, phone, message, locale, \
              created_at, updated_at, login_id, agent_id, verification_method, verification_note, \
-             closing_note FROM recovery_cases ",
+             closing_note, opener_hash FROM recovery_cases ",
             $tail
         )
     };
@@ -195,6 +195,7 @@ macro_rules! store_impl {
                     verification_method: Self::col(row, "verification_method")?,
                     verification_note: Self::col(row, "verification_note")?,
                     closing_note: Self::col(row, "closing_note")?,
+                    opener_hash: Self::col(row, "opener_hash")?,
                 })
             }
 
@@ -773,8 +774,8 @@ macro_rules! store_impl {
                 sqlx::query(
                     "INSERT INTO recovery_cases (id, reference, status, typed_who, company_name, new_email, phone, \
                      message, locale, created_at, updated_at, login_id, agent_id, verification_method, \
-                     verification_note, closing_note) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                     verification_note, closing_note, opener_hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                 )
                 .bind(c.id)
                 .bind(&c.reference)
@@ -792,6 +793,7 @@ macro_rules! store_impl {
                 .bind(&c.verification_method)
                 .bind(&c.verification_note)
                 .bind(&c.closing_note)
+                .bind(&c.opener_hash)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(err)?;

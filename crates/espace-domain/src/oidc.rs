@@ -54,6 +54,17 @@ pub struct IdTokenClaims {
     pub nonce: Option<String>,
     pub acr: Option<String>,
     pub azp: Option<String>,
+    /// When the person authenticated at the provider.
+    pub auth_time: Option<i64>,
+}
+
+/// The claims of a userinfo answer that Espace checks (OpenID Connect
+/// Core §5.3.2; `iss` and `aud` when a signed answer has them).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct UserinfoClaims {
+    pub sub: String,
+    pub iss: Option<String>,
+    pub aud: Option<Audience>,
 }
 
 /// What the ID token must say.
@@ -64,6 +75,9 @@ pub struct Expected<'a> {
     pub nonce: &'a str,
     /// The weakest acceptable level (what was asked for).
     pub min_acr: &'a str,
+    /// When the request left for the provider, which was asked for a fresh
+    /// authentication (`prompt=login`).
+    pub requested_at: Timestamp,
     pub now: Timestamp,
 }
 
@@ -84,6 +98,10 @@ pub enum ClaimProblem {
     Acr(Option<String>),
     #[error("empty subject")]
     Subject,
+    #[error("authenticated before the request")]
+    AuthTime,
+    #[error("userinfo about someone else")]
+    UserinfoSubject,
 }
 
 impl ClaimProblem {
@@ -96,6 +114,8 @@ impl ClaimProblem {
             ClaimProblem::Nonce => "nonce",
             ClaimProblem::Acr(_) => "acr",
             ClaimProblem::Subject => "subject",
+            ClaimProblem::AuthTime => "auth-time",
+            ClaimProblem::UserinfoSubject => "userinfo-subject",
         }
     }
 }
@@ -113,9 +133,13 @@ pub fn check_id_token(claims: &IdTokenClaims, e: &Expected<'_>) -> Result<(), Cl
     if claims.iss != e.issuer {
         return Err(ClaimProblem::Issuer);
     }
-    if !claims.aud.contains(e.client_id)
-        || (!claims.aud.is_single() && claims.azp.as_deref() != Some(e.client_id))
-    {
+    // `azp` is required with several audiences, and must be Espace if
+    // present at all.
+    let azp_ok = match claims.azp.as_deref() {
+        Some(azp) => azp == e.client_id,
+        None => claims.aud.is_single(),
+    };
+    if !claims.aud.contains(e.client_id) || !azp_ok {
         return Err(ClaimProblem::Audience);
     }
     let now = e.now.as_second();
@@ -141,6 +165,36 @@ pub fn check_id_token(claims: &IdTokenClaims, e: &Expected<'_>) -> Result<(), Cl
     if claims.sub.trim().is_empty() {
         return Err(ClaimProblem::Subject);
     }
+    // A fresh authentication was asked for: not one from before.
+    if claims
+        .auth_time
+        .is_some_and(|t| t + LEEWAY.as_secs() < e.requested_at.as_second())
+    {
+        return Err(ClaimProblem::AuthTime);
+    }
+    Ok(())
+}
+
+/// Checks a userinfo answer: about the person of the ID token (`sub`), and
+/// when it says so, from the provider and for Espace.
+pub fn check_userinfo(
+    info: &UserinfoClaims,
+    subject: &str,
+    e: &Expected<'_>,
+) -> Result<(), ClaimProblem> {
+    if info.sub != subject {
+        return Err(ClaimProblem::UserinfoSubject);
+    }
+    if info.iss.as_deref().is_some_and(|iss| iss != e.issuer) {
+        return Err(ClaimProblem::Issuer);
+    }
+    if info
+        .aud
+        .as_ref()
+        .is_some_and(|aud| !aud.contains(e.client_id))
+    {
+        return Err(ClaimProblem::Audience);
+    }
     Ok(())
 }
 
@@ -158,6 +212,7 @@ mod tests {
             nonce: Some("n".repeat(43)),
             acr: Some("eidas2".into()),
             azp: None,
+            auth_time: Some(1_000_000),
         }
     }
 
@@ -167,6 +222,7 @@ mod tests {
             client_id: "espace",
             nonce,
             min_acr: "eidas2",
+            requested_at: Timestamp::from_second(999_990).unwrap(),
             now: Timestamp::from_second(1_000_010).unwrap(),
         }
     }
@@ -257,6 +313,20 @@ mod tests {
                 },
                 ClaimProblem::Subject,
             ),
+            (
+                IdTokenClaims {
+                    azp: Some("other".into()),
+                    ..good()
+                },
+                ClaimProblem::Audience,
+            ),
+            (
+                IdTokenClaims {
+                    auth_time: Some(999_990 - 61),
+                    ..good()
+                },
+                ClaimProblem::AuthTime,
+            ),
         ];
         for (claims, problem) in cases {
             assert_eq!(check_id_token(&claims, &e), Err(problem));
@@ -267,6 +337,31 @@ mod tests {
             ..good()
         };
         assert_eq!(check_id_token(&several, &e), Ok(()));
+    }
+
+    #[test]
+    fn userinfo_is_about_the_same_person_for_espace() {
+        let nonce = "n".repeat(43);
+        let e = expected(&nonce);
+        let info = |iss: Option<&str>, aud: Option<&str>, sub: &str| UserinfoClaims {
+            sub: sub.into(),
+            iss: iss.map(String::from),
+            aud: aud.map(|a| Audience::One(a.into())),
+        };
+        assert_eq!(check_userinfo(&info(None, None, "abc"), "abc", &e), Ok(()));
+        let signed = info(Some("https://op.example"), Some("espace"), "abc");
+        assert_eq!(check_userinfo(&signed, "abc", &e), Ok(()));
+        let cases = [
+            (info(None, None, "xyz"), ClaimProblem::UserinfoSubject),
+            (
+                info(Some("https://evil.example"), None, "abc"),
+                ClaimProblem::Issuer,
+            ),
+            (info(None, Some("other"), "abc"), ClaimProblem::Audience),
+        ];
+        for (u, problem) in cases {
+            assert_eq!(check_userinfo(&u, "abc", &e), Err(problem));
+        }
     }
 
     #[test]

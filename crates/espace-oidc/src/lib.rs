@@ -2,9 +2,13 @@
 //! (SPEC §4.7), behind `espace_app::ports::IdentityProvider`.
 //!
 //! - Discovery (OpenID Connect Discovery 1.0): fetched on first use and
-//!   kept; the issuer must be the prefix of the discovery address, and
-//!   every endpoint `https://` (plain `http://` only when allowed, for the
-//!   loopback provider of the tests and the demo).
+//!   kept (a failure is remembered for half a minute, so that an outage
+//!   costs one try, not one per request); the issuer must be the prefix of
+//!   the discovery address, every endpoint `https://` (plain `http://`
+//!   only when allowed, and then on the loopback only: the provider of the
+//!   tests and the demo), and the pages the browser is sent to
+//!   (authorization, end-session) on the discovery address's origin, which
+//!   the Content-Security-Policy allows.
 //! - The token endpoint with `client_secret_post` and the PKCE verifier;
 //!   the userinfo endpoint with the bearer token. No redirects followed.
 //! - [`IdentityProvider::open`]: the answer must be a compact JWE
@@ -37,6 +41,8 @@ const CONTENT_ENCRYPTION: &str = "A256GCM";
 const JWKS_REFRESH: Duration = Duration::from_secs(60);
 /// The largest answer read from the provider.
 const MAX_BODY: usize = 256 * 1024;
+/// How long a failed discovery is remembered before the next try.
+const RETRY_DISCOVERY: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Deserialize)]
 struct Discovery {
@@ -61,7 +67,15 @@ pub struct OidcClient {
     client_id: String,
     client_secret: SecretString,
     allow_http: bool,
-    known: Mutex<Option<Known>>,
+    known: Mutex<Discovered>,
+}
+
+/// What is known of the provider: nothing yet, its documents, or when
+/// the last try failed and why.
+enum Discovered {
+    Not,
+    Known(Box<Known>),
+    Failed(Instant, String),
 }
 
 impl std::fmt::Debug for OidcClient {
@@ -110,19 +124,28 @@ impl OidcClient {
             client_id: config.client_id.clone(),
             client_secret: SecretString::from(secret),
             allow_http: config.allow_http,
-            known: Mutex::new(None),
+            known: Mutex::new(Discovered::Not),
         })
     }
 
     fn acceptable_url(&self, url: &str) -> bool {
-        url.starts_with("https://") || (self.allow_http && url.starts_with("http://"))
+        url.starts_with("https://") || (self.allow_http && loopback_http(url))
     }
 
-    async fn read(&self, what: &str, response: reqwest::Response) -> Result<String, IdpError> {
+    async fn read(&self, what: &str, mut response: reqwest::Response) -> Result<String, IdpError> {
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| unavailable(what, e))?;
-        if bytes.len() > MAX_BODY {
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_BODY as u64)
+        {
             return Err(unavailable(what, "answer too large"));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| unavailable(what, e))? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(unavailable(what, "answer too large"));
+            }
+            bytes.extend_from_slice(&chunk);
         }
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if !status.is_success() {
@@ -171,6 +194,23 @@ impl OidcClient {
         if let Some(bad) = urls.into_iter().flatten().find(|u| !self.acceptable_url(u)) {
             return Err(unavailable("discovery", format!("not https: {bad}")));
         }
+        // The browser is sent there by a form's redirect: `form-action`
+        // allows the discovery address's origin only.
+        let home = origin(&self.discovery_url);
+        let browser_pages = [
+            Some(&d.authorization_endpoint),
+            d.end_session_endpoint.as_ref(),
+        ];
+        if let Some(away) = browser_pages
+            .into_iter()
+            .flatten()
+            .find(|u| origin(u) != home)
+        {
+            return Err(unavailable(
+                "discovery",
+                format!("{away} is not on the origin of the discovery address"),
+            ));
+        }
         let keys = self.fetch_keys(&d.jwks_uri).await?;
         Ok(Known {
             discovery: d,
@@ -179,15 +219,30 @@ impl OidcClient {
         })
     }
 
-    /// Runs `f` on what is known of the provider, discovering it first.
-    async fn with_known<T>(&self, f: impl FnOnce(&Known) -> T) -> Result<T, IdpError> {
+    /// What is known of the provider, discovering it first if need be.
+    async fn known(&self) -> Result<tokio::sync::MutexGuard<'_, Discovered>, IdpError> {
         let mut known = self.known.lock().await;
-        if known.is_none() {
-            *known = Some(self.discover().await?);
+        match &*known {
+            Discovered::Known(_) => {}
+            Discovered::Failed(at, why) if at.elapsed() < RETRY_DISCOVERY => {
+                return Err(IdpError::Unavailable(why.clone()));
+            }
+            _ => match self.discover().await {
+                Ok(k) => *known = Discovered::Known(Box::new(k)),
+                Err(e) => {
+                    *known = Discovered::Failed(Instant::now(), e.to_string());
+                    return Err(e);
+                }
+            },
         }
-        match known.as_ref() {
-            Some(k) => Ok(f(k)),
-            None => Err(unavailable("discovery", "not known")),
+        Ok(known)
+    }
+
+    /// Runs `f` on what is known of the provider.
+    async fn with_known<T>(&self, f: impl FnOnce(&Known) -> T) -> Result<T, IdpError> {
+        match &*self.known().await? {
+            Discovered::Known(k) => Ok(f(k)),
+            _ => Err(unavailable("discovery", "not known")),
         }
     }
 
@@ -210,11 +265,8 @@ impl OidcClient {
                 }
             }
         };
-        let mut known = self.known.lock().await;
-        if known.is_none() {
-            *known = Some(self.discover().await?);
-        }
-        let Some(k) = known.as_mut() else {
+        let mut known = self.known().await?;
+        let Discovered::Known(k) = &mut *known else {
             return Err(unavailable("discovery", "not known"));
         };
         if let Some(found) = pick(&k.keys) {
@@ -290,7 +342,10 @@ impl OidcClient {
         if h.contains_key("crit") {
             return Err(malformed("crit in the JWS header"));
         }
-        let jwk = self.signing_key(alg, text(&h, "kid")).await?;
+        let mut jwk = self.signing_key(alg, text(&h, "kid")).await?;
+        // The kid is matched above; the header may omit it (josekit would
+        // then refuse a key that has one).
+        jwk.set_parameter("kid", None).map_err(malformed)?;
         let verified = if alg == "ES256" {
             josekit::jws::ES256
                 .verifier_from_jwk(&jwk)
@@ -348,6 +403,17 @@ impl IdentityProvider for OidcClient {
             .send()
             .await
             .map_err(|e| unavailable("token endpoint", e))?;
+        if response.status() == reqwest::StatusCode::BAD_REQUEST {
+            let body = self.read("token endpoint", response).await.err();
+            let refused_code = body
+                .as_ref()
+                .is_some_and(|e| e.to_string().contains("invalid_grant"));
+            return Err(match (refused_code, body) {
+                (true, _) => JoseRefusal::InvalidGrant.into(),
+                (false, Some(e)) => e,
+                (false, None) => unavailable("token endpoint", "400"),
+            });
+        }
         let body = self.read("token endpoint", response).await?;
         let answer: TokenAnswer =
             serde_json::from_str(&body).map_err(|e| unavailable("token endpoint", e))?;
@@ -389,6 +455,28 @@ impl IdentityProvider for OidcClient {
     fn new_key(&self, alg: &str, kid: &str) -> Result<NewKey, String> {
         new_key(alg, kid)
     }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
+}
+
+/// An `http://` URL on the loopback (the test and demo provider).
+fn loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = origin(url)["http://".len()..].to_owned();
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.is_empty() => h,
+        _ => host.as_str(),
+    };
+    !rest.is_empty() && matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 /// A new encryption key pair for `alg`: RSA 2048 for `RSA-OAEP-256`,
@@ -462,6 +550,22 @@ mod tests {
                 Err(IdpError::Refused(JoseRefusal::UnknownEncryptionKey(_)))
             ));
         }
+    }
+
+    #[test]
+    fn only_loopback_addresses_may_be_plain_http() {
+        assert!(loopback_http(
+            "http://127.0.0.1:9090/.well-known/openid-configuration"
+        ));
+        assert!(loopback_http("http://localhost/x"));
+        assert!(loopback_http("http://[::1]:8080/x"));
+        assert!(!loopback_http("http://127.0.0.1.evil.example/x"));
+        assert!(!loopback_http("http://10.0.0.1/x"));
+        assert!(!loopback_http("https://127.0.0.1/x"));
+        assert_eq!(
+            origin("https://op.example:8443/a/b?c"),
+            "https://op.example:8443"
+        );
     }
 
     #[test]

@@ -332,3 +332,80 @@ impl App {
         Ok(())
     }
 }
+
+/// Why a passwordless sign-in (passkey, FranceConnect+) is refused before
+/// it opens a session.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PasswordlessRefusal {
+    /// The login's methods were reset a moment ago: the method is gone.
+    MethodsReset,
+    /// Its second factors are locked: how the person is told.
+    Locked(crate::error::Problem),
+}
+
+impl App {
+    /// The checks of a passwordless sign-in with `method`: the password lock
+    /// does not apply (no password is tried), the second-factor lock does.
+    /// A refusal is audited (`signin.failed`, with the reason).
+    pub(crate) async fn passwordless_refusal(
+        &self,
+        tx: &mut dyn crate::ports::Tx,
+        login: &LoginRecord,
+        method: &str,
+        client: &ClientInfo,
+    ) -> Result<Option<PasswordlessRefusal>, AppError> {
+        let refusal = if self.settle_factor_reset(tx, login, client).await? {
+            PasswordlessRefusal::MethodsReset
+        } else if let Some(problem) = self.factor_lock(tx, login.id).await? {
+            PasswordlessRefusal::Locked(problem)
+        } else {
+            return Ok(None);
+        };
+        let reason = match refusal {
+            PasswordlessRefusal::MethodsReset => "methods-reset",
+            PasswordlessRefusal::Locked(_) => "second-factor-locked",
+        };
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SignInFailed, self.clock().now(), client)
+                .subject(Some(login.id))
+                .detail(json!({ "method": method, "reason": reason })),
+        )
+        .await?;
+        Ok(Some(refusal))
+    }
+
+    /// Opens a session at level 2 for a passwordless sign-in with `method`
+    /// (`detail` is audited with it), ending the browser's previous one,
+    /// and notes the device. The caller commits.
+    pub(crate) async fn open_passwordless(
+        &self,
+        tx: &mut dyn crate::ports::Tx,
+        login: &LoginRecord,
+        replaces_session: Option<&str>,
+        detail: serde_json::Value,
+        device: Option<&str>,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AppError> {
+        let now = self.clock().now();
+        if let Some(previous) = replaces_session {
+            tx.delete_session(previous).await?;
+        }
+        let session_token = self.open_session_at(tx, login, client, now, 2).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SignInSucceeded, now, client)
+                .by_self(login.id)
+                .detail(detail),
+        )
+        .await?;
+        let new_device_token = self
+            .note_device(tx, login, &session_token, device, client)
+            .await?;
+        Ok(SignedIn {
+            session_token,
+            login_id: login.id,
+            locale: login.locale.clone(),
+            new_device_token,
+            next_step: NextStep::Continue,
+        })
+    }
+}

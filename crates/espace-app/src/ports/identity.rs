@@ -17,7 +17,7 @@ pub struct ProviderInfo {
 /// The token endpoint's answer.
 #[derive(Debug, Clone)]
 pub struct Tokens {
-    /// As received (a JWE): also the `id_token_hint` of the end-session.
+    /// As received (a JWE).
     pub id_token: String,
     pub access_token: SecretString,
 }
@@ -77,6 +77,10 @@ pub enum JoseRefusal {
     BadSignature,
     #[error("malformed: {0}")]
     Malformed(String),
+    /// The token endpoint refused the code (`invalid_grant`): used, expired,
+    /// issued to someone else, or a PKCE verifier that does not match.
+    #[error("code refused by the provider")]
+    InvalidGrant,
 }
 
 impl JoseRefusal {
@@ -90,6 +94,7 @@ impl JoseRefusal {
             JoseRefusal::UnknownSigningKey(_) => "unknown-kid",
             JoseRefusal::BadSignature => "bad-signature",
             JoseRefusal::Malformed(_) => "malformed",
+            JoseRefusal::InvalidGrant => "invalid-grant",
         }
     }
 }

@@ -180,6 +180,8 @@ pub struct RecoveryCaseRecord {
     pub verification_note: Option<String>,
     /// Why the case was closed without linking.
     pub closing_note: Option<String>,
+    /// Hash of the CSRF basis of the browser that opened the case.
+    pub opener_hash: Option<String>,
 }
 
 /// A strong-authentication method of a login (SPEC §4.1).

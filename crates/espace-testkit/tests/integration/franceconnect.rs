@@ -204,13 +204,17 @@ both_engines! {
             let wanted = format!("\"reason\":\"{reason}\"");
             assert!(details.iter().any(|d| d.contains(&wanted)), "{tamper}: {details:?}");
         }
-        // The control: forged the same way, nothing wrong, it passes every
-        // check (claire is linked to no login, which is what she is told).
-        let b = browser(&app);
-        let r = b.submit("/login", "/login/franceconnect", &[]).await;
-        op.next("claire", Some("valid")).await;
-        let back = op.follow(r.location().unwrap(), false).await;
-        assert!(b.get(&back).await.body.contains("not linked to any login"));
+        // The controls: forged the same way, nothing wrong (with or without
+        // a kid in the signature's header), they pass every check (claire
+        // is linked to no login, which is what she is told).
+        for control in ["valid", "no-kid"] {
+            let b = browser(&app);
+            let r = b.submit("/login", "/login/franceconnect", &[]).await;
+            op.next("claire", Some(control)).await;
+            let back = op.follow(r.location().unwrap(), false).await;
+            let page = b.get(&back).await;
+            assert!(page.body.contains("not linked to any login"), "{control}: {}", page.body);
+        }
         // A real answer at too low a level: refused too.
         let b = browser(&app);
         let r = through(&b, &op, ("/login", "/login/franceconnect"), &[], "low").await;
@@ -245,6 +249,12 @@ both_engines! {
         let case = open("Alice Martin", "alice.new@example.net").await;
         let page = b.get(&case).await;
         assert!(page.body.contains("Prove your identity with FranceConnect+"));
+        // Only from the browser that opened the case: a case opened by
+        // someone else cannot be proven by luring alice to its page.
+        let lured = browser(&app);
+        let r = lured.submit(&case, &format!("{case}/franceconnect"), &[]).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("from the browser where you filled in the request"), "{}", r.body);
         let r = through(&b, &op, (&case, &format!("{case}/franceconnect")), &[], "alice").await;
         assert_eq!(r.location(), Some(format!("{case}?notice=franceconnect").as_str()), "{}", r.body);
         let code = app.last_code_to("alice.new@example.net").await;

@@ -93,7 +93,7 @@ pub async fn request_submit(
     };
     match state
         .app
-        .open_recovery_case(&req, ctx.locale, &ctx.client)
+        .open_recovery_case(&req, ctx.locale, &ctx.csrf_basis, &ctx.client)
         .await
     {
         Ok(reference) => Redirect::to(&format!("/recover-account/case/{reference}?notice=opened"))

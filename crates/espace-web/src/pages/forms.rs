@@ -129,6 +129,7 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::PushGone => t.get("problem-push-gone"),
         Problem::AlreadyLinked => t.get("problem-already-linked"),
         Problem::ProviderUnavailable => t.get("problem-provider-unavailable"),
+        Problem::OtherBrowser => t.get("problem-other-browser"),
     }
 }
 

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use espace_app::franceconnect::{FcCallback, FcDone, FcProblem, FcStart};
+use espace_app::franceconnect::{FcCallback, FcDone, FcGoal, FcProblem, FcStart};
 use serde::Deserialize;
 
 use super::forms::rejection_fields;
@@ -36,8 +36,12 @@ fn result_page(
     nav: &'static str,
 ) -> Response {
     let t = ctx.tr();
+    let mut c = Chrome::new(state, ctx, "franceconnect-title", nav);
+    // The callback's address holds a spent code and state: the language
+    // switch and "stay signed in" come back to the way back instead.
+    c.here = back.to_owned();
     let page = ResultPage {
-        c: Chrome::new(state, ctx, "franceconnect-title", nav),
+        c,
         text,
         back: back.to_owned(),
         back_label: t.get("franceconnect-back"),
@@ -225,18 +229,18 @@ pub async fn callback(
             let t = ctx.tr();
             let text = t.get(&format!("franceconnect-problem-{}", problem.code()));
             let (back, nav) = match outcome.goal {
-                "link" => ("/account/security".to_owned(), "account"),
-                "second-factor" => ("/login/second-factor".to_owned(), "login"),
-                // The request's `next` is the reset link's page.
-                "password-reset" => (next.clone(), "link"),
-                "step-up" => (
+                FcGoal::Link => ("/account/security".to_owned(), "account"),
+                FcGoal::SecondFactor => ("/login/second-factor".to_owned(), "login"),
+                // The outcome's `next` is the reset link's page.
+                FcGoal::PasswordReset => (next.clone(), "link"),
+                FcGoal::StepUp => (
                     format!(
                         "/account/confirm?{}",
                         serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
                     ),
                     "account",
                 ),
-                "recovery" => (
+                FcGoal::Recovery => (
                     outcome
                         .reference
                         .map_or("/recover-account/follow".to_owned(), |r| {
@@ -244,9 +248,9 @@ pub async fn callback(
                         }),
                     "link",
                 ),
-                _ => ("/login".to_owned(), "login"),
+                FcGoal::SignIn => ("/login".to_owned(), "login"),
             };
-            let text = if problem == FcProblem::NotLinked && outcome.goal == "sign-in" {
+            let text = if problem == FcProblem::NotLinked && outcome.goal == FcGoal::SignIn {
                 format!("{text} {}", t.get("franceconnect-not-linked-how"))
             } else {
                 text

@@ -215,7 +215,6 @@ pub async fn submit(
     render(&ctx, &page)
 }
 
-/// The sign-in page with refused fields (a refused passkey, say).
 /// The answer to a sign-in: on to `to`, with the new session's cookie,
 /// the device cookie of a browser that had none, and the login's language.
 pub fn signed_in_to(to: &str, signed_in: SignedIn) -> Response {
@@ -241,6 +240,7 @@ pub fn signed_in_to(to: &str, signed_in: SignedIn) -> Response {
     res
 }
 
+/// The sign-in page with refused fields (a refused passkey, say).
 pub fn with_errors(state: &AppState, ctx: &Ctx, next: String, f: Fields) -> Response {
     let mut page = LoginPage::new(state, ctx, next);
     page.f = f;
