@@ -19,7 +19,8 @@ export function espaceBinary() {
   return resolve(E2E_DIR, '..', 'target', 'debug', 'espace');
 }
 
-function freePort() {
+/** A TCP port free on the loopback right now. */
+export function freePort() {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.unref();

@@ -9,10 +9,10 @@
 // Espace page of the way.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { axeCheck } from '../lib/axe.mjs';
+import { freePort } from '../lib/server.mjs';
 import { LOCALE, PASSWORD, T, done, h1, signIn, submitLogin, text, useEnvironment } from '../lib/app.mjs';
 
 const OP_SCRIPT = fileURLToPath(new URL('../op/fcplus-op.mjs', import.meta.url));
@@ -30,18 +30,6 @@ const W = {
     notLinked: 'Cette identité FranceConnect+ n’est liée à aucun identifiant.',
   },
 };
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 /** Starts the test provider; resolves once it prints its READY line. */
 function startProvider(env) {
