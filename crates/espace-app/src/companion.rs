@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
-use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PublicKeyCredential};
+use webauthn_rs::prelude::Passkey;
 use webauthn_rs_proto::{
     AuthenticatorSelectionCriteria, ResidentKeyRequirement, UserVerificationPolicy,
 };
@@ -718,7 +718,7 @@ impl App {
         binding: &str,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
-        let rp = self.relying()?;
+        self.relying()?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (mut m, login, r) = match self.answering(tx.as_mut(), tokens, id).await {
@@ -745,23 +745,14 @@ impl App {
                     tx.commit().await?;
                     return Err(FormRejection::one("number", problem));
                 }
-                let state: Option<PasskeyAuthentication> = self
-                    .take_state(
+                let verified = self
+                    .passkey_assertion(
                         tx.as_mut(),
-                        ceremony,
-                        binding,
-                        Some(login.id),
-                        &format!("approve:{id}"),
+                        (ceremony, binding, &format!("approve:{id}")),
+                        login.id,
+                        response,
                     )
                     .await?;
-                let credential: Option<PublicKeyCredential> = serde_json::from_str(response).ok();
-                let verified = match (state, credential) {
-                    (Some(state), Some(credential)) => rp
-                        .finish_passkey_authentication(&credential, &state)
-                        .map_err(|e| e.to_string()),
-                    (None, _) => Err("no such ceremony".into()),
-                    (_, None) => Err("unreadable answer".into()),
-                };
                 let result = match verified {
                     Ok(result) => result,
                     Err(reason) => {

@@ -13,8 +13,9 @@ use jiff::SignedDuration;
 use serde_json::json;
 use uuid::Uuid;
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
+    AuthenticationResult, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url, Webauthn,
+    WebauthnBuilder,
 };
 use webauthn_rs_proto::{
     AuthenticatorSelectionCriteria, ResidentKeyRequirement, UserVerificationPolicy,
@@ -134,6 +135,30 @@ impl App {
             .filter(|m| m.kind == KIND_PASSKEY && m.verified_at.is_some())
             .filter_map(stored)
             .collect()
+    }
+
+    /// The assertion `response` of the ceremony `(id, binding, purpose)`
+    /// this browser started for `login`, checked against that ceremony's
+    /// state (taken: it serves once). `Err` holds why it is refused.
+    pub(crate) async fn passkey_assertion(
+        &self,
+        tx: &mut dyn Tx,
+        (ceremony, binding, purpose): (Uuid, &str, &str),
+        login: Uuid,
+        response: &str,
+    ) -> Result<Result<AuthenticationResult, String>, AppError> {
+        let rp = self.relying()?;
+        let state: Option<PasskeyAuthentication> = self
+            .take_state(tx, ceremony, binding, Some(login), purpose)
+            .await?;
+        let credential: Option<PublicKeyCredential> = serde_json::from_str(response).ok();
+        Ok(match (state, credential) {
+            (Some(state), Some(credential)) => rp
+                .finish_passkey_authentication(&credential, &state)
+                .map_err(|e| e.to_string()),
+            (None, _) => Err("no such ceremony".into()),
+            (_, None) => Err("unreadable answer".into()),
+        })
     }
 
     /// Starts adding a passkey (after the step-up). The credential is
@@ -324,7 +349,7 @@ impl App {
         response: &str,
         client: &ClientInfo,
     ) -> Result<Option<String>, FormRejection> {
-        let rp = self.relying()?;
+        self.relying()?;
         let purpose = asker.purpose();
         let mut tx = self.store().begin().await?;
         let login = &self.asker_login(tx.as_mut(), asker).await?;
@@ -332,17 +357,14 @@ impl App {
             tx.commit().await?;
             return Err(FormRejection::one("passkey", problem));
         }
-        let state: Option<PasskeyAuthentication> = self
-            .take_state(tx.as_mut(), ceremony, binding, Some(login.id), AUTHENTICATE)
+        let verified = self
+            .passkey_assertion(
+                tx.as_mut(),
+                (ceremony, binding, AUTHENTICATE),
+                login.id,
+                response,
+            )
             .await?;
-        let credential: Option<PublicKeyCredential> = serde_json::from_str(response).ok();
-        let verified = match (state, credential) {
-            (Some(state), Some(credential)) => rp
-                .finish_passkey_authentication(&credential, &state)
-                .map_err(|e| e.to_string()),
-            (None, _) => Err("no such ceremony".into()),
-            (_, None) => Err("unreadable answer".into()),
-        };
         let result = match verified {
             Ok(r) => r,
             Err(reason) => {

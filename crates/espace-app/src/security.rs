@@ -49,6 +49,8 @@ pub struct SecurityOverview {
     pub methods: Vec<MethodView>,
     pub totp_available: bool,
     pub passkeys_available: bool,
+    /// FranceConnect+ is configured and not linked to this login yet.
+    pub franceconnect_available: bool,
     /// The 2FA status of the login (SPEC §4.3).
     pub status: espace_domain::strong::Status,
     /// The person asked for strong authentication to be turned on.
@@ -155,6 +157,7 @@ impl App {
         Ok(SecurityOverview {
             totp_available: self.sealer().available(),
             passkeys_available: self.passkeys().is_some(),
+            franceconnect_available: self.franceconnect_available() && !has(KIND_FRANCECONNECT),
             status,
             requested_at: tx.strong_auth_request(login.id).await?,
             recovery_codes_left: tx.recovery_codes_left(login.id).await?,

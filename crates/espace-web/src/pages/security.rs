@@ -79,7 +79,7 @@ async fn security_page(
     };
     let t = ctx.tr();
     let never = t.get("security-never");
-    let methods: Vec<MethodRow> = overview
+    let methods = overview
         .methods
         .into_iter()
         .map(|m| MethodRow {
@@ -102,8 +102,6 @@ async fn security_page(
                 .map_or_else(|| never.clone(), |at| local_datetime(state, at)),
         })
         .collect();
-    let franceconnect_available =
-        state.app.franceconnect_available() && !methods.iter().any(|m| m.kind == "franceconnect");
     let status_text = match overview.status {
         Status::Enabled => t.get("security-status-on-text"),
         Status::Pending { deadline: Some(d) } => t.fmt(
@@ -128,7 +126,7 @@ async fn security_page(
             methods,
             totp_available: overview.totp_available,
             passkeys_available: overview.passkeys_available,
-            franceconnect_available,
+            franceconnect_available: overview.franceconnect_available,
             max_label: MAX_LABEL,
             status: overview.status.code(),
             status_text,
