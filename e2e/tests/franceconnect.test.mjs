@@ -237,6 +237,51 @@ describe('FranceConnect+', { timeout: 240_000 }, () => {
     }
   });
 
+  it('the other halves: en without JS, fr with JS', async () => {
+    // English without JavaScript: the sign-in section, an unlinked identity,
+    // the recovery case's section, and the second step of forced alice.
+    let page = await env.page({ js: false, locale: LOCALE.en });
+    try {
+      await page.goto('/login');
+      assert.equal(await text(page.locator('#fc-title')), W.en.section);
+      await axeCheck(page, '/login with FranceConnect+ (en, no JS)');
+      await atProvider(page, page.getByRole('button', { name: W.en.button }), 'Claire Durand (eidas3)');
+      assert.equal(await h1(page), 'FranceConnect+');
+      assert.match(await text(page.locator('main p.notice')), /not linked to any login/);
+      await axeCheck(page, '/login/franceconnect/callback not linked (en, no JS)');
+      await page.goto('/recover-account');
+      await page.locator('#who').fill('Claire Durand');
+      await page.locator('#company').fill('Acme Industries');
+      await page.locator('#new_email').fill(`claire.${Date.now().toString(36)}@elsewhere.example`);
+      await page.locator('#message').fill('My old mailbox is closed.');
+      await click(page, page.locator('main form.form button[type=submit]'));
+      assert.equal(await text(page.locator('#fc-title')), 'Prove your identity with FranceConnect+');
+      await axeCheck(page, '/recover-account/case/{reference} with FranceConnect+ (en, no JS)');
+      await page.goto('/login');
+      await submitLogin(page, 'alice.martin', PASSWORD);
+      assert.equal(new URL(page.url()).pathname, '/login/second-factor');
+      assert.equal(await page.locator('form[action="/login/second-factor/franceconnect"]').count(), 1);
+      await axeCheck(page, '/login/second-factor with FranceConnect+ (en, no JS)');
+    } finally {
+      await done(page);
+    }
+    // French with JavaScript: the second step, then a cancel at the provider.
+    page = await env.page({ locale: LOCALE.fr });
+    try {
+      await page.goto('/login');
+      await submitLogin(page, 'alice.martin', PASSWORD);
+      assert.equal(new URL(page.url()).pathname, '/login/second-factor');
+      await axeCheck(page, '/login/second-factor with FranceConnect+ (fr, JS)');
+      await atProvider(page, page.locator('form[action="/login/second-factor/franceconnect"] button'), 'Cancel');
+      assert.equal(await h1(page), 'FranceConnect+');
+      assert.match(await text(page.locator('main p.notice')), /Vous avez annulé sur FranceConnect\+/);
+      assert.equal(await page.getByRole('link', { name: W.fr.back }).getAttribute('href'), '/login/second-factor');
+      await axeCheck(page, '/login/franceconnect/callback cancelled (fr, JS)');
+    } finally {
+      await done(page);
+    }
+  });
+
   it("Espace's public encryption keys", async () => {
     const res = await fetch(`${env.baseURL}/.well-known/jwks.json`);
     assert.equal(res.status, 200);
