@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  LOCALE, PASSWORD, T, done, expectFocus, jsLabel, submitLogin, summary, useEnvironment,
+  LOCALE, PASSWORD, T, done, expectFocus, jsLabel, signIn, submitLogin, summary, useEnvironment,
 } from '../lib/app.mjs';
+import { axeCheck } from '../lib/axe.mjs';
 
 /** Five distinct wrong passwords: tries left 4, 3, 2, 1, then the lock. */
 async function lockOut(page, login, t) {
@@ -74,3 +75,68 @@ for (const js of [true, false]) {
     });
   });
 }
+
+// Past the per-address threshold the address is refused at once (HTTP 429),
+// with the time to try again, in both languages (issue 15).
+for (const js of [true, false]) {
+  describe(`per-address refusal (${jsLabel(js)})`, { timeout: 120_000 }, () => {
+    const env = useEnvironment({ serverEnv: { ESPACE__APP__IP_THROTTLE__THRESHOLD: '3' } });
+
+    it('answers 429 with a page that says until when, even to the right password', async () => {
+      const page = await env.page({ js, locale: LOCALE.en });
+      try {
+        await page.goto('/login');
+        for (let i = 1; i <= 3; i++) await submitLogin(page, `nobody${i}.here`, `Wrong-password-${i}`);
+        const answer = page.waitForResponse((r) => r.url().endsWith('/login') && r.request().method() === 'POST');
+        await submitLogin(page, 'alice.martin', PASSWORD);
+        const res = await answer;
+        assert.equal(res.status(), 429);
+        assert.ok(Number(res.headers()['retry-after']) > 0, 'Retry-After');
+        const s = await summary(page);
+        assert.match(s.items[0], /Sign-in is paused for it until \d{2}:\d{2} \(in \d+ min\)\./);
+        await expectFocus(page, 'error-summary');
+        await axeCheck(page, 'throttled sign-in (en)');
+      } finally {
+        await done(page);
+      }
+      const fr = await env.page({ js, locale: LOCALE.fr });
+      try {
+        await fr.goto('/login');
+        await submitLogin(fr, 'alice.martin', PASSWORD);
+        const s = await summary(fr);
+        assert.match(s.items[0], /La connexion y est suspendue jusqu’à \d{2}:\d{2} \(dans \d+ min\)\./);
+        await axeCheck(fr, 'throttled sign-in (fr)');
+      } finally {
+        await done(fr);
+      }
+    });
+  });
+}
+
+// Someone who only knows the identifier locks it for everyone else, but not
+// for the owner's browser that signed in before (issue 15, SPEC §3.2).
+describe('the owner\'s known browser', { timeout: 120_000 }, () => {
+  const env = useEnvironment();
+
+  it('still signs in while another browser keeps the identifier locked', async () => {
+    const owner = await env.page({ js: true, locale: LOCALE.en });
+    const attacker = await env.page({ js: false, locale: LOCALE.en });
+    try {
+      await signIn(owner, 'bruno.leroy');
+      // The session ends (expired, say); the device cookie stays.
+      await owner.context().clearCookies({ name: '__Host-espace-session' });
+      await lockOut(attacker, 'bruno.leroy', T.en);
+      await submitLogin(attacker, 'bruno.leroy', PASSWORD);
+      await assertLocked(attacker, T.en, 'the attacker, with the right password');
+      // Only the browser that typed a wrong password hears that it repeated.
+      await owner.goto('/login');
+      await submitLogin(owner, 'bruno.leroy', 'Wrong-password-5');
+      assert.ok(!(await summary(owner)).help.some((h) => h.includes('same wrong password')), 'no hint for another browser');
+      await submitLogin(owner, 'bruno.leroy', PASSWORD);
+      assert.notEqual(new URL(owner.url()).pathname, '/login', 'the owner is in');
+    } finally {
+      await done(owner);
+      await done(attacker);
+    }
+  });
+});

@@ -4,6 +4,7 @@
 //! the change for 72 hours.
 
 use espace_domain::email::EmailAddress;
+use espace_domain::lockout::FailureOutcome;
 use espace_domain::onetime::{CodeOutcome, normalize_code};
 use espace_domain::password::{PasswordContext, PasswordPolicy};
 use espace_domain::phone::{LineKind, PhoneE164};
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
-use crate::auth::MAX_PASSWORD_INPUT;
+use crate::auth::{PasswordAttempt, Verdict};
 use crate::crypto::random_code;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
@@ -33,6 +34,9 @@ pub struct PasswordChange {
     pub current: SecretString,
     pub new: SecretString,
     pub confirm: SecretString,
+    /// The browser's device cookie (the password lock counts per browser
+    /// for known devices).
+    pub device: Option<String>,
 }
 
 /// What a contact change did.
@@ -152,33 +156,41 @@ impl App {
         if !problems.is_empty() {
             return Err(FormRejection::Invalid(problems));
         }
-        if current.len() > MAX_PASSWORD_INPUT {
-            return Err(FormRejection::one(
-                "current_password",
-                Problem::WrongPassword,
-            ));
-        }
-        let verified = self
-            .hasher()
-            .verify(
-                login.password_hash.clone(),
-                SecretString::from(PasswordPolicy::normalize(current)),
-            )
-            .await?;
+        // The current password goes through the one gate: a lock holds
+        // here too, and a wrong one counts towards it.
         let now = self.clock().now();
-        if !verified.valid {
-            let mut tx = self.store().begin().await?;
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::PasswordChangeFailed, now, client)
+        let gated = self
+            .password_gate(PasswordAttempt {
+                identifier: &login.identifier,
+                login: Some(login),
+                password: current,
+                device: change.device.as_deref(),
+                client,
+                failure: AuditEvent::new(AuditKind::PasswordChangeFailed, now, client)
                     .by_self(login.id)
-                    .detail(json!({ "reason": "wrong-current-password" })),
-            )
+                    .detail(json!({})),
+            })
             .await?;
-            tx.commit().await?;
-            return Err(FormRejection::one(
-                "current_password",
-                Problem::WrongPassword,
-            ));
+        let mut tx = gated.tx;
+        let problem = match gated.verdict {
+            Verdict::Valid => None,
+            Verdict::Locked { until } => {
+                tx.append_audit(
+                    &AuditEvent::new(AuditKind::PasswordChangeFailed, now, client)
+                        .by_self(login.id)
+                        .detail(json!({ "reason": "locked" })),
+                )
+                .await?;
+                Some(self.password_locked_problem(until))
+            }
+            Verdict::Wrong {
+                outcome: FailureOutcome::LockedNow { until },
+            } => Some(self.password_locked_problem(until)),
+            Verdict::Wrong { .. } => Some(Problem::WrongPassword),
+        };
+        tx.commit().await?;
+        if let Some(problem) = problem {
+            return Err(FormRejection::one("current_password", problem));
         }
         if PasswordPolicy::normalize(current) == new {
             return Err(FormRejection::one("new_password", Problem::SameAsBefore));

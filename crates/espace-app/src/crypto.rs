@@ -102,10 +102,20 @@ impl ServerKeys {
             .is_ok_and(|expected| bool::from(expected.as_bytes().ct_eq(presented.as_bytes())))
     }
 
-    /// A keyed fingerprint of a wrong password, to notice it being tried
-    /// again without storing it (ADR 0004).
-    pub fn attempt_fingerprint(&self, key: &str, password: &str) -> Result<String, AppError> {
-        let mac = hmac(&self.fingerprint, &[key.as_bytes(), password.as_bytes()])?;
+    /// A keyed fingerprint of a wrong password typed by one browser (its
+    /// device cookie), to notice that browser trying it again without
+    /// storing it (ADR 0004). Another browser typing the same password gets
+    /// another fingerprint: nobody learns what someone else tried.
+    pub fn attempt_fingerprint(
+        &self,
+        key: &str,
+        device: &str,
+        password: &str,
+    ) -> Result<String, AppError> {
+        let mac = hmac(
+            &self.fingerprint,
+            &[key.as_bytes(), device.as_bytes(), password.as_bytes()],
+        )?;
         Ok(hex(&mac[..16]))
     }
 }

@@ -56,6 +56,11 @@ pub enum Problem {
         max: usize,
     },
     WrongPassword,
+    /// The password is locked after too many wrong tries (none is
+    /// checked meanwhile).
+    PasswordLocked {
+        minutes: i64,
+    },
     Mismatch,
     SameAsBefore,
     Policy(Vec<espace_domain::password::Violation>),

@@ -103,11 +103,11 @@ impl App {
         typed_hours: &str,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
-        let hours = wait_hours(typed_hours)?;
-        self.require_recent_auth(session).await?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
+        self.recent_auth_in(tx.as_mut(), session).await?;
+        let hours = wait_hours(typed_hours)?;
         let before = Self::reset_wait_hours(tx.as_mut(), company_id).await?;
         if before == hours {
             return Ok(());
@@ -145,10 +145,10 @@ impl App {
                 Problem::TooLong { max: REASON_MAX },
             ));
         }
-        self.require_recent_auth(session).await?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
+        self.recent_auth_in(tx.as_mut(), session).await?;
         let target = tx
             .login_by_id(login_id)
             .await?

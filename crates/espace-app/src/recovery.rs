@@ -14,7 +14,8 @@ use serde_json::json;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
-use crate::crypto::sha256_hex;
+use crate::auth::plausible_token;
+use crate::crypto::{random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
 use crate::ports::{ActionTokenRecord, LoginRecord, Tx};
@@ -55,6 +56,14 @@ pub struct ResetOffer {
     /// Strong authentication is on for this login and no second factor
     /// was proven on this link yet: that comes before the new password.
     pub owes_factor: bool,
+}
+
+/// A password set from a reset link.
+#[derive(Debug)]
+pub struct PasswordResetDone {
+    pub identifier: String,
+    /// A device cookie for a browser that had none.
+    pub new_device_token: Option<String>,
 }
 
 impl App {
@@ -293,17 +302,20 @@ impl App {
 
     /// Sets the new password from a reset link: the policy applies, the
     /// temporary lock is cleared, every session ends, and every verified
-    /// channel is told. Where strong authentication is on, the link must
-    /// have proven a second factor first ([`AppError::StepUpRequired`]
-    /// otherwise).
+    /// channel is told. The browser that did it becomes a known device of
+    /// the login, so that a lock set by someone else's failures does not
+    /// hold it back (see `auth::gate`). Where strong authentication is on,
+    /// the link must have proven a second factor first
+    /// ([`AppError::StepUpRequired`] otherwise).
     pub async fn reset_password(
         &self,
         token: &str,
         browser: &str,
+        device: Option<&str>,
         new: SecretString,
         confirm: SecretString,
         client: &ClientInfo,
-    ) -> Result<String, FormRejection> {
+    ) -> Result<PasswordResetDone, FormRejection> {
         let login = {
             let mut tx = self.store().begin_read().await?;
             let (link, login) = self.live_link(tx.as_mut(), token, TOKEN_RESET).await?;
@@ -340,6 +352,15 @@ impl App {
             .is_some_and(|u| u > now);
         tx.save_attempt_state(&key, &AttemptState::default(), now)
             .await?;
+        tx.clear_device_attempts(&key).await?;
+        let new_device_token = match device.filter(|d| plausible_token(d)) {
+            Some(_) => None,
+            None => Some(random_token()?),
+        };
+        if let Some(device) = new_device_token.as_deref().or(device) {
+            tx.remember_device(login.id, &sha256_hex(device), now)
+                .await?;
+        }
         let sessions = tx.delete_other_sessions(login.id, "").await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::PasswordReset, now, client)
@@ -356,6 +377,9 @@ impl App {
         self.tell_channels(tx.as_mut(), &login, login.email.as_deref(), &notice)
             .await?;
         tx.commit().await?;
-        Ok(login.identifier)
+        Ok(PasswordResetDone {
+            identifier: login.identifier,
+            new_device_token,
+        })
     }
 }

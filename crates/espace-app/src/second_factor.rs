@@ -7,7 +7,6 @@
 
 use espace_domain::lockout::{FailureOutcome, Gate};
 use espace_domain::onetime::normalize_code;
-use espace_domain::password::PasswordPolicy;
 use espace_domain::totp;
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
@@ -16,6 +15,7 @@ use uuid::Uuid;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::auth::{PasswordAttempt, Verdict};
 use crate::crypto::{random_bytes, random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::Notice;
@@ -365,21 +365,21 @@ impl App {
 
     /// Counts a wrong second factor (its own counter, apart from the
     /// password's), audits it, and says what the person is told.
-    /// `typed` only feeds the fingerprint that spots a repeated entry.
     pub(crate) async fn count_factor_failure(
         &self,
         tx: &mut dyn Tx,
         login: Uuid,
         purpose: Purpose,
         proof: &str,
-        typed: &str,
+        _typed: &str,
         client: &ClientInfo,
     ) -> Result<Problem, AppError> {
         let now = self.clock().now();
         let key = factor_attempt_key(login);
         let mut state = tx.attempt_state_for_update(&key).await?.refreshed(now);
-        let fingerprint = self.keys().attempt_fingerprint(&key, typed)?;
-        let outcome = state.record_failure(fingerprint, &self.config().lockout, now);
+        // Every wrong one-time code counts: a code typed again is no
+        // browser's autofill, and may have become right since.
+        let outcome = state.record_failure(None, &self.config().lockout, now);
         tx.save_attempt_state(&key, &state, now).await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::SecondFactorFailed, now, client)
@@ -500,12 +500,14 @@ impl App {
         Ok(token)
     }
 
-    /// The step-up for a login without any second factor: its password.
-    /// A wrong password counts towards the password lock.
+    /// The step-up for a login without any second factor: its password,
+    /// through the one gate (a lock holds here too, and a wrong password
+    /// counts towards it). `device` is the browser's device cookie.
     pub async fn step_up_password(
         &self,
         session: &CurrentSession,
         password: SecretString,
+        device: Option<&str>,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
         let login = &session.login;
@@ -519,34 +521,43 @@ impl App {
                 return Err(AppError::NotFound.into());
             }
         }
-        let normalized = PasswordPolicy::normalize(password.expose_secret());
-        let valid = normalized.len() <= crate::auth::MAX_PASSWORD_INPUT
-            && self
-                .hasher()
-                .verify(
-                    login.password_hash.clone(),
-                    SecretString::from(normalized.clone()),
-                )
-                .await?
-                .valid;
         let now = self.clock().now();
-        let mut tx = self.store().begin().await?;
-        if !valid {
-            let key = espace_domain::identifier::attempt_key(&login.identifier);
-            let mut state = tx.attempt_state_for_update(&key).await?.refreshed(now);
-            if let Gate::Open = state.gate(now) {
-                let fingerprint = self.keys().attempt_fingerprint(&key, &normalized)?;
-                state.record_failure(fingerprint, &self.config().lockout, now);
-                tx.save_attempt_state(&key, &state, now).await?;
-            }
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::StepUpFailed, now, client)
+        let gated = self
+            .password_gate(PasswordAttempt {
+                identifier: &login.identifier,
+                login: Some(login),
+                password: password.expose_secret(),
+                device,
+                client,
+                failure: AuditEvent::new(AuditKind::StepUpFailed, now, client)
                     .by_self(login.id)
                     .detail(json!({ "method": "password" })),
-            )
+            })
             .await?;
-            tx.commit().await?;
-            return Err(FormRejection::one("password", Problem::WrongPassword));
+        let mut tx = gated.tx;
+        match gated.verdict {
+            Verdict::Valid => {}
+            Verdict::Locked { until } => {
+                tx.append_audit(
+                    &AuditEvent::new(AuditKind::StepUpFailed, now, client)
+                        .by_self(login.id)
+                        .detail(json!({ "method": "password", "reason": "locked" })),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(FormRejection::one(
+                    "password",
+                    self.password_locked_problem(until),
+                ));
+            }
+            Verdict::Wrong { outcome } => {
+                tx.commit().await?;
+                let problem = match outcome {
+                    FailureOutcome::LockedNow { until } => self.password_locked_problem(until),
+                    _ => Problem::WrongPassword,
+                };
+                return Err(FormRejection::one("password", problem));
+            }
         }
         tx.set_session_auth(&session.id_hash, now, session.aal)
             .await?;
@@ -560,10 +571,29 @@ impl App {
         Ok(())
     }
 
+    /// What a person is told when their password is locked: for how long.
+    pub(crate) fn password_locked_problem(&self, until: Timestamp) -> Problem {
+        Problem::PasswordLocked {
+            minutes: until.duration_since(self.clock().now()).as_mins().max(0) + 1,
+        }
+    }
+
     /// Sensitive actions call this first (SPEC §4.5): the strongest factor
     /// the login has — a second factor if it has one, else the password —
-    /// within the last `strong.step_up_window`.
+    /// within the last `strong.step_up_window`. An action that needs a
+    /// right decides that first and then calls [`App::recent_auth_in`], so
+    /// that someone without the right is never asked to confirm.
     pub async fn require_recent_auth(&self, session: &CurrentSession) -> Result<(), AppError> {
+        let mut tx = self.store().begin_read().await?;
+        self.recent_auth_in(tx.as_mut(), session).await
+    }
+
+    /// [`App::require_recent_auth`] in the caller's transaction.
+    pub(crate) async fn recent_auth_in(
+        &self,
+        tx: &mut dyn Tx,
+        session: &CurrentSession,
+    ) -> Result<(), AppError> {
         let now = self.clock().now();
         if now.duration_since(session.authenticated_at) > self.config().strong.step_up_window {
             return Err(AppError::StepUpRequired);
@@ -571,8 +601,7 @@ impl App {
         if session.aal >= 2 {
             return Ok(());
         }
-        let mut tx = self.store().begin_read().await?;
-        if Self::verified_methods(tx.as_mut(), session.login.id).await? > 0 {
+        if Self::verified_methods(tx, session.login.id).await? > 0 {
             return Err(AppError::StepUpRequired);
         }
         Ok(())

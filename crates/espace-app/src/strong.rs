@@ -357,13 +357,13 @@ impl App {
         deadline: Option<Timestamp>,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
-        self.require_recent_auth(session).await?;
         let now = self.clock().now();
+        let mut tx = self.store().begin().await?;
+        let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
+        self.recent_auth_in(tx.as_mut(), session).await?;
         if deadline.is_some_and(|d| d <= now) {
             return Err(FormRejection::one("deadline", Problem::State));
         }
-        let mut tx = self.store().begin().await?;
-        let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
         let (scope_code, login_id, section, profile) = match &scope {
             NewScope::Login(id) => {
                 let target = tx.login_by_id(*id).await?.ok_or(AppError::NotFound)?;
@@ -423,9 +423,9 @@ impl App {
         rule_id: Uuid,
         client: &ClientInfo,
     ) -> Result<(), AppError> {
-        self.require_recent_auth(session).await?;
         let mut tx = self.store().begin().await?;
         let (company_id, helper) = Self::helped_company(tx.as_mut(), session, company).await?;
+        self.recent_auth_in(tx.as_mut(), session).await?;
         let logins = tx.logins_of_company(company_id).await?;
         let before = Self::forced_logins(tx.as_mut(), company_id, &logins).await?;
         if !tx.delete_strong_auth_rule(company_id, rule_id).await? {

@@ -104,6 +104,7 @@ impl App {
         }
         tx.save_attempt_state(&key, &AttemptState::default(), now)
             .await?;
+        tx.clear_device_attempts(&key).await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::LoginUnlocked, now, client)
                 .by(session.login.id, login.id)

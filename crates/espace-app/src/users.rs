@@ -204,7 +204,9 @@ impl App {
         session: &CurrentSession,
         who: &NewUser,
     ) -> Result<Option<LoginRecord>, FormRejection> {
-        self.require_recent_auth(session).await?;
+        let mut tx = self.store().begin_read().await?;
+        let scope = self.admin_scope(tx.as_mut(), session).await?;
+        self.recent_auth_in(tx.as_mut(), session).await?;
         let mut problems = Vec::new();
         let mut push = |field, problem| problems.push(FieldProblem { field, problem });
         if !["mr", "mrs", "unspecified"].contains(&who.title.as_str()) {
@@ -237,8 +239,6 @@ impl App {
             return Err(FormRejection::Invalid(problems));
         }
         let email = email.ok_or(AppError::Unexpected("unreachable".into()))?;
-        let mut tx = self.store().begin_read().await?;
-        let scope = self.admin_scope(tx.as_mut(), session).await?;
         Ok(tx
             .logins_of_company(scope.company_id)
             .await?
@@ -328,7 +328,7 @@ impl App {
         rights: &[RightChoice],
         client: &ClientInfo,
     ) -> Result<Invited, FormRejection> {
-        self.require_recent_auth(session).await?;
+        // Authorisation, then the step-up, then the form (in this call).
         let existing = self.check_new_user(session, who).await?;
         let email = EmailAddress::parse(&who.email)
             .map_err(|e| FormRejection::one("email", Problem::Email(e)))?;
@@ -445,10 +445,10 @@ impl App {
         wanted: &[RightChoice],
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
-        self.require_recent_auth(session).await?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let scope = self.admin_scope(tx.as_mut(), session).await?;
+        self.recent_auth_in(tx.as_mut(), session).await?;
         let login = Self::company_login(tx.as_mut(), &scope, id).await?;
         let contracts = tx.contracts_of_company(scope.company_id).await?;
         let current = tx.rights_of(login.id).await?;
@@ -523,10 +523,10 @@ impl App {
         id: Uuid,
         client: &ClientInfo,
     ) -> Result<(), FormRejection> {
-        self.require_recent_auth(session).await?;
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         let scope = self.admin_scope(tx.as_mut(), session).await?;
+        self.recent_auth_in(tx.as_mut(), session).await?;
         let login = Self::company_login(tx.as_mut(), &scope, id).await?;
         if login.id == session.login.id {
             return Err(FormRejection::one("login", Problem::OwnLogin));

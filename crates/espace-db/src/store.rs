@@ -697,6 +697,17 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn device_known(&mut self, login_id: Uuid, device_hash: &str) -> StoreResult<bool> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM known_devices WHERE login_id = $1 AND device_hash = $2")
+                    .bind(login_id)
+                    .bind(device_hash)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                let n: i64 = Self::col(&row, "n")?;
+                Ok(n > 0)
+            }
+
             async fn remember_device(&mut self, login_id: Uuid, device_hash: &str, now: Timestamp) -> StoreResult<DeviceSeen> {
                 let hash = device_hash.to_owned();
                 let row = sqlx::query("SELECT COUNT(*) AS n FROM known_devices WHERE login_id = $1")
@@ -1528,18 +1539,38 @@ macro_rules! store_impl {
                 }))
             }
 
-            async fn save_ip_window(&mut self, ip: &str, window: &IpWindow) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO ip_windows (ip, window_start, failures) VALUES ($1, $2, $3) \
-                     ON CONFLICT (ip) DO UPDATE SET window_start = excluded.window_start, failures = excluded.failures",
+            async fn clear_device_attempts(&mut self, key: &str) -> StoreResult<()> {
+                // An exact prefix (not LIKE, whose wildcards an identifier may hold).
+                let prefix = format!("{key}|");
+                sqlx::query("DELETE FROM signin_attempts WHERE substr(attempt_key, 1, length($1)) = $1")
+                    .bind(prefix)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn count_ip_failure(&mut self, ip: &str, now: Timestamp, cutoff: Timestamp) -> StoreResult<IpWindow> {
+                // Every SET expression reads the row as it was: one statement,
+                // no read-then-write race between instances.
+                let row = sqlx::query(
+                    "INSERT INTO ip_windows (ip, window_start, failures) VALUES ($1, $2, 1) \
+                     ON CONFLICT (ip) DO UPDATE SET \
+                     failures = CASE WHEN ip_windows.window_start > $3 THEN ip_windows.failures + 1 ELSE 1 END, \
+                     window_start = CASE WHEN ip_windows.window_start > $3 THEN ip_windows.window_start ELSE $2 END \
+                     RETURNING window_start, failures",
                 )
                 .bind(ip)
-                .bind(ms(window.window_start))
-                .bind(i32::try_from(window.failures).unwrap_or(i32::MAX))
-                .execute(&mut *self.tx)
+                .bind(ms(now))
+                .bind(ms(cutoff))
+                .fetch_one(&mut *self.tx)
                 .await
                 .map_err(err)?;
-                Ok(())
+                let failures: i32 = Self::col(&row, "failures")?;
+                Ok(IpWindow {
+                    window_start: ts(Self::col(&row, "window_start")?)?,
+                    failures: u32::try_from(failures).unwrap_or(0),
+                })
             }
 
             async fn purge_counters(&mut self, idle_before: Timestamp, now: Timestamp, window_before: Timestamp) -> StoreResult<u64> {

@@ -77,13 +77,18 @@ impl AttemptState {
         }
     }
 
+    /// Counts a failure. `fingerprint` names what was typed *and* by which
+    /// browser: the same one again counts once. `None` (a one-time code, or
+    /// a client that cannot be told apart) always counts.
     pub fn record_failure(
         &mut self,
-        fingerprint: String,
+        fingerprint: Option<String>,
         policy: &LockoutPolicy,
         now: Timestamp,
     ) -> FailureOutcome {
-        if self.fingerprints.contains(&fingerprint) {
+        if let Some(fp) = &fingerprint
+            && self.fingerprints.contains(fp)
+        {
             self.last_was_repeat = true;
             return FailureOutcome::Repeated {
                 remaining: policy.max_failures.saturating_sub(self.failures),
@@ -91,7 +96,7 @@ impl AttemptState {
         }
         self.last_was_repeat = false;
         self.failures += 1;
-        self.fingerprints.push(fingerprint);
+        self.fingerprints.extend(fingerprint);
         if self.failures >= policy.max_failures {
             let until = now + policy.lock_duration;
             self.locked_until = Some(until);
@@ -123,13 +128,13 @@ mod tests {
         let mut s = AttemptState::default();
         for i in 0..4 {
             assert_eq!(
-                s.record_failure(format!("fp{i}"), &policy, t0()),
+                s.record_failure(Some(format!("fp{i}")), &policy, t0()),
                 FailureOutcome::Counted { remaining: 4 - i }
             );
         }
         let until = t0() + SignedDuration::from_mins(30);
         assert_eq!(
-            s.record_failure("fp4".into(), &policy, t0()),
+            s.record_failure(Some("fp4".into()), &policy, t0()),
             FailureOutcome::LockedNow { until }
         );
         assert_eq!(
@@ -146,12 +151,12 @@ mod tests {
         let policy = LockoutPolicy::default();
         let mut s = AttemptState::default();
         assert_eq!(
-            s.record_failure("same".into(), &policy, t0()),
+            s.record_failure(Some("same".into()), &policy, t0()),
             FailureOutcome::Counted { remaining: 4 }
         );
         for _ in 0..10 {
             assert_eq!(
-                s.record_failure("same".into(), &policy, t0()),
+                s.record_failure(Some("same".into()), &policy, t0()),
                 FailureOutcome::Repeated { remaining: 4 }
             );
         }
@@ -161,13 +166,30 @@ mod tests {
     }
 
     #[test]
+    fn failures_without_a_fingerprint_always_count() {
+        let policy = LockoutPolicy::default();
+        let mut s = AttemptState::default();
+        for i in 0..4 {
+            assert_eq!(
+                s.record_failure(None, &policy, t0()),
+                FailureOutcome::Counted { remaining: 4 - i }
+            );
+        }
+        assert!(matches!(
+            s.record_failure(None, &policy, t0()),
+            FailureOutcome::LockedNow { .. }
+        ));
+        assert!(s.fingerprints.is_empty());
+    }
+
+    #[test]
     fn an_unexpired_lock_is_kept_by_refresh() {
         let policy = LockoutPolicy {
             max_failures: 1,
             ..LockoutPolicy::default()
         };
         let mut s = AttemptState::default();
-        s.record_failure("x".into(), &policy, t0());
+        s.record_failure(Some("x".into()), &policy, t0());
         let kept = s.clone().refreshed(t0() + SignedDuration::from_mins(1));
         assert_eq!(kept, s);
     }

@@ -1,8 +1,6 @@
-//! Per-address throttling of failed sign-ins (SPEC §3.2): beyond a number
-//! of failures from one address in a window, answers slow down
-//! progressively.
-
-use std::time::Duration;
+//! Per-address throttling of failed sign-ins (SPEC §3.2): past a number of
+//! failures from one address in a window, that address is refused at once
+//! (no password is checked) until the window ends.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -10,15 +8,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IpThrottlePolicy {
-    /// Failures from one address tolerated in a window before slowing down.
+    /// Failures from one address tolerated in a window; the next attempts
+    /// are refused until the window ends.
     pub threshold: u32,
     #[serde(with = "crate::session::duration_secs")]
     pub window: SignedDuration,
-    /// Delay added to the first answer past the threshold, in milliseconds;
-    /// it doubles with each further failure.
-    pub base_delay_ms: u64,
-    /// The longest delay, in milliseconds.
-    pub max_delay_ms: u64,
 }
 
 impl Default for IpThrottlePolicy {
@@ -26,8 +20,6 @@ impl Default for IpThrottlePolicy {
         Self {
             threshold: 100,
             window: SignedDuration::from_mins(10),
-            base_delay_ms: 250,
-            max_delay_ms: 8_000,
         }
     }
 }
@@ -40,36 +32,17 @@ pub struct IpWindow {
 }
 
 impl IpThrottlePolicy {
-    /// The window after one more failure at `now`.
-    pub fn after_failure(&self, current: Option<IpWindow>, now: Timestamp) -> IpWindow {
-        match current {
-            Some(w) if now < w.window_start + self.window => IpWindow {
-                failures: w.failures.saturating_add(1),
-                ..w
-            },
-            _ => IpWindow {
-                window_start: now,
-                failures: 1,
-            },
-        }
+    /// The earliest start of a window that is still running at `now`: a
+    /// window that started at or before it has ended.
+    pub fn cutoff(&self, now: Timestamp) -> Timestamp {
+        now - self.window
     }
 
-    /// How long to hold the answer to an attempt from an address with this
-    /// window: zero up to the threshold, then doubling up to the maximum.
-    pub fn delay(&self, current: Option<IpWindow>, now: Timestamp) -> Duration {
-        let failures = match current {
-            Some(w) if now < w.window_start + self.window => w.failures,
-            _ => 0,
-        };
-        if failures < self.threshold {
-            return Duration::ZERO;
-        }
-        let excess = (failures - self.threshold).min(32);
-        let ms = self
-            .base_delay_ms
-            .saturating_mul(1u64 << excess.min(20))
-            .min(self.max_delay_ms);
-        Duration::from_millis(ms)
+    /// Until when an address with this window is refused, if it is.
+    pub fn refused_until(&self, current: Option<IpWindow>, now: Timestamp) -> Option<Timestamp> {
+        let w = current?;
+        let end = w.window_start + self.window;
+        (now < end && w.failures >= self.threshold).then_some(end)
     }
 }
 
@@ -78,7 +51,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn delay_is_zero_below_threshold_then_doubles_up_to_the_cap() {
+    fn refused_from_the_threshold_until_the_window_ends() {
         let p = IpThrottlePolicy::default();
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         let w = |n| {
@@ -87,14 +60,16 @@ mod tests {
                 failures: n,
             })
         };
-        assert_eq!(p.delay(w(99), now), Duration::ZERO);
-        assert_eq!(p.delay(w(100), now), Duration::from_millis(250));
-        assert_eq!(p.delay(w(101), now), Duration::from_millis(500));
-        assert_eq!(p.delay(w(150), now), Duration::from_millis(8_000));
-        // The window ends: counting starts again.
-        let later = now + SignedDuration::from_mins(10);
-        assert_eq!(p.delay(w(150), later), Duration::ZERO);
-        assert_eq!(p.after_failure(w(150), later).failures, 1);
-        assert_eq!(p.after_failure(w(7), now).failures, 8);
+        assert_eq!(p.refused_until(None, now), None);
+        assert_eq!(p.refused_until(w(99), now), None);
+        let end = now + SignedDuration::from_mins(10);
+        assert_eq!(p.refused_until(w(100), now), Some(end));
+        assert_eq!(
+            p.refused_until(w(150), now + SignedDuration::from_mins(9)),
+            Some(end)
+        );
+        // The window ends: the address may try again.
+        assert_eq!(p.refused_until(w(150), end), None);
+        assert_eq!(p.cutoff(end), now);
     }
 }

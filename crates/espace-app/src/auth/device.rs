@@ -25,7 +25,8 @@ pub struct NotMe {
     pub signed_out: bool,
 }
 
-fn plausible_token(t: &str) -> bool {
+/// Whether a device cookie has the shape of one Espace made.
+pub(crate) fn plausible_token(t: &str) -> bool {
     t.len() == 43
         && t.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

@@ -6,14 +6,14 @@
 //! transaction as its audit record. No transaction is held while hashing.
 
 mod device;
+mod gate;
 
+pub(crate) use device::plausible_token;
 pub use device::{NOT_ME_WINDOW, NotMe};
+pub(crate) use gate::{PasswordAttempt, Verdict};
 
-use std::time::Duration;
-
-use espace_domain::identifier::{LoginIdentifier, attempt_key};
-use espace_domain::lockout::{FailureOutcome, Gate};
-use espace_domain::password::PasswordPolicy;
+use espace_domain::identifier::LoginIdentifier;
+use espace_domain::lockout::FailureOutcome;
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::crypto::random_token;
 use crate::error::AppError;
 use crate::ports::LoginRecord;
 
@@ -53,6 +54,9 @@ pub enum SignInError {
     },
     /// Temporarily locked until then (SPEC §3.2).
     Locked { until: Timestamp },
+    /// Too many failures from this address: refused until then, without
+    /// checking anything (SPEC §3.2).
+    Throttled { until: Timestamp },
 }
 
 #[derive(Debug)]
@@ -101,11 +105,14 @@ impl App {
     }
 }
 
-/// The answer, and how long to hold it (per-address throttling).
+/// The answer to a sign-in, and the device cookie to set: every browser
+/// that tries gets one, so that a wrong password it repeats is recognised
+/// as its own (and only it is told so).
 #[derive(Debug)]
 pub struct SignInOutcome {
     pub result: Result<SignedIn, SignInError>,
-    pub delay: Duration,
+    /// A new device cookie for a browser that had none.
+    pub new_device_token: Option<String>,
 }
 
 impl App {
@@ -118,169 +125,94 @@ impl App {
                     identifier: missing_id,
                     password: missing_pw,
                 }),
-                delay: Duration::ZERO,
+                new_device_token: None,
             });
         }
+        let minted = match req.device.as_deref().filter(|d| plausible_token(d)) {
+            Some(_) => None,
+            None => Some(random_token()?),
+        };
+        let device = minted.as_deref().or(req.device.as_deref());
+        let result = self.sign_in_with(&req, device).await?;
+        Ok(SignInOutcome {
+            result: result.map(|mut signed_in| {
+                signed_in.new_device_token = minted.clone();
+                signed_in
+            }),
+            new_device_token: minted,
+        })
+    }
+
+    async fn sign_in_with(
+        &self,
+        req: &SignInRequest,
+        device: Option<&str>,
+    ) -> Result<Result<SignedIn, SignInError>, AppError> {
         let config = self.config();
-        let key = attempt_key(&req.identifier);
         let ip = req.client.ip.clone();
 
-        // 1. Lock and address window, read without holding a write lock.
-        let (gate, login, delay) = {
+        // 1. Per address: past the threshold, refused at once.
+        let login = {
             let now = self.clock().now();
             let mut tx = self.store().begin_read().await?;
-            let state = tx.attempt_state(&key).await?.refreshed(now);
             let window = tx.ip_window(&ip).await?;
             let login = match LoginIdentifier::parse(&req.identifier) {
                 Ok(id) => tx.login_by_identifier(id.normalized()).await?,
                 Err(_) => None,
             };
-            (
-                state.gate(now),
-                login,
-                config.ip_throttle.delay(window, now),
-            )
-        };
-        if !delay.is_zero() {
-            let mut tx = self.store().begin().await?;
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::SignInThrottled, self.clock().now(), &req.client)
-                    .identifier(&req.identifier)
-                    .subject(login.as_ref().map(|l| l.id))
-                    .detail(json!({ "delay_ms": delay.as_millis() as u64 })),
-            )
-            .await?;
-            tx.commit().await?;
-        }
-        if let Gate::Locked { until } = gate {
-            self.refuse_locked(&req, login.as_ref(), until).await?;
-            return Ok(SignInOutcome {
-                result: Err(SignInError::Locked { until }),
-                delay,
-            });
-        }
-
-        // 2. Verify (dummy hash for unknown logins), outside any transaction.
-        let password = PasswordPolicy::normalize(req.password.expose_secret());
-        let too_long = password.len() > MAX_PASSWORD_INPUT;
-        let verification = if too_long {
-            None
-        } else {
-            let stored = login.as_ref().and_then(|l| l.password_hash.clone());
-            Some(
-                self.hasher()
-                    .verify(stored, SecretString::from(password.clone()))
-                    .await?,
-            )
-        };
-        let usable = login.as_ref().filter(|l| !l.disabled);
-        let valid = verification.is_some_and(|v| v.valid) && usable.is_some();
-        let rehash = match (valid, verification) {
-            (true, Some(v)) if v.needs_rehash => Some(
-                self.hasher()
-                    .hash(SecretString::from(password.clone()))
-                    .await?,
-            ),
-            _ => None,
-        };
-
-        // 3. Record the outcome with its audit record, re-checking the lock
-        //    (a concurrent attempt may have set it meanwhile).
-        let now = self.clock().now();
-        let mut tx = self.store().begin().await?;
-        let stored = tx.attempt_state_for_update(&key).await?;
-        if let Some(until) = stored.locked_until.filter(|u| *u <= now) {
-            // The lock lifted by itself: the timeline says so.
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::LoginUnlocked, now, &req.client)
-                    .identifier(&req.identifier)
-                    .subject(login.as_ref().map(|l| l.id))
-                    .detail(json!({ "reason": "lock-expired", "locked_until": until.to_string() })),
-            )
-            .await?;
-        }
-        let mut state = stored.refreshed(now);
-        if let Gate::Locked { until } = state.gate(now) {
-            tx.commit().await?;
-            self.refuse_locked(&req, login.as_ref(), until).await?;
-            return Ok(SignInOutcome {
-                result: Err(SignInError::Locked { until }),
-                delay,
-            });
-        }
-        if let (true, Some(login)) = (valid, usable) {
-            state = Default::default();
-            tx.save_attempt_state(&key, &state, now).await?;
-            if let Some(phc) = rehash {
-                tx.set_password_hash(login.id, &phc).await?;
+            if let Some(until) = config.ip_throttle.refused_until(window, now) {
+                drop(tx);
+                let mut tx = self.store().begin().await?;
                 tx.append_audit(
-                    &AuditEvent::new(AuditKind::PasswordRehashed, now, &req.client)
-                        .by_self(login.id),
+                    &AuditEvent::new(AuditKind::SignInThrottled, now, &req.client)
+                        .identifier(&req.identifier)
+                        .subject(login.as_ref().map(|l| l.id))
+                        .detail(json!({ "until": until.to_string() })),
                 )
                 .await?;
+                tx.commit().await?;
+                metrics::counter!("espace_signin_total", "outcome" => "throttled").increment(1);
+                return Ok(Err(SignInError::Throttled { until }));
             }
-            if let Some(previous) = &req.replaces_session {
-                tx.delete_session(previous).await?;
-            }
-            // A reset of its methods whose waiting period is over applies
-            // now, before the session's next step is decided.
-            self.settle_factor_reset(tx.as_mut(), login, &req.client)
-                .await?;
-            let session_token = self
-                .open_session(tx.as_mut(), login, &req.client, now)
-                .await?;
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::SignInSucceeded, now, &req.client)
-                    .by_self(login.id)
-                    .detail(json!({ "method": "password" })),
-            )
-            .await?;
-            let new_device_token = self
-                .note_device(
-                    tx.as_mut(),
-                    login,
-                    &session_token,
-                    req.device.as_deref(),
-                    &req.client,
-                )
-                .await?;
-            let next_step = Self::next_step(tx.as_mut(), login, 1, now).await?;
-            tx.commit().await?;
-            metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
-            return Ok(SignInOutcome {
-                result: Ok(SignedIn {
-                    session_token,
-                    login_id: login.id,
-                    locale: login.locale.clone(),
-                    new_device_token,
-                    next_step,
-                }),
-                delay,
-            });
-        }
-
-        let fingerprint = self.keys().attempt_fingerprint(&key, &password)?;
-        let outcome = state.record_failure(fingerprint, &config.lockout, now);
-        tx.save_attempt_state(&key, &state, now).await?;
-        let window = config
-            .ip_throttle
-            .after_failure(tx.ip_window(&ip).await?, now);
-        tx.save_ip_window(&ip, &window).await?;
-        let subject = login.as_ref().map(|l| l.id);
-        let reason = match (&login, too_long) {
-            (_, true) => "password-too-long",
-            (None, _) => "unknown-identifier",
-            (Some(l), _) if l.disabled => "login-disabled",
-            _ => "wrong-password",
+            login
         };
-        tx.append_audit(
-            &AuditEvent::new(AuditKind::SignInFailed, now, &req.client)
-                .identifier(&req.identifier)
-                .subject(subject)
-                .detail(json!({ "method": "password", "reason": reason,
-                    "repeated": matches!(outcome, FailureOutcome::Repeated { .. }) })),
-        )
-        .await?;
+
+        // 2. The password, through the one gate.
+        let now = self.clock().now();
+        let gated = self
+            .password_gate(PasswordAttempt {
+                identifier: &req.identifier,
+                login: login.as_ref(),
+                password: req.password.expose_secret(),
+                device,
+                client: &req.client,
+                failure: AuditEvent::new(AuditKind::SignInFailed, now, &req.client)
+                    .identifier(&req.identifier)
+                    .subject(login.as_ref().map(|l| l.id))
+                    .detail(json!({ "method": "password" })),
+            })
+            .await?;
+        let mut tx = gated.tx;
+        let outcome = match gated.verdict {
+            Verdict::Locked { until } => {
+                self.refuse_locked(tx.as_mut(), req, login.as_ref(), until)
+                    .await?;
+                tx.commit().await?;
+                return Ok(Err(SignInError::Locked { until }));
+            }
+            Verdict::Wrong { outcome } => outcome,
+            Verdict::Valid => {
+                let login = login.as_ref().ok_or(AppError::NotFound)?;
+                let signed_in = self.open_signed_in(tx.as_mut(), login, req, device).await?;
+                tx.commit().await?;
+                metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
+                return Ok(Ok(signed_in));
+            }
+        };
+
+        // 3. A wrong password also counts for the address, atomically.
+        tx.count_ip_failure(&ip, now, config.ip_throttle.cutoff(now))
+            .await?;
         let result = match outcome {
             FailureOutcome::Counted { remaining } => SignInError::WrongCredentials {
                 remaining,
@@ -290,32 +222,56 @@ impl App {
                 remaining,
                 repeated: true,
             },
-            FailureOutcome::LockedNow { until } => {
-                tx.append_audit(
-                    &AuditEvent::new(AuditKind::LoginLocked, now, &req.client)
-                        .identifier(&req.identifier)
-                        .subject(subject)
-                        .detail(json!({ "until": until.to_string(), "failures": config.lockout.max_failures })),
-                )
-                .await?;
-                SignInError::Locked { until }
-            }
+            FailureOutcome::LockedNow { until } => SignInError::Locked { until },
         };
         tx.commit().await?;
         metrics::counter!("espace_signin_total", "outcome" => "failure").increment(1);
-        Ok(SignInOutcome {
-            result: Err(result),
-            delay,
+        Ok(Err(result))
+    }
+
+    /// The session of a right password: ends the browser's previous one,
+    /// settles a due reset of the methods, notes the device.
+    async fn open_signed_in(
+        &self,
+        tx: &mut dyn crate::ports::Tx,
+        login: &LoginRecord,
+        req: &SignInRequest,
+        device: Option<&str>,
+    ) -> Result<SignedIn, AppError> {
+        let now = self.clock().now();
+        if let Some(previous) = &req.replaces_session {
+            tx.delete_session(previous).await?;
+        }
+        // A reset of its methods whose waiting period is over applies
+        // now, before the session's next step is decided.
+        self.settle_factor_reset(tx, login, &req.client).await?;
+        let session_token = self.open_session(tx, login, &req.client, now).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::SignInSucceeded, now, &req.client)
+                .by_self(login.id)
+                .detail(json!({ "method": "password" })),
+        )
+        .await?;
+        let new_device_token = self
+            .note_device(tx, login, &session_token, device, &req.client)
+            .await?;
+        let next_step = Self::next_step(tx, login, 1, now).await?;
+        Ok(SignedIn {
+            session_token,
+            login_id: login.id,
+            locale: login.locale.clone(),
+            new_device_token,
+            next_step,
         })
     }
 
     async fn refuse_locked(
         &self,
+        tx: &mut dyn crate::ports::Tx,
         req: &SignInRequest,
         login: Option<&LoginRecord>,
         until: Timestamp,
     ) -> Result<(), AppError> {
-        let mut tx = self.store().begin().await?;
         tx.append_audit(
             &AuditEvent::new(
                 AuditKind::SignInRefusedLocked,
@@ -327,7 +283,6 @@ impl App {
             .detail(json!({ "until": until.to_string() })),
         )
         .await?;
-        tx.commit().await?;
         metrics::counter!("espace_signin_total", "outcome" => "locked").increment(1);
         Ok(())
     }

@@ -346,8 +346,20 @@ pub trait Tx: Send {
         state: &AttemptState,
         now: Timestamp,
     ) -> StoreResult<()>;
+    /// Forgets the counters of every known device of `key` (see
+    /// `auth::gate`): an unlock or a reset lifts those locks too.
+    async fn clear_device_attempts(&mut self, key: &str) -> StoreResult<()>;
     async fn ip_window(&mut self, ip: &str) -> StoreResult<Option<IpWindow>>;
-    async fn save_ip_window(&mut self, ip: &str, window: &IpWindow) -> StoreResult<()>;
+    /// Counts one failure from `ip` atomically (a single upsert, so that
+    /// concurrent instances never lose a count); a window that started at
+    /// or before `cutoff` has ended and a new one starts at `now`. Returns
+    /// the window with this failure.
+    async fn count_ip_failure(
+        &mut self,
+        ip: &str,
+        now: Timestamp,
+        cutoff: Timestamp,
+    ) -> StoreResult<IpWindow>;
     /// Deletes unlocked counters untouched since `idle_before`, and address
     /// windows that started before `window_before`.
     async fn purge_counters(
@@ -440,6 +452,8 @@ pub trait Tx: Send {
     ) -> StoreResult<()>;
 
     // Known devices.
+    /// Whether this login has signed in from this device before.
+    async fn device_known(&mut self, login_id: Uuid, device_hash: &str) -> StoreResult<bool>;
     /// Records a device and says whether this login had seen it.
     async fn remember_device(
         &mut self,

@@ -11,6 +11,7 @@ mod csrf;
 mod delivery;
 mod factor_reset;
 mod franceconnect;
+mod gate;
 mod isolation;
 mod personal;
 mod recovery;

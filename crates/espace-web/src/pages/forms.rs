@@ -81,6 +81,9 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::Required => t.get(&format!("problem-required-{}", field.replace('_', "-"))),
         Problem::TooLong { max } => t.fmt("problem-too-long", &[("max", Arg::N(*max as i64))]),
         Problem::WrongPassword => t.get("problem-wrong-password"),
+        Problem::PasswordLocked { minutes } => {
+            t.fmt("problem-password-locked", &[("minutes", Arg::N(*minutes))])
+        }
         Problem::Mismatch => t.get("problem-mismatch"),
         Problem::SameAsBefore => t.get("problem-same-as-before"),
         Problem::Policy(violations) => {

@@ -130,10 +130,7 @@ pub async fn submit(
         }
         Err(e) => return app_error(&ctx, &e),
     };
-    // Per-address throttling: hold the answer (SPEC §3.2).
-    if !outcome.delay.is_zero() {
-        tokio::time::sleep(outcome.delay).await;
-    }
+    let outcome_device = outcome.new_device_token;
     let error = match outcome.result {
         Ok(signed_in) => {
             let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
@@ -193,6 +190,34 @@ pub async fn submit(
                 ],
             ));
         }
+        SignInError::Throttled { until } => {
+            let left = until
+                .duration_since(state.app.clock().now())
+                .as_mins()
+                .max(0)
+                + 1;
+            page.f.errors.push(FormError {
+                field: None,
+                message: t.fmt(
+                    "login-throttled",
+                    &[
+                        ("time", Arg::S(&local_time(&state, until))),
+                        ("minutes", Arg::N(left)),
+                    ],
+                ),
+            });
+            page.f.help.push(t.get("login-throttled-help"));
+            let mut res = render(&ctx, &page);
+            *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            let secs = until
+                .duration_since(state.app.clock().now())
+                .as_secs()
+                .max(1);
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return with_device(res, outcome_device.as_deref());
+        }
         SignInError::Locked { until } => {
             let left = until
                 .duration_since(state.app.clock().now())
@@ -212,7 +237,7 @@ pub async fn submit(
             page.f.help.push(t.get("login-locked-help"));
         }
     }
-    render(&ctx, &page)
+    with_device(render(&ctx, &page), outcome_device.as_deref())
 }
 
 /// The answer to a sign-in: on to `to`, with the new session's cookie,
@@ -225,11 +250,7 @@ pub fn signed_in_to(to: &str, signed_in: SignedIn) -> Response {
         set_cookie(SESSION_COOKIE, &signed_in.session_token, None),
     );
     if let Some(device) = &signed_in.new_device_token {
-        // Two years: how long a browser stays "known".
-        h.append(
-            header::SET_COOKIE,
-            set_cookie(DEVICE_COOKIE, device, Some(63_072_000)),
-        );
+        h.append(header::SET_COOKIE, device_cookie(device));
     }
     if let Some(locale) = signed_in.locale {
         h.append(
@@ -238,6 +259,21 @@ pub fn signed_in_to(to: &str, signed_in: SignedIn) -> Response {
         );
     }
     res
+}
+
+/// Sets the device cookie of a browser that had none on a refused sign-in:
+/// the next wrong password it repeats is recognised as its own.
+fn with_device(mut res: Response, device: Option<&str>) -> Response {
+    if let Some(device) = device {
+        res.headers_mut()
+            .append(header::SET_COOKIE, device_cookie(device));
+    }
+    res
+}
+
+/// The device cookie: two years, how long a browser stays "known".
+pub fn device_cookie(token: &str) -> HeaderValue {
+    set_cookie(DEVICE_COOKIE, token, Some(63_072_000))
 }
 
 /// The sign-in page with refused fields (a refused passkey, say).

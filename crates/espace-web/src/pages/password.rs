@@ -87,6 +87,7 @@ pub async fn submit(
         current: SecretString::from(form.current_password),
         new: SecretString::from(form.new_password),
         confirm: SecretString::from(form.new_password_confirm),
+        device: ctx.device.clone(),
     };
     match state
         .app

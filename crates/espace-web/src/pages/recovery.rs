@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::AppError;
 use espace_app::error::FormRejection;
@@ -13,6 +14,7 @@ use serde::Deserialize;
 
 use super::forms::{Fields, Input, password_rules, rejection_fields};
 use super::links::{SetPasswordPage, dead};
+use super::login::device_cookie;
 use super::second_factor::StepQuery;
 use super::{Chrome, render};
 use crate::AppState;
@@ -241,13 +243,21 @@ pub async fn reset_submit(
         .reset_password(
             &token,
             &ctx.csrf_basis,
+            ctx.device.as_deref(),
             SecretString::from(form.new_password),
             SecretString::from(form.new_password_confirm),
             &ctx.client,
         )
         .await;
     match outcome {
-        Ok(_) => Redirect::to("/login?notice=password-reset").into_response(),
+        Ok(done) => {
+            let mut res = Redirect::to("/login?notice=password-reset").into_response();
+            if let Some(device) = &done.new_device_token {
+                res.headers_mut()
+                    .append(header::SET_COOKIE, device_cookie(device));
+            }
+            res
+        }
         Err(FormRejection::App(AppError::NotFound)) => dead(&state, &ctx),
         // The second factor is owed first: the link's page asks for it.
         Err(FormRejection::App(AppError::StepUpRequired)) => {

@@ -294,7 +294,12 @@ async fn prove(state: &AppState, ctx: &Ctx, step: Prompt, form: FactorForm) -> R
     let outcome = if let (Some(password), Prompt::StepUp(session)) = (form.password, &step) {
         match state
             .app
-            .step_up_password(session, SecretString::from(password), &ctx.client)
+            .step_up_password(
+                session,
+                SecretString::from(password),
+                ctx.device.as_deref(),
+                &ctx.client,
+            )
             .await
         {
             Ok(()) => return Redirect::to(&next).into_response(),
