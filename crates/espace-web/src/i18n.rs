@@ -89,10 +89,19 @@ mod tests {
         );
         // Built in the templates (contact.html, users_invite.html).
         keys.extend(["mrs", "mr", "unspecified"].map(|v| format!("title-{v}")));
+        // Every argument these messages take (a message with variables does
+        // not resolve without them).
+        let args = [
+            ("min", Arg::N(1)),
+            ("max", Arg::N(1)),
+            ("count", Arg::N(1)),
+            ("characters", Arg::S("x")),
+            ("word", Arg::S("x")),
+        ];
         for locale in Locale::ALL {
             let missing: Vec<&String> = keys
                 .iter()
-                .filter(|k| Tr::new(locale).get(k) == **k)
+                .filter(|k| Tr::new(locale).fmt(k, &args) == **k)
                 .collect();
             assert!(missing.is_empty(), "{locale:?} lacks {missing:?}");
         }

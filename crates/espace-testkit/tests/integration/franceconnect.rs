@@ -361,7 +361,7 @@ both_engines! {
         // An authenticator app first: the session is at level 2.
         let (path, key) = start(&alice).await;
         let r = alice.submit(&path, &path, &[("label", "Phone"), ("code", &oathtool(&app, &key, 0))]).await;
-        assert_eq!(r.location(), Some("/account/security?notice=enrolled"));
+        assert_eq!(r.location(), Some("/account/security?notice=added"));
         let level_two = alice.cookie("__Host-espace-session").unwrap();
         let r = through(&alice, &op, ("/account/security", "/account/security/franceconnect"), &[], "alice").await;
         assert_eq!(r.location(), Some("/account/security?notice=added"), "{}", r.body);
