@@ -274,6 +274,30 @@ describe('companion app: "this wasn\'t me"', { timeout: 240_000 }, () => {
       await done(bruno);
       await done(alice);
     }
+
+    // A phone not seen for eight days is named at the second step (its
+    // app may be gone), in both languages; once it opens its app, it is
+    // seen again.
+    await phone.goto('about:blank');
+    env.server.sql('UPDATE companion_devices SET created_at = created_at - 691200000, last_seen_at = created_at - 691200000');
+    for (const [locale, js, seen] of [
+      [LOCALE.en, true, /Your phone “Pixel” was last seen 8 days ago\. If the companion app was removed/],
+      [LOCALE.fr, false, /Votre téléphone «\s*Pixel\s*» a été vu pour la dernière fois il y a 8 jours\./],
+    ]) {
+      const computer = await env.page({ js, locale });
+      try {
+        await computer.goto('/login');
+        await submitLogin(computer, 'alice.martin', PASSWORD);
+        assert.equal(new URL(computer.url()).pathname, '/login/second-factor');
+        assert.match(await text(computer.locator('.push-unseen')), seen);
+        const button = computer.locator('form[action="/login/second-factor/push"] button');
+        assert.match(await button.getAttribute('aria-describedby'), /-unseen$/);
+        await axeCheck(computer, `/login/second-factor, a phone unseen for 8 days (${locale}, ${js ? 'JS' : 'no JS'})`);
+      } finally {
+        await done(computer);
+      }
+    }
+    await phone.goto('/companion');
     for (const [locale, js, report, said] of [
       [LOCALE.en, true, 'This wasn’t me', /You said on your phone that this was not you/],
       [LOCALE.fr, false, 'Ce n’était pas moi', /Vous avez indiqué sur votre téléphone que ce n’était pas vous/],
