@@ -139,6 +139,19 @@ export async function startServer({ env = {}, host = '127.0.0.1' } = {}) {
   return {
     baseURL,
     log: () => log.join('\n'),
+    /**
+     * Runs one SQL statement on the server's database (to age a record
+     * past a limit the clock cannot reach in a browser test).
+     */
+    sql(statement) {
+      if (database) {
+        execFileSync('psql', ['-q', '-d', database.url, '-c', statement], { stdio: ['ignore', 'ignore', 'inherit'] });
+      } else {
+        execFileSync('python3', ['-c',
+          'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=10); c.execute(sys.argv[2]); c.commit()',
+          join(dataDir, 'espace-demo.db'), statement], { stdio: ['ignore', 'ignore', 'inherit'] });
+      }
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) {
         process.stderr.write(`espace exited during the tests (${child.exitCode ?? child.signalCode}); ` +

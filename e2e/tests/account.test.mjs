@@ -1,5 +1,6 @@
-// My Account: signed-in devices and the security timeline, with JavaScript
-// on and off, in both languages, with axe on each page.
+// My Account: signed-in devices, the security timeline and the language of
+// one's messages (issue 26), with JavaScript on and off, in both
+// languages, with axe on each page.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { axeCheck } from '../lib/axe.mjs';
@@ -61,6 +62,33 @@ for (const js of [true, false]) {
           await axeCheck(page, `/account/activity (${l})`);
         } finally {
           await done(other);
+          await done(page);
+        }
+      });
+
+      it(`${l}: the language of one's messages is chosen on My account`, async () => {
+        const page = await env.page({ js, locale: LOCALE[l] });
+        const other = l === 'en' ? 'fr' : 'en';
+        const W = {
+          en: { legend: 'Language of your e-mails and text messages', saved: /Your language is saved/, label: 'English', changed: 'Language of messages changed' },
+          fr: { legend: 'Langue de vos courriels et SMS', saved: /Votre langue est enregistrée/, label: 'Français', changed: 'Langue des messages modifiée' },
+        };
+        try {
+          await signIn(page, 'alice.martin');
+          await page.goto('/account');
+          const group = page.getByRole('group', { name: W[l].legend });
+          assert.equal(await group.count(), 1);
+          await axeCheck(page, `/account with the language form (${l})`);
+          await group.getByRole('radio', { name: W[other].label }).check();
+          await Promise.all([page.waitForNavigation(), page.locator('form[action="/account/language"] button').click()]);
+          assert.equal(new URL(page.url()).searchParams.get('notice'), 'language');
+          // The pages follow the chosen language at once.
+          assert.match(await text(page.locator('p.notice[role=status]')), W[other].saved);
+          assert.equal(await page.getByRole('group', { name: W[other].legend }).getByRole('radio', { name: W[other].label }).isChecked(), true);
+          await axeCheck(page, `/account after choosing the language (${other})`);
+          await page.goto('/account/activity');
+          assert.match(await text(page.locator('tbody')), new RegExp(W[other].changed));
+        } finally {
           await done(page);
         }
       });

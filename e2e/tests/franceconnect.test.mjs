@@ -5,8 +5,11 @@
 // FranceConnect+ alone. French without JavaScript: an identity linked to no
 // login is refused at sign-in and at assisted recovery. Cancelling at the
 // provider changes nothing. Once forced, alice passes her second factor
-// with it (French, without JavaScript). Espace's public encryption keys. Axe on every
-// Espace page of the way.
+// with it (French, without JavaScript). Espace's public encryption keys.
+// Last, the provider goes down after the first contact (issue 26): signing
+// out still signs out of Espace, on Espace's own page, and signing in with
+// it shows Espace's own page (503) with the way back. Axe on every Espace
+// page of the way.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
@@ -294,4 +297,55 @@ describe('FranceConnect+', { timeout: 240_000 }, () => {
       assert.equal(k.d, undefined, 'no private part');
     }
   });
+  it('the provider goes down after the first contact: Espace signs out and says so on its own pages', async () => {
+    const page = await env.page({ locale: LOCALE.en });
+    const fr = await env.page({ js: false, locale: LOCALE.fr });
+    try {
+      // Signed in through the provider (its documents are known now).
+      await page.goto('/login');
+      await atProvider(page, page.getByRole('button', { name: W.en.button }), 'Alice Martin (eidas2)');
+      assert.equal(new URL(page.url()).pathname, '/');
+      await fr.goto('/login');
+
+      const exit = new Promise((r) => op.child.on('exit', r));
+      op.child.kill('SIGTERM');
+      await exit;
+
+      // Signing out: out of Espace, on Espace's signed-out page.
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole('button', { name: T.en.signOut }).click(),
+      ]);
+      assert.equal(new URL(page.url()).origin, env.baseURL);
+      assert.equal(new URL(page.url()).pathname, '/login');
+      assert.equal(await text(page.locator('.notice[role=status]')), T.en.signedOut);
+      await page.goto('/account');
+      assert.equal(new URL(page.url()).pathname, '/login', 'signed out of Espace');
+
+      // Signing in with it: Espace's own page, with the way back.
+      await page.goto('/login');
+      const [res] = await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole('button', { name: W.en.button }).click(),
+      ]);
+      assert.equal(res.status(), 503);
+      assert.equal(await h1(page), 'FranceConnect+');
+      assert.match(await text(page.locator('main p.notice')), /FranceConnect\+ cannot be reached right now/);
+      assert.equal(await page.getByRole('link', { name: W.en.back }).getAttribute('href'), '/login');
+      await axeCheck(page, '/login/franceconnect provider unreachable (en, JS)');
+
+      const [resFr] = await Promise.all([
+        fr.waitForNavigation(),
+        fr.getByRole('button', { name: W.fr.button }).click(),
+      ]);
+      assert.equal(resFr.status(), 503);
+      assert.match(await text(fr.locator('main p.notice')), /FranceConnect\+ est injoignable pour le moment/);
+      assert.equal(await fr.getByRole('link', { name: W.fr.back }).getAttribute('href'), '/login');
+      await axeCheck(fr, '/login/franceconnect provider unreachable (fr, no JS)');
+    } finally {
+      await done(page);
+      await done(fr);
+    }
+  });
+
 });

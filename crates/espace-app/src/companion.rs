@@ -40,6 +40,11 @@ use crate::session::CurrentSession;
 pub const REQUEST_TTL: SignedDuration = SignedDuration::from_mins(2);
 /// An approval not taken by the waiting browser within this is lost.
 const TAKE_GRACE: SignedDuration = SignedDuration::from_mins(1);
+/// A phone seen less recently than this is named as such at the second
+/// step: its app may be gone, and the approval may never arrive.
+pub const UNSEEN_AFTER: SignedDuration = SignedDuration::from_hours(7 * 24);
+/// How often a phone's visits are written down.
+const SEEN_EVERY: SignedDuration = SignedDuration::from_mins(1);
 /// Device tokens one phone keeps (one per linked login).
 pub const MAX_DEVICE_TOKENS: usize = 5;
 const REGISTER: &str = "register-companion";
@@ -76,6 +81,16 @@ pub enum PushState {
 }
 
 impl PushState {
+    pub const ALL: [PushState; 7] = [
+        PushState::Waiting,
+        PushState::Approved,
+        PushState::Denied,
+        PushState::Reported,
+        PushState::Mismatch,
+        PushState::Expired,
+        PushState::Gone,
+    ];
+
     pub fn is_final(self) -> bool {
         !matches!(self, PushState::Waiting)
     }
@@ -582,6 +597,20 @@ impl App {
         })
     }
 
+    /// Whether the request `id`, waited for by the session whose cookie
+    /// was `session_token`, was ended on the phone by "this wasn't me"
+    /// (which ended that session too): its browser is told so.
+    pub async fn push_reported_for(&self, id: Uuid, session_token: &str) -> Result<bool, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        let hash = sha256_hex(session_token);
+        Ok(tx.push_request(id).await?.is_some_and(|r| {
+            r.status == "reported"
+                && r.session_hash
+                    .as_deref()
+                    .is_some_and(|h| bool::from(h.as_bytes().ct_eq(hash.as_bytes())))
+        }))
+    }
+
     /// Takes an approved request (once): what passing the second factor
     /// unlocks follows the asker. Anything else is "not found".
     pub async fn take_push_approval(
@@ -620,7 +649,8 @@ impl App {
         Ok(out)
     }
 
-    /// The phone's home: its logins, and the requests waiting for it.
+    /// The phone's home: its logins, and the requests waiting for it. The
+    /// phone is seen (its visits are written down at most once a minute).
     pub async fn companion_home(&self, tokens: &[String]) -> Result<CompanionHome, AppError> {
         let now = self.clock().now();
         let mut tx = self.store().begin_read().await?;
@@ -628,7 +658,13 @@ impl App {
             push_key: self.push_key(),
             ..CompanionHome::default()
         };
-        for m in self.devices(tx.as_mut(), tokens).await? {
+        let devices = self.devices(tx.as_mut(), tokens).await?;
+        let mut seen_long_ago = false;
+        for m in &devices {
+            let last = tx.companion_last_seen(m.id).await?;
+            seen_long_ago |= last.is_none_or(|at| at + SEEN_EVERY <= now);
+        }
+        for m in devices {
             let Some(login) = tx.login_by_id(m.login_id).await?.filter(|l| !l.disabled) else {
                 continue;
             };
@@ -647,7 +683,42 @@ impl App {
             }
             home.devices.push((login.identifier, m.label));
         }
+        drop(tx);
+        if seen_long_ago {
+            let mut tx = self.store().begin().await?;
+            self.seen(tx.as_mut(), tokens).await?;
+            tx.commit().await?;
+        }
         Ok(home)
+    }
+
+    /// Writes down that the phone holding `tokens` was seen now.
+    async fn seen(&self, tx: &mut dyn Tx, tokens: &[String]) -> Result<(), AppError> {
+        let now = self.clock().now();
+        for t in tokens.iter().take(MAX_DEVICE_TOKENS) {
+            tx.touch_companion_device(&sha256_hex(t), now, now - SEEN_EVERY)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The phones of these methods not seen for [`UNSEEN_AFTER`]: the
+    /// method, and whole days since it was last seen (or linked).
+    pub(crate) async fn unseen_phones(
+        &self,
+        tx: &mut dyn Tx,
+        methods: &[crate::security::MethodView],
+    ) -> Result<Vec<(Uuid, i64)>, AppError> {
+        let now = self.clock().now();
+        let mut out = Vec::new();
+        for m in methods.iter().filter(|m| m.kind == KIND_COMPANION) {
+            let last = tx.companion_last_seen(m.id).await?.unwrap_or(m.created_at);
+            let since = now.duration_since(last);
+            if since >= UNSEEN_AFTER {
+                out.push((m.id, since.as_hours() / 24));
+            }
+        }
+        Ok(out)
     }
 
     /// The device's method and login for a request still waiting.
@@ -726,6 +797,7 @@ impl App {
             Err(AppError::NotFound) => return Err(FormRejection::one("number", Problem::PushGone)),
             Err(e) => return Err(e.into()),
         };
+        self.seen(tx.as_mut(), tokens).await?;
         let purpose = Purpose::parse(&r.purpose).unwrap_or(Purpose::SignIn);
         let outcome = match answer {
             Answer::Approve {

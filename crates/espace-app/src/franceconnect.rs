@@ -203,6 +203,18 @@ pub enum FcProblem {
 }
 
 impl FcProblem {
+    pub const ALL: [FcProblem; 9] = [
+        FcProblem::Cancelled,
+        FcProblem::Expired,
+        FcProblem::Unavailable,
+        FcProblem::Refused,
+        FcProblem::NotLinked,
+        FcProblem::OtherIdentity,
+        FcProblem::Taken,
+        FcProblem::AlreadyLinked,
+        FcProblem::Locked,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             FcProblem::Cancelled => "cancelled",
@@ -707,10 +719,14 @@ impl App {
         let session_token = self
             .finish_enrolment(tx.as_mut(), session, pending, label, client)
             .await?;
-        if let Some(token) = &session_token {
-            tx.set_idp_session(&sha256_hex(token), &identity.id_token, now)
-                .await?;
-        }
+        // The provider's session ends with Espace's, whatever the level the
+        // session had: the raised session if linking raised it, else this
+        // one (issue 26).
+        let session_hash = session_token
+            .as_deref()
+            .map_or_else(|| session.id_hash.clone(), sha256_hex);
+        tx.set_idp_session(&session_hash, &identity.id_token, now)
+            .await?;
         tx.commit().await?;
         Ok(Ok(FcDone::Linked { session_token }))
     }

@@ -100,6 +100,9 @@ pub struct FactorChoices {
     pub methods: Vec<MethodView>,
     pub recovery_codes_left: i64,
     pub locked_until: Option<Timestamp>,
+    /// Linked phones not seen for a while (SPEC §4.6): the method, and
+    /// whole days since; their approval may never arrive.
+    pub unseen_phones: Vec<(Uuid, i64)>,
 }
 
 pub(crate) fn factor_attempt_key(login: Uuid) -> String {
@@ -188,6 +191,7 @@ impl App {
             .await?
             .refreshed(now);
         Ok(FactorChoices {
+            unseen_phones: self.unseen_phones(tx.as_mut(), &methods).await?,
             methods,
             recovery_codes_left: tx.recovery_codes_left(login.id).await?,
             locked_until: match state.gate(now) {

@@ -4,7 +4,6 @@
 
 use espace_domain::strong::Stage;
 use jiff::{SignedDuration, Timestamp};
-use uuid::Uuid;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
@@ -271,14 +270,27 @@ impl App {
         Ok(sessions + counters + resets + keys)
     }
 
-    /// The remembered language of a login (SPEC §9), chosen in the header.
+    /// The remembered language of a login (SPEC §9), chosen in the header
+    /// or on My account: its pages, and every message it is sent (e-mail,
+    /// SMS, push). Audited when it changes.
     pub async fn set_locale(
         &self,
-        login_id: Uuid,
+        session: &CurrentSession,
         locale: espace_domain::locale::Locale,
+        client: &ClientInfo,
     ) -> Result<(), AppError> {
+        let before = session.login.locale.as_deref();
+        if before == Some(locale.code()) {
+            return Ok(());
+        }
         let mut tx = self.store().begin().await?;
-        tx.set_login_locale(login_id, locale.code()).await?;
+        tx.set_login_locale(session.login.id, locale.code()).await?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::LanguageChanged, self.clock().now(), client)
+                .by_self(session.login.id)
+                .detail(serde_json::json!({ "from": before, "to": locale.code() })),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

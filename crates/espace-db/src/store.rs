@@ -1205,6 +1205,31 @@ macro_rules! store_impl {
                 row.as_ref().map(Self::auth_method).transpose()
             }
 
+            async fn touch_companion_device(&mut self, token_hash: &str, now: Timestamp, since: Timestamp) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE companion_devices SET last_seen_at = $1 \
+                     WHERE token_hash = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)",
+                )
+                .bind(ms(now))
+                .bind(token_hash)
+                .bind(ms(since))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                Ok(())
+            }
+
+            async fn companion_last_seen(&mut self, method_id: Uuid) -> StoreResult<Option<Timestamp>> {
+                let at: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(COALESCE(last_seen_at, created_at)) FROM companion_devices WHERE method_id = $1",
+                )
+                .bind(method_id)
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                at.map(ts).transpose()
+            }
+
             async fn insert_push_request(&mut self, r: &PushRequestRecord) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO push_requests (id, login_id, method_id, waiter, session_hash, link_hash, purpose, \

@@ -3,7 +3,10 @@
 //!
 //! - Discovery (OpenID Connect Discovery 1.0): fetched on first use and
 //!   kept (a failure is remembered for half a minute, so that an outage
-//!   costs one try, not one per request); the issuer must be the prefix of
+//!   costs one try, not one per request); before a browser is sent to the
+//!   provider (sign-in, sign-out) the document is asked for again with a
+//!   short timeout, and a failure forgets what was known, so that a later
+//!   outage shows Espace's own page rather than a dead one; the issuer must be the prefix of
 //!   the discovery address, every endpoint `https://` (plain `http://`
 //!   only when allowed, and then on the loopback only: the provider of the
 //!   tests and the demo), and the pages the browser is sent to
@@ -43,6 +46,9 @@ const JWKS_REFRESH: Duration = Duration::from_secs(60);
 const MAX_BODY: usize = 256 * 1024;
 /// How long a failed discovery is remembered before the next try.
 const RETRY_DISCOVERY: Duration = Duration::from_secs(30);
+/// The longest wait for the provider's answer before a browser is sent
+/// there (sign-in, sign-out): an outage shows Espace's own page quickly.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Deserialize)]
 struct Discovery {
@@ -67,6 +73,7 @@ pub struct OidcClient {
     client_id: String,
     client_secret: SecretString,
     allow_http: bool,
+    probe_timeout: Duration,
     known: Mutex<Discovered>,
 }
 
@@ -124,6 +131,7 @@ impl OidcClient {
             client_id: config.client_id.clone(),
             client_secret: SecretString::from(secret),
             allow_http: config.allow_http,
+            probe_timeout: PROBE_TIMEOUT.min(Duration::from_secs(config.timeout_secs.max(1))),
             known: Mutex::new(Discovered::Not),
         })
     }
@@ -236,6 +244,34 @@ impl OidcClient {
             },
         }
         Ok(known)
+    }
+
+    /// Whether the provider answers now, before a browser is sent there:
+    /// its discovery document, with a short timeout. Once discovered, the
+    /// documents are kept, so an outage after the first contact would
+    /// otherwise send the browser to a dead page. A failure forgets them:
+    /// they are fetched again once the failure is [`RETRY_DISCOVERY`] old.
+    async fn reachable(&self) -> Result<(), IdpError> {
+        if !matches!(&*self.known.lock().await, Discovered::Known(_)) {
+            // Not known yet (or failed): discovering is the check.
+            return Ok(());
+        }
+        let probe = self
+            .http
+            .get(&self.discovery_url)
+            .header("accept", "application/json")
+            .timeout(self.probe_timeout)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status);
+        match probe {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = unavailable("discovery", e);
+                *self.known.lock().await = Discovered::Failed(Instant::now(), e.to_string());
+                Err(e)
+            }
+        }
     }
 
     /// Runs `f` on what is known of the provider.
@@ -370,6 +406,7 @@ struct TokenAnswer {
 #[async_trait]
 impl IdentityProvider for OidcClient {
     async fn provider(&self) -> Result<ProviderInfo, IdpError> {
+        self.reachable().await?;
         self.with_known(|k| ProviderInfo {
             issuer: k.discovery.issuer.clone(),
             authorization_endpoint: k.discovery.authorization_endpoint.clone(),

@@ -312,6 +312,16 @@ impl Browser {
         let res = req.send().await.unwrap_or_else(|e| panic!("request: {e}"));
         let status = res.status().as_u16();
         let headers = res.headers().clone();
+        // As a browser does: `Clear-Site-Data: "cookies"` empties the jar
+        // (before this answer's own cookies are set).
+        let clears_cookies = headers
+            .get_all("clear-site-data")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains("\"cookies\"") || v.contains("\"*\""));
+        if clears_cookies && let Ok(mut jar) = self.cookies.lock() {
+            jar.clear();
+        }
         for v in headers.get_all("set-cookie") {
             let Ok(v) = v.to_str() else { continue };
             let Some((pair, attrs)) = v.split_once(';').or(Some((v, ""))) else {

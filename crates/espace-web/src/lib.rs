@@ -277,6 +277,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::two_factor::remove_rule),
         )
         .route("/account", get(pages::account::hub))
+        .route("/account/language", post(pages::account::set_language))
         .route("/account/rights", get(pages::account::rights))
         .route("/account/sessions", get(pages::sessions::list))
         .route("/account/sessions/revoke", post(pages::sessions::revoke))

@@ -603,6 +603,16 @@ pub trait Tx: Send {
     /// The verified companion method a device token stands for.
     async fn companion_method(&mut self, token_hash: &str)
     -> StoreResult<Option<AuthMethodRecord>>;
+    /// Records that the device holding this token was seen at `now`,
+    /// unless it was seen after `since` already (writes stay rare).
+    async fn touch_companion_device(
+        &mut self,
+        token_hash: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> StoreResult<()>;
+    /// When a device of this method was last seen (or else linked).
+    async fn companion_last_seen(&mut self, method_id: Uuid) -> StoreResult<Option<Timestamp>>;
     async fn insert_push_request(&mut self, r: &PushRequestRecord) -> StoreResult<()>;
     async fn push_request(&mut self, id: Uuid) -> StoreResult<Option<PushRequestRecord>>;
     /// The requests of a device still waiting for an answer.

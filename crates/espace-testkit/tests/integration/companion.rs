@@ -150,7 +150,7 @@ async fn request_push(b: &Browser) -> (String, String) {
     assert!(wait.starts_with("/login/second-factor/push/"), "{wait}");
     let page = b.get(&wait).await;
     assert_eq!(page.status, 200);
-    let number = between(&page.body, "aria-describedby=\"push-number-label\">", "<").to_owned();
+    let number = between(&page.body, "data-number=\"", "\"").to_owned();
     (wait, number)
 }
 
@@ -286,7 +286,7 @@ both_engines!(
             .await;
         let wait = r.location().unwrap().to_owned();
         let page = b.get(&wait).await;
-        let number = between(&page.body, "aria-describedby=\"push-number-label\">", "<").to_owned();
+        let number = between(&page.body, "data-number=\"", "\"").to_owned();
         let id = wait["/account/confirm/push/".len()..wait.find('?').unwrap()].to_owned();
         let home = phone.get("/companion").await;
         assert!(home.body.contains("Confirmation for alice.martin"));
@@ -317,6 +317,9 @@ both_engines!(
         assert_ne!(wrong, number);
         let r = answer(&phone, &mut key, &id, "approve", &wrong).await;
         assert!(r.body.contains("That was not the number on the screen"), "{}", r.body);
+        // The request is over: the summary links to no field that is gone.
+        assert!(!r.body.contains("href=\"#number\""), "{}", r.body);
+        assert!(!r.body.contains(&format!("value=\"{number}\"")), "the request is no longer shown");
         assert!(b.get(&wait).await.body.contains("was not this one"));
         assert_eq!(refused_mails().await, 1);
         let r = answer(&phone, &mut key, &id, "approve", &number).await;
@@ -327,6 +330,8 @@ both_engines!(
         let id = request_id(&wait).to_owned();
         let r = answer(&phone, &mut key, &id, "approve", "").await;
         assert!(r.body.contains("Choose the number shown"), "{}", r.body);
+        // The request is still there: the summary leads to its numbers.
+        assert!(r.body.contains("href=\"#number\"") && r.body.contains("id=\"number\""), "{}", r.body);
 
         // A passkey that is not the phone's, or without user verification.
         let mut stranger = SoftPasskey::new(ORIGIN);
@@ -366,6 +371,11 @@ both_engines!(
         let id = request_id(&newer).to_owned();
         let r = answer(&phone, &mut key, &id, "report", "").await;
         assert_eq!(r.location(), Some("/companion?answered=reported"));
+        // The computer's waiting page says why it lands on the sign-in page.
+        let r = b.get(&newer).await;
+        let to = r.location().unwrap().to_owned();
+        assert!(to.starts_with("/login?notice=push-reported"), "{to}");
+        assert!(b.get(&to).await.body.contains("You said on your phone that this was not you"));
         assert!(b.get("/login/second-factor").await.location().unwrap().starts_with("/login"));
         assert_eq!(refused_mails().await, 3);
         let mail = app.outbox().await.into_iter().find(|m| m.kind == "push-refused").unwrap();
@@ -399,7 +409,7 @@ both_engines!(
         let prefix = format!("{path}/factor/push/");
         assert!(wait.starts_with(&prefix), "{wait}");
         let id = wait[prefix.len()..wait.find('?').unwrap()].to_owned();
-        let number = between(&b.get(&wait).await.body, "aria-describedby=\"push-number-label\">", "<")
+        let number = between(&b.get(&wait).await.body, "data-number=\"", "\"")
             .to_owned();
         assert!(phone.get("/companion").await.body.contains("Password reset of alice.martin"));
         // The same link in another browser cannot wait for it.
@@ -407,5 +417,40 @@ both_engines!(
         answer(&phone, &mut key, &id, "approve", &number).await;
         assert_eq!(b.get(&wait).await.location(), Some(path.as_str()));
         assert!(b.get(&path).await.body.contains("new_password"), "then the password");
+    }
+);
+
+both_engines!(
+    /// Issue 26: signing out of Espace in the phone's browser leaves the
+    /// phone linked (the test browser honours Clear-Site-Data as a
+    /// browser does); a phone not seen for a week is named at the second
+    /// step, and seen again once it opens the app.
+    async fn a_sign_out_in_the_phones_browser_leaves_it_linked(engine) {
+        let push = PushService::start().await;
+        let app = spawn(engine).await;
+        let (phone, mut key) = link_phone(&app, &push).await;
+        let tokens = phone.cookie("espace-companion").unwrap();
+        phone.sign_in("bruno.leroy", DEMO_PASSWORD).await;
+        let out = phone.submit("/", "/logout", &[]).await;
+        assert_eq!(out.status, 303);
+        assert_eq!(phone.cookie("espace-companion"), Some(tokens), "the device tokens stay");
+        assert!(phone.get("/companion").await.body.contains("alice.martin"));
+        let (b, wait, number) = push_sign_in(&app).await;
+        let r = answer(&phone, &mut key, request_id(&wait), "approve", &number).await;
+        assert_eq!(r.location(), Some("/companion?answered=approved"), "{}", r.body);
+        assert_eq!(b.get(&wait).await.location(), Some("/"));
+
+        // Eight days without the phone: the second step says so.
+        app.clock.advance(SignedDuration::from_hours(8 * 24));
+        let c = browser(&app);
+        c.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let page = c.get("/login/second-factor").await;
+        assert!(page.body.contains("was last seen 8 days ago"), "{}", page.body);
+        assert!(page.body.contains("-unseen\""), "the button is described by it");
+        // The phone opens its app: seen.
+        phone.get("/companion").await;
+        let page = c.get("/login/second-factor").await;
+        assert!(!page.body.contains("was last seen"), "{}", page.body);
+        assert!(page.body.contains("Send a request to my phone"));
     }
 );

@@ -9,6 +9,7 @@ use espace_testkit::{Browser, DEMO_PASSWORD, TestApp, both_engines};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::audit_kinds;
+use crate::security::{oathtool, start};
 
 const ORIGIN: &str = "https://espace.test";
 
@@ -163,6 +164,7 @@ both_engines! {
         let back = op.authorize(r.location().unwrap(), "alice", true).await;
         let r = d.get(&back).await;
         assert!(r.body.contains("You cancelled"), "{}", r.body);
+        assert_eq!(r.status, 200, "a cancel is an ordinary outcome");
         // The same answer again: the request is spent.
         assert!(d.get(&back).await.body.contains("no longer valid"));
 
@@ -346,5 +348,52 @@ both_engines! {
         let r = through(&c, &op, ("/login", "/login/franceconnect"), &[], "alice").await;
         assert!(r.body.contains("it is locked for a while"), "{}", r.body);
         assert!(c.cookie("__Host-espace-session").is_none());
+    }
+}
+
+both_engines! {
+    /// Issue 26: linked in a session already at level 2 (the linking does
+    /// not raise it), the provider's session still ends with Espace's.
+    async fn linked_at_level_two_the_sign_out_still_ends_at_the_provider(engine) {
+        let (app, op) = spawn(engine, ("RSA-OAEP-256", "ES256")).await;
+        let alice = browser(&app);
+        alice.sign_in("alice.martin", DEMO_PASSWORD).await;
+        // An authenticator app first: the session is at level 2.
+        let (path, key) = start(&alice).await;
+        let r = alice.submit(&path, &path, &[("label", "Phone"), ("code", &oathtool(&app, &key, 0))]).await;
+        assert_eq!(r.location(), Some("/account/security?notice=added"));
+        let level_two = alice.cookie("__Host-espace-session").unwrap();
+        let r = through(&alice, &op, ("/account/security", "/account/security/franceconnect"), &[], "alice").await;
+        assert_eq!(r.location(), Some("/account/security?notice=added"), "{}", r.body);
+        assert_eq!(alice.cookie("__Host-espace-session").unwrap(), level_two, "not raised: it was at level 2");
+        let r = alice.submit("/account", "/logout", &[]).await;
+        let end = r.location().unwrap().to_owned();
+        assert!(end.starts_with(&format!("{}/session/end?id_token_hint=", op.issuer)), "{end}");
+    }
+}
+
+both_engines! {
+    /// Issue 26: the provider goes down after the first contact. Signing
+    /// in with it shows Espace's own page (503) with the way back;
+    /// signing out still signs out of Espace, on Espace's own page.
+    async fn an_outage_after_the_first_contact_shows_espaces_own_pages(engine) {
+        let (app, op) = spawn(engine, ("RSA-OAEP-256", "ES256")).await;
+        let alice = link_alice(&app, &op).await;
+        drop(op);
+        let r = alice.submit("/account", "/logout", &[]).await;
+        assert_eq!(r.status, 303);
+        assert!(r.location().unwrap().starts_with("/login?notice=signed-out"), "{:?}", r.location());
+        assert!(alice.cookie("__Host-espace-session").is_none());
+        assert!(audit_kinds(&app, "alice.martin").await.contains(&"session.signed-out".to_owned()));
+        let b = browser(&app);
+        let r = b.submit("/login", "/login/franceconnect", &[]).await;
+        assert_eq!(r.status, 503, "{:?} {}", r.location(), r.body);
+        assert!(r.body.contains("FranceConnect+ cannot be reached right now"), "{}", r.body);
+        assert!(r.body.contains("href=\"/login\""), "a way back");
+        // The second step too, for a login whose second factor it is.
+        let c = browser(&app);
+        c.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let r = c.submit("/account/confirm?next=/account", "/account/confirm/franceconnect", &[("next", "/account")]).await;
+        assert_eq!(r.status, 503, "{:?} {}", r.location(), r.body);
     }
 }

@@ -202,3 +202,50 @@ both_engines!(
         assert!(kinds.contains(&"signin.new-device".to_owned()) && kinds.contains(&"session.not-me".to_owned()));
     }
 );
+
+both_engines!(
+    /// Issue 26: the language of messages is the login's preference, set
+    /// on My account (audited), whatever the language of the page or the
+    /// browser that triggers them.
+    async fn alice_chooses_english_and_every_notice_comes_in_english(engine) {
+        let app = TestApp::spawn(engine).await;
+        // In French, from a French browser.
+        let b = app.browser().with_header("accept-language", "fr");
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let page = b.get("/account").await;
+        assert!(page.body.contains("action=\"/account/language\""), "{}", page.body);
+        assert!(page.body.contains("Non choisie"), "no preference yet");
+        let r = b.submit("/account", "/account/language", &[("lang", "en")]).await;
+        assert_eq!(r.location(), Some("/account?notice=language"));
+        let page = b.get("/account?notice=language").await;
+        assert!(page.body.contains("Your language is saved"), "the pages follow");
+        assert!(audit_kinds(&app, "alice.martin").await.contains(&"contact.language-changed".to_owned()));
+        let activity = b.get("/account/activity").await;
+        assert!(activity.body.contains("Language of messages changed"), "{}", activity.body);
+        // A value that is no language is refused.
+        assert_eq!(b.submit("/account", "/account/language", &[("lang", "de")]).await.status, 400);
+
+        // Every notice, triggered from French browsers, comes in English.
+        let fr = || app.browser().with_header("accept-language", "fr");
+        fr().sign_in("alice.martin", DEMO_PASSWORD).await; // a new device
+        fr().submit("/forgot-password", "/forgot-password", &[("login", "alice.martin")]).await;
+        crate::strong::force_alice(&app).await;
+        let (path, key) = crate::security::start(&b).await;
+        let r = b.submit(&path, &path, &[("label", "Phone"), ("code", &crate::security::oathtool(&app, &key, 0))]).await;
+        assert_eq!(r.location(), Some("/account/security?notice=enrolled"));
+        let expected = [
+            ("new-device", "new sign-in to your login"),
+            ("password-reset", "choose a new password"),
+            ("strong-auth-on", "two-factor authentication is now required"),
+            ("method-added", "a two-factor method was added"),
+        ];
+        let outbox = app.outbox().await;
+        for (kind, subject) in expected {
+            let m = outbox
+                .iter()
+                .find(|m| m.kind == kind && m.recipient == "alice.martin@acme.example")
+                .unwrap_or_else(|| panic!("no {kind} mail"));
+            assert!(m.subject.contains(subject), "{kind}: {}", m.subject);
+        }
+    }
+);

@@ -14,7 +14,11 @@ both_engines!(
         let out = b.submit("/", "/logout", &[]).await;
         assert_eq!(out.status, 303);
         assert!(out.location().unwrap().starts_with("/login?notice=signed-out"));
-        assert!(out.header("clear-site-data").unwrap().contains("\"cookies\""));
+        // Only what the session owns is cleared (issue 26): the cache, and
+        // its cookie, expired; never "cookies" or "storage" wholesale.
+        let clear = out.header("clear-site-data").unwrap();
+        assert!(clear.contains("\"cache\""), "{clear}");
+        assert!(!clear.contains("\"cookies\"") && !clear.contains("\"storage\"") && !clear.contains('*'), "{clear}");
         assert!(out.set_cookies().iter().any(|c| c.starts_with("__Host-espace-session=;") && c.contains("Max-Age=0")));
         // Replaying the old cookie gets nothing.
         let replay = app.browser();
@@ -24,6 +28,38 @@ both_engines!(
         assert!(r.location().unwrap().starts_with("/login"));
         assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM sessions").await, 0);
         assert!(audit_kinds(&app, "alice.martin").await.contains(&"session.signed-out".to_owned()));
+    }
+);
+
+both_engines!(
+    async fn a_sign_out_keeps_the_device_cookie_so_the_next_sign_in_is_no_news(engine) {
+        let app = TestApp::spawn(engine).await;
+        let new_device_mails = || async {
+            app.outbox().await.iter().filter(|m| m.kind == "new-device").count()
+        };
+        // A first browser: the first device ever is not news.
+        let first = app.browser();
+        first.sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert_eq!(new_device_mails().await, 0);
+        // Another browser: news, once.
+        let b = app.browser();
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert_eq!(new_device_mails().await, 1);
+        let device = b.cookie("__Host-espace-device").unwrap();
+        // Signing out leaves the device cookie (the test browser honours
+        // Clear-Site-Data as a browser does).
+        let out = b.submit("/", "/logout", &[]).await;
+        assert_eq!(out.status, 303);
+        assert_eq!(b.cookie("__Host-espace-device"), Some(device));
+        assert!(b.cookie("__Host-espace-session").is_none());
+        // Signing in again from it, twice: still one alert.
+        for _ in 0..2 {
+            assert_eq!(b.sign_in("alice.martin", DEMO_PASSWORD).await.status, 303);
+            b.submit("/", "/logout", &[]).await;
+        }
+        assert_eq!(new_device_mails().await, 1, "a sign-out does not make the browser new");
+        let kinds = audit_kinds(&app, "alice.martin").await;
+        assert_eq!(kinds.iter().filter(|k| *k == "signin.new-device").count(), 1);
     }
 );
 

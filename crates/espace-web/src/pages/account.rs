@@ -1,14 +1,19 @@
 //! `/account`: the My Account hub (personal information, company,
-//! security), read-only until the My Account issue adds the forms.
+//! security), and the language of the login's messages.
 
 use askama::Template;
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use espace_domain::locale::Locale;
+use serde::Deserialize;
 
 use super::{Chrome, render, role_names};
 use crate::AppState;
-use crate::context::Authenticated;
-use crate::error::app_error;
+use crate::context::{Authenticated, LANG_COOKIE, set_cookie};
+use crate::error::{ErrorKind, app_error, error_page};
+use crate::form::HtmlForm;
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -20,6 +25,10 @@ struct AccountHub {
     email: String,
     phone: String,
     language: String,
+    /// The language the form has chosen: the login's preference, else
+    /// this page's.
+    language_choice: &'static str,
+    notice: Option<String>,
     company: Option<CompanyView>,
     roles: Vec<String>,
     rights: Vec<RightRow>,
@@ -44,10 +53,17 @@ struct RightRow {
     profile: String,
 }
 
+#[derive(Deserialize, Default)]
+pub struct HubQuery {
+    notice: Option<String>,
+}
+
 pub async fn hub(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
+    q: Result<Query<HubQuery>, QueryRejection>,
 ) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
     let o = match state.app.overview(&session).await {
         Ok(o) => o,
         Err(e) => return app_error(&ctx, &e),
@@ -57,6 +73,7 @@ pub async fn hub(
         Err(e) => return app_error(&ctx, &e),
     };
     let t = ctx.tr();
+    let preference = o.login.locale.as_deref().and_then(Locale::parse);
     let not_set = || t.get("account-not-set");
     let contract_name = |id: uuid::Uuid| {
         o.contracts.iter().find(|c| c.id == id).map_or_else(
@@ -73,7 +90,22 @@ pub async fn hub(
         title: t.get(&format!("title-{}", o.login.title)),
         email: o.login.email.clone().unwrap_or_else(not_set),
         phone: o.login.phone.clone().unwrap_or_else(not_set),
-        language: t.get(&format!("language-{}", ctx.locale.code())),
+        // The preference kept for the login (its messages' language).
+        language: match preference {
+            Some(l) => t.get(&format!("language-{}", l.code())),
+            None => t.fmt(
+                "account-language-unset",
+                &[(
+                    "language",
+                    crate::i18n::Arg::S(&t.get(&format!("language-{}", Locale::default().code()))),
+                )],
+            ),
+        },
+        language_choice: preference.unwrap_or(ctx.locale).code(),
+        notice: q
+            .notice
+            .filter(|n| n == "language")
+            .map(|_| t.get("account-notice-language")),
         company: o.company.as_ref().map(|c| CompanyView {
             name: c.name.clone(),
             siren: c.siren.clone().unwrap_or_else(not_set),
@@ -97,6 +129,33 @@ pub async fn hub(
             .collect(),
     };
     render(&ctx, &page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+}
+
+/// `POST /account/language`: the language of the login's messages (and
+/// pages), audited; the pages follow at once.
+pub async fn set_language(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    HtmlForm(form): HtmlForm<LanguageForm>,
+) -> Response {
+    let Some(locale) = Locale::parse(&form.lang) else {
+        return error_page(ctx.locale, &ctx.client.request_id, ErrorKind::BadRequest);
+    };
+    if let Err(e) = state.app.set_locale(&session, locale, &ctx.client).await {
+        return app_error(&ctx, &e);
+    }
+    let mut res = Redirect::to("/account?notice=language").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, locale.code(), Some(31_536_000)),
+    );
+    res
 }
 
 #[derive(Template)]

@@ -294,7 +294,7 @@ async fn home_page(
     headers: &HeaderMap,
     notice: Option<String>,
     refused: Option<Uuid>,
-    f: Fields,
+    mut f: Fields,
 ) -> Response {
     let home = match state.app.companion_home(&device_tokens(headers)).await {
         Ok(h) => h,
@@ -328,7 +328,14 @@ async fn home_page(
                 .map(str::to_owned),
             id: r.id,
         })
-        .collect();
+        .collect::<Vec<RequestCard>>();
+    // A refusal that ended its request (a wrong number, say): the request
+    // is no longer shown, so the summary names no field that is gone.
+    if refused.is_some_and(|id| !requests.iter().any(|r| r.id == id)) {
+        for e in &mut f.errors {
+            e.field = None;
+        }
+    }
     render(
         ctx,
         &HomePage {

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use espace_app::error::{FormRejection, Problem};
 use espace_app::franceconnect::{FcCallback, FcDone, FcGoal, FcProblem, FcStart};
 use serde::Deserialize;
 
@@ -31,7 +32,7 @@ struct ResultPage {
 fn result_page(
     state: &AppState,
     ctx: &Ctx,
-    text: String,
+    (text, status): (String, StatusCode),
     back: &str,
     nav: &'static str,
 ) -> Response {
@@ -47,8 +48,25 @@ fn result_page(
         back_label: t.get("franceconnect-back"),
     };
     let mut res = render(ctx, &page);
-    *res.status_mut() = StatusCode::BAD_REQUEST;
+    *res.status_mut() = status;
     res
+}
+
+/// The status of a result page: a cancel is an ordinary outcome, an
+/// unreachable provider is a service unavailable for now; the rest are
+/// refusals of the request as made.
+fn problem_status(problem: FcProblem) -> StatusCode {
+    match problem {
+        FcProblem::Cancelled => StatusCode::OK,
+        FcProblem::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        FcProblem::Expired
+        | FcProblem::Refused
+        | FcProblem::NotLinked
+        | FcProblem::OtherIdentity
+        | FcProblem::Taken
+        | FcProblem::AlreadyLinked
+        | FcProblem::Locked => StatusCode::BAD_REQUEST,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -71,16 +89,25 @@ async fn start(
         .await
     {
         Ok(url) => Redirect::to(&url).into_response(),
-        Err(r) => match rejection_fields(&ctx.tr(), r) {
-            Ok(f) => {
-                let text = f
-                    .get("franceconnect")
-                    .map(str::to_owned)
-                    .unwrap_or_default();
-                result_page(state, ctx, text, back, nav)
+        Err(r) => {
+            let unreachable = matches!(&r, FormRejection::Invalid(problems)
+                if problems.iter().any(|p| matches!(p.problem, Problem::ProviderUnavailable)));
+            let status = if unreachable {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            match rejection_fields(&ctx.tr(), r) {
+                Ok(f) => {
+                    let text = f
+                        .get("franceconnect")
+                        .map(str::to_owned)
+                        .unwrap_or_default();
+                    result_page(state, ctx, (text, status), back, nav)
+                }
+                Err(e) => app_error(ctx, &e),
             }
-            Err(e) => app_error(ctx, &e),
-        },
+        }
     }
 }
 
@@ -255,7 +282,7 @@ pub async fn callback(
             } else {
                 text
             };
-            result_page(&state, &ctx, text, &back, nav)
+            result_page(&state, &ctx, (text, problem_status(problem)), &back, nav)
         }
     }
 }

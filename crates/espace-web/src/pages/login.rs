@@ -90,6 +90,7 @@ pub async fn show(
         Some("expired") => Some(t.get("login-notice-expired")),
         Some("password-set") => Some(t.get("login-notice-password-set")),
         Some("password-reset") => Some(t.get("login-notice-password-reset")),
+        Some("push-reported") => Some(t.get("push-state-reported")),
         _ if ctx.session_ended => Some(t.get("login-notice-expired")),
         _ => None,
     };
@@ -297,11 +298,13 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
         .unwrap_or_else(|| format!("/login?notice=signed-out&lang={}", ctx.locale.code()));
     let mut res = Redirect::to(&to).into_response();
     let h = res.headers_mut();
+    // Only what the session owns is cleared (ASVS 14.3.1): its cookie,
+    // expired here, and the pages it was shown (the HTTP cache). Not
+    // "cookies" nor "storage" wholesale: the device cookie (a known
+    // browser, SPEC §3.3), the language, and the companion app's device
+    // tokens and service worker on a phone (SPEC §4.6) are not the
+    // session's, and erasing them would unlink the phone.
     h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));
-    // Nothing of the session stays in the browser (ASVS 14.3.1).
-    h.insert(
-        "clear-site-data",
-        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
-    );
+    h.insert("clear-site-data", HeaderValue::from_static("\"cache\""));
     res
 }

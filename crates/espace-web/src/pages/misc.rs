@@ -79,7 +79,7 @@ pub async fn language(
         return error_page(ctx.locale, &ctx.client.request_id, ErrorKind::BadRequest);
     };
     if let Some(session) = &ctx.session
-        && let Err(e) = state.app.set_locale(session.login.id, locale).await
+        && let Err(e) = state.app.set_locale(session, locale, &ctx.client).await
     {
         return app_error(&ctx, &e);
     }

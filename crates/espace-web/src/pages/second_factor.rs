@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::AppError;
 use espace_app::companion::PushState;
@@ -47,6 +47,8 @@ struct MethodChoice {
     /// there; unique per row.
     input_id: String,
     error: Option<String>,
+    /// A linked phone not seen for a while: its approval may not arrive.
+    unseen: Option<String>,
 }
 
 #[derive(Template)]
@@ -177,6 +179,16 @@ pub(crate) async fn factor_page(
                 format!("{field}-{}", m.id)
             },
             error: f.get(field).filter(|_| anchor).map(str::to_owned),
+            unseen: choices
+                .unseen_phones
+                .iter()
+                .find(|(id, _)| *id == m.id)
+                .map(|(_, days)| {
+                    t.fmt(
+                        "second-factor-push-unseen",
+                        &[("device", Arg::S(&m.label)), ("days", Arg::N(*days))],
+                    )
+                }),
             sent: sent == Some(m.id),
             kind_name: t.get(&format!("security-kind-{}", m.kind)),
             id: m.id,
@@ -733,22 +745,65 @@ pub async fn reset_push(
     push_send(&state, &ctx, step, form).await
 }
 
+/// The waiting page of a session that is gone: if "this wasn't me" on
+/// the phone ended it, the sign-in page says so; otherwise the usual way.
+async fn session_gone(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: &str,
+    otherwise: Response,
+) -> Response {
+    let token = crate::context::cookie(headers, SESSION_COOKIE);
+    let reported = match (token, Uuid::parse_str(id)) {
+        (Some(token), Ok(id)) if ctx.any_session().is_none() => state
+            .app
+            .push_reported_for(id, token)
+            .await
+            .unwrap_or(false),
+        _ => false,
+    };
+    if reported {
+        Redirect::to(&format!(
+            "/login?notice=push-reported&lang={}",
+            ctx.locale.code()
+        ))
+        .into_response()
+    } else {
+        otherwise
+    }
+}
+
 pub async fn sign_in_push_wait(
     State(state): State<AppState>,
-    SecondStep(session, ctx): SecondStep,
+    step: Result<SecondStep, Response>,
+    ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<String>,
     q: Result<Query<PushQuery>, QueryRejection>,
 ) -> Response {
-    push_wait(&state, &ctx, Prompt::SignIn(session), &id, q).await
+    match step {
+        Ok(SecondStep(session, ctx)) => {
+            push_wait(&state, &ctx, Prompt::SignIn(session), &id, q).await
+        }
+        Err(otherwise) => session_gone(&state, &ctx, &headers, &id, otherwise).await,
+    }
 }
 
 pub async fn step_up_push_wait(
     State(state): State<AppState>,
-    Authenticated(session, ctx): Authenticated,
+    step: Result<Authenticated, Response>,
+    ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<String>,
     q: Result<Query<PushQuery>, QueryRejection>,
 ) -> Response {
-    push_wait(&state, &ctx, Prompt::StepUp(session), &id, q).await
+    match step {
+        Ok(Authenticated(session, ctx)) => {
+            push_wait(&state, &ctx, Prompt::StepUp(session), &id, q).await
+        }
+        Err(otherwise) => session_gone(&state, &ctx, &headers, &id, otherwise).await,
+    }
 }
 
 pub async fn reset_push_wait(
