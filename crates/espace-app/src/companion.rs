@@ -827,14 +827,13 @@ impl App {
                     .await?;
                 let result = match verified {
                     Ok(result) => result,
-                    Err(reason) => {
+                    Err(_) => {
                         let problem = self
                             .count_factor_failure(
                                 tx.as_mut(),
                                 login.id,
                                 purpose,
                                 "companion",
-                                &format!("{id}:{reason}"),
                                 client,
                             )
                             .await?;
@@ -888,15 +887,8 @@ impl App {
             return Ok(());
         }
         // Keyed by the request: every refused request counts.
-        self.count_factor_failure(
-            tx.as_mut(),
-            login.id,
-            purpose,
-            "companion",
-            &id.to_string(),
-            client,
-        )
-        .await?;
+        self.count_factor_failure(tx.as_mut(), login.id, purpose, "companion", client)
+            .await?;
         if outcome == "reported" {
             // The attempt is stopped: its session ends, or its link is spent.
             if let Some(session) = &r.session_hash {

@@ -839,8 +839,6 @@ impl App {
                     login.id,
                     asker.purpose(),
                     KIND_FRANCECONNECT,
-                    // Each answer is its own try (a repeated typo is not).
-                    &identity.id_token,
                     client,
                 )
                 .await?;

@@ -367,16 +367,9 @@ impl App {
             .await?;
         let result = match verified {
             Ok(r) => r,
-            Err(reason) => {
+            Err(_) => {
                 let problem = self
-                    .count_factor_failure(
-                        tx.as_mut(),
-                        login.id,
-                        purpose,
-                        "passkey",
-                        &reason,
-                        client,
-                    )
+                    .count_factor_failure(tx.as_mut(), login.id, purpose, "passkey", client)
                     .await?;
                 tx.commit().await?;
                 return Err(FormRejection::one("passkey", passkey_problem(problem)));
@@ -503,16 +496,9 @@ impl App {
         };
         let result = match rp.finish_discoverable_authentication_v2(&credential, state, &passkey) {
             Ok(r) => r,
-            Err(e) => {
+            Err(_) => {
                 let problem = self
-                    .count_factor_failure(
-                        tx.as_mut(),
-                        login.id,
-                        Purpose::SignIn,
-                        "passkey",
-                        &e.to_string(),
-                        client,
-                    )
+                    .count_factor_failure(tx.as_mut(), login.id, Purpose::SignIn, "passkey", client)
                     .await?;
                 tx.commit().await?;
                 return Err(FormRejection::one("passkey", passkey_problem(problem)));

@@ -291,11 +291,8 @@ impl App {
             }
         };
         let Some(kind) = accepted else {
-            let typed = match proof {
-                Proof::Code { code, .. } | Proof::RecoveryCode(code) => code,
-            };
             let problem = self
-                .count_factor_failure(tx.as_mut(), login.id, purpose, field, typed.trim(), client)
+                .count_factor_failure(tx.as_mut(), login.id, purpose, field, client)
                 .await?;
             tx.commit().await?;
             return Err(FormRejection::one(field, problem));
@@ -375,7 +372,6 @@ impl App {
         login: Uuid,
         purpose: Purpose,
         proof: &str,
-        _typed: &str,
         client: &ClientInfo,
     ) -> Result<Problem, AppError> {
         let now = self.clock().now();
