@@ -12,6 +12,7 @@ mod delivery;
 mod factor_reset;
 mod franceconnect;
 mod isolation;
+mod navigation;
 mod personal;
 mod recovery;
 mod security;
