@@ -40,7 +40,12 @@ for (const js of [true, false]) {
       try {
         await page.goto('/login');
         await page.evaluate(() => {
-          document.querySelector('main').insertAdjacentHTML('beforeend', '<p id="too-wide" style="width:700px">wide</p>');
+          // (Styled from script: the CSP refuses inline style attributes.)
+          const p = document.createElement('p');
+          p.id = 'too-wide';
+          p.textContent = 'wide';
+          p.style.width = '700px';
+          document.querySelector('main').append(p);
         });
         await assert.rejects(reflowCheck(page, 'a widened /login'), (e) => {
           assert.match(e.message, /a widened \/login \(http:\/\/[^)]*\/login\)/);
