@@ -46,8 +46,66 @@ async function mirrorPage(browser, locale, viewport) {
   return m;
 }
 
+/** The width at which every page must reflow (WCAG 1.4.10: 320 CSS px). */
+export const REFLOW_WIDTH = 320;
+
 /**
- * Runs axe on the page as it is and fails listing every violation.
+ * Fails unless the page, laid out at 320 px wide, fits: the document is
+ * not wider than the viewport (WCAG 1.4.10). The viewport is narrowed for
+ * the check and given back afterwards; the message names the page and the
+ * element reaching furthest right.
+ */
+export async function reflowCheck(page, label = page.url()) {
+  const before = page.viewportSize();
+  const resize = before && before.width !== REFLOW_WIDTH;
+  if (resize) await page.setViewportSize({ width: REFLOW_WIDTH, height: before.height });
+  try {
+    const m = await page.evaluate(() => {
+      const root = document.documentElement;
+      const inner = window.innerWidth;
+      let widest = null;
+      if (root.scrollWidth > inner) {
+        // Elements, and the text inside them (a long word overflows its box).
+        const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const range = document.createRange();
+        for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+          if (!n.textContent.trim() || !n.parentElement) continue;
+          range.selectNodeContents(n);
+          const r = range.getBoundingClientRect();
+          const right = r.right + window.scrollX;
+          if (right > inner && (!widest || right > widest.right)) {
+            const el = n.parentElement;
+            widest = { right: Math.round(right), width: Math.round(r.width), what: `text in <${el.localName}${el.id ? `#${el.id}` : ''}> "${n.textContent.trim().slice(0, 60)}"` };
+          }
+        }
+        for (const el of document.querySelectorAll('body *')) {
+          const r = el.getBoundingClientRect();
+          if (r.width === 0 && r.height === 0) continue;
+          const right = r.right + window.scrollX;
+          // On a tie the deeper element wins: it is the likelier cause.
+          if (right > inner && (!widest || right >= widest.right)) {
+            const id = el.id ? `#${el.id}` : '';
+            const cls = typeof el.className === 'string' && el.className.trim()
+              ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+            const words = (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60);
+            widest = { right: Math.round(right), width: Math.round(r.width), what: `<${el.localName}${id}${cls}> "${words}"` };
+          }
+        }
+      }
+      return { scroll: root.scrollWidth, inner, widest };
+    });
+    assert.ok(m.scroll <= m.inner,
+      `${label} (${page.url()}): the page scrolls sideways at ${REFLOW_WIDTH} px (WCAG 1.4.10): document ${m.scroll} px wide ` +
+      `for a ${m.inner} px viewport; widest element: ${m.widest ? `${m.widest.what}, ${m.widest.width} px wide, ` +
+      `reaching ${m.widest.right} px` : 'none found'}`);
+  } finally {
+    if (resize) await page.setViewportSize(before);
+  }
+}
+
+/**
+ * Checks that the page reflows at 320 px (see reflowCheck), then runs axe
+ * on the page as it is and fails listing every violation.
  *
  * In a context with JavaScript disabled, Chromium runs no timer, and axe
  * needs timers; so the DOM the browser built without JavaScript is copied
@@ -57,6 +115,7 @@ async function mirrorPage(browser, locale, viewport) {
  */
 export async function axeCheck(page, label = page.url()) {
   const opts = contextOptions(page);
+  await reflowCheck(page, label);
   let results;
   if (opts.js) {
     results = await analyze(page);

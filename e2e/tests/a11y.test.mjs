@@ -2,20 +2,14 @@
 // both languages, with JavaScript on and off; pages reflow at 320 px.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { axeCheck } from '../lib/axe.mjs';
+import { axeCheck, reflowCheck } from '../lib/axe.mjs';
 import {
   LOCALE, PASSWORD, T, done, h1, jsLabel, lang, signIn, submitLogin, summary, useEnvironment,
 } from '../lib/app.mjs';
 
 const LANGS = ['fr', 'en'];
 
-async function noHorizontalScroll(page, label) {
-  const m = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  assert.ok(m.scroll <= 320 + 1, `${label}: the page scrolls sideways at 320 px (scrollWidth ${m.scroll}, clientWidth ${m.client})`);
-}
+const noHorizontalScroll = reflowCheck;
 
 for (const js of [true, false]) {
   describe(`accessibility (${jsLabel(js)})`, { timeout: 180_000 }, () => {
@@ -36,6 +30,30 @@ for (const js of [true, false]) {
           assert.match(e.message, /#login/);
           return true;
         });
+      } finally {
+        await done(page);
+      }
+    });
+
+    it('the reflow check itself reports a page wider than 320 px (self-test)', async () => {
+      const page = await env.page({ js, locale: LOCALE.en });
+      try {
+        await page.goto('/login');
+        await page.evaluate(() => {
+          // (Styled from script: the CSP refuses inline style attributes.)
+          const p = document.createElement('p');
+          p.id = 'too-wide';
+          p.textContent = 'wide';
+          p.style.width = '700px';
+          document.querySelector('main').append(p);
+        });
+        await assert.rejects(reflowCheck(page, 'a widened /login'), (e) => {
+          assert.match(e.message, /a widened \/login \(http:\/\/[^)]*\/login\)/);
+          assert.match(e.message, /<p#too-wide>/);
+          return true;
+        });
+        assert.equal(page.viewportSize().width, 1280, 'the viewport is given back');
+        await assert.rejects(axeCheck(page, 'a widened /login'), /scrolls sideways/);
       } finally {
         await done(page);
       }

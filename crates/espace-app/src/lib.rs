@@ -17,6 +17,7 @@ pub mod error;
 pub mod factor_reset;
 pub mod franceconnect;
 mod links;
+pub mod navigation;
 pub mod notify;
 pub mod overview;
 pub mod passkeys;

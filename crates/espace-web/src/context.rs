@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::audit::ClientInfo;
 use espace_app::crypto::random_token;
+use espace_app::navigation::Navigation;
 use espace_app::session::{CurrentSession, Resolved};
 use espace_domain::locale::Locale;
 use espace_domain::strong::Stage;
@@ -50,6 +51,9 @@ pub struct Ctx {
     /// The page to come back to after a detour (the step-up): this page
     /// for a GET, the page the form was on for a POST.
     pub back: String,
+    /// What the signed-in login may reach (main navigation, staff tools),
+    /// as the app layer decides it; the default for anyone else.
+    pub navigation: Arc<Navigation>,
 }
 
 impl Ctx {
@@ -329,6 +333,16 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     } else {
         referer_path(headers)
     };
+    let navigation = match &session {
+        Some(s) => match state.app.navigation(s).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "navigation lookup failed");
+                return error_page(locale, &client.request_id, ErrorKind::Internal);
+            }
+        },
+        None => Navigation::default(),
+    };
     req.extensions_mut().insert(Ctx {
         locale,
         client,
@@ -340,6 +354,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         path,
         device,
         back,
+        navigation: Arc::new(navigation),
     });
 
     let mut response = next.run(req).await;

@@ -390,6 +390,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/account/company", get(pages::company::show))
         .route("/account/company/contact", post(pages::company::contact))
+        .route("/backoffice", get(pages::home::backoffice))
         .route("/backoffice/messages", get(pages::company::inbox))
         .route(
             "/backoffice/messages/{id}",

@@ -13,6 +13,7 @@ mod factor_reset;
 mod franceconnect;
 mod gate;
 mod isolation;
+mod navigation;
 mod personal;
 mod recovery;
 mod security;

@@ -12,7 +12,7 @@ use espace_domain::phone::PhoneE164;
 use serde::Deserialize;
 
 use super::forms::{Fields, rejection_fields};
-use super::{Chrome, local_datetime, render};
+use super::{Chrome, Notice, local_datetime, render};
 use crate::AppState;
 use crate::context::{Authenticated, Ctx};
 use crate::error::app_error;
@@ -22,7 +22,7 @@ use crate::form::HtmlForm;
 #[template(path = "contact.html")]
 struct ContactPage {
     c: Chrome,
-    notice: Option<String>,
+    notice: Option<Notice>,
     title: String,
     email: String,
     email_verified: bool,
@@ -48,7 +48,7 @@ async fn page(
     session: &espace_app::session::CurrentSession,
     form: &'static str,
     f: Fields,
-    notice: Option<String>,
+    notice: Option<Notice>,
     typed: Option<String>,
 ) -> Response {
     let l = &session.login;
@@ -100,10 +100,13 @@ pub async fn show(
     }
     let t = ctx.tr();
     let notice = match q.notice.as_deref() {
-        Some(
-            n @ ("title-saved" | "email-code-sent" | "phone-code-sent" | "email-changed"
-            | "phone-changed" | "phone-removed" | "unchanged"),
-        ) => Some(t.get(&format!("contact-notice-{n}"))),
+        // A code on its way, or nothing to change: information.
+        Some(n @ ("email-code-sent" | "phone-code-sent" | "unchanged")) => {
+            Some(Notice::info(t.get(&format!("contact-notice-{n}"))))
+        }
+        Some(n @ ("title-saved" | "email-changed" | "phone-changed" | "phone-removed")) => {
+            Some(Notice::success(t.get(&format!("contact-notice-{n}"))))
+        }
         _ => None,
     };
     page(&state, &ctx, &session, "", Fields::default(), notice, None).await
@@ -195,10 +198,9 @@ pub async fn change(
         (Err(_), _) => "",
     };
     match outcome {
-        Ok(_) => Redirect::to(&format!(
-            "/account/contact?notice={notice}#{form_name}-section"
-        ))
-        .into_response(),
+        // No fragment: the page opens on its notice (focused), which the
+        // code field follows; jumping to the section scrolled past it.
+        Ok(_) => Redirect::to(&format!("/account/contact?notice={notice}")).into_response(),
         Err(r) => refused(&state, &ctx, &session, form_name, Some(typed), r).await,
     }
 }

@@ -1,11 +1,12 @@
-//! `/`: the dashboard across the login's contracts.
+//! `/`: the dashboard across the login's contracts (and, for provider
+//! staff, their tools); `/backoffice`: the tools of staff.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use espace_app::ports::ContractRecord;
 
-use super::{Chrome, render, role_names};
+use super::{Chrome, ToolItem, render, role_names, tool_items};
 use crate::AppState;
 use crate::context::Authenticated;
 use crate::error::app_error;
@@ -19,6 +20,15 @@ struct Dashboard {
     company: Option<String>,
     contracts: Vec<ContractRow>,
     staff_roles: Option<String>,
+    tools: Vec<ToolItem>,
+}
+
+#[derive(Template)]
+#[template(path = "backoffice.html")]
+struct BackOffice {
+    c: Chrome,
+    staff_roles: Option<String>,
+    tools: Vec<ToolItem>,
 }
 
 struct ContractRow {
@@ -46,7 +56,8 @@ pub async fn dashboard(
             .clone()
             .unwrap_or_else(|| t.get("contract-no-commitment")),
     };
-    let staff_roles = (!overview.staff_roles.is_empty()).then(|| {
+    // Whether this is staff, and which tools, the app layer decided.
+    let staff_roles = ctx.navigation.staff.then(|| {
         let names = role_names(&t, &overview.staff_roles);
         t.fmt(
             "dashboard-staff-roles",
@@ -65,6 +76,33 @@ pub async fn dashboard(
             .map(|c| t.fmt("dashboard-company", &[("company", Arg::S(&c.name))])),
         contracts: overview.contracts.iter().map(row).collect(),
         staff_roles,
+        tools: tool_items(&t, &ctx.navigation.tools),
+    };
+    render(&ctx, &page)
+}
+
+/// `/backoffice`: the tools the login's staff roles give; not found for
+/// customers.
+pub async fn backoffice(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+) -> Response {
+    if !ctx.navigation.staff {
+        return app_error(&ctx, &espace_app::AppError::NotFound);
+    }
+    let overview = match state.app.overview(&session).await {
+        Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let t = ctx.tr();
+    let names = role_names(&t, &overview.staff_roles);
+    let page = BackOffice {
+        c: Chrome::new(&state, &ctx, "backoffice-title", "backoffice"),
+        staff_roles: Some(t.fmt(
+            "dashboard-staff-roles",
+            &[("roles", Arg::S(&names.join(", ")))],
+        )),
+        tools: tool_items(&t, &ctx.navigation.tools),
     };
     render(&ctx, &page)
 }

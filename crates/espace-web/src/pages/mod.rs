@@ -23,6 +23,7 @@ pub mod users;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
+use espace_app::navigation::{Section, StaffTool};
 use jiff::Timestamp;
 
 use crate::AppState;
@@ -41,8 +42,58 @@ pub struct Chrome {
     /// Where the language switch and "stay signed in" come back to.
     pub here: String,
     pub nav: &'static str,
+    /// The main navigation: the sections the login may use.
+    pub sections: Vec<NavItem>,
     pub user: Option<UserChrome>,
     pub version: &'static str,
+}
+
+/// A link of the main navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    /// This page belongs to the section (`aria-current="page"`).
+    pub current: bool,
+}
+
+/// The address, label key and page group (`Chrome::nav`) of a section.
+fn section_link(s: Section) -> (&'static str, &'static str, &'static str) {
+    match s {
+        Section::Dashboard => ("/", "nav-dashboard", "dashboard"),
+        Section::Users => ("/users", "nav-users", "users"),
+        Section::BackOffice => ("/backoffice", "nav-backoffice", "backoffice"),
+        Section::Account => ("/account", "nav-account", "account"),
+    }
+}
+
+/// A back-office tool as a link: address, title key, description key.
+pub fn tool_link(tool: StaffTool) -> (&'static str, &'static str, &'static str) {
+    match tool {
+        StaffTool::Logins => ("/backoffice/logins", "support-title", "tool-logins-text"),
+        StaffTool::RecoveryCases => ("/backoffice/recovery", "cases-title", "tool-recovery-text"),
+        StaffTool::Messages => ("/backoffice/messages", "inbox-title", "tool-messages-text"),
+    }
+}
+
+/// A back-office tool as the dashboards list it.
+pub struct ToolItem {
+    pub href: &'static str,
+    pub title: String,
+    pub text: String,
+}
+
+pub fn tool_items(t: &Tr, tools: &[StaffTool]) -> Vec<ToolItem> {
+    tools
+        .iter()
+        .map(|tool| {
+            let (href, title, text) = tool_link(*tool);
+            ToolItem {
+                href,
+                title: t.get(title),
+                text: t.get(text),
+            }
+        })
+        .collect()
 }
 
 pub struct UserChrome {
@@ -80,6 +131,23 @@ impl Chrome {
                 ),
             }
         });
+        // Only a full session gets the navigation (not one owing a step).
+        let sections = if ctx.session.is_some() {
+            ctx.navigation
+                .sections
+                .iter()
+                .map(|s| {
+                    let (href, key, group) = section_link(*s);
+                    NavItem {
+                        href,
+                        label: t.get(key),
+                        current: group == nav,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Self {
             title: format!("{} — {}", t.get(title_key), t.get("brand")),
             t,
@@ -87,6 +155,7 @@ impl Chrome {
             csrf: ctx.csrf_token.clone(),
             here: ctx.path.clone(),
             nav,
+            sections,
             user,
             version: VERSION,
         }
@@ -125,6 +194,31 @@ pub fn render(ctx: &Ctx, page: &impl Template) -> Response {
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             error_page(ctx.locale, &ctx.client.request_id, ErrorKind::Internal)
+        }
+    }
+}
+
+/// A message shown at the top of a page after an action (GOV.UK
+/// notification banner): a success, or a piece of information. The two
+/// differ by their heading, icon and border, not only by colour.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub text: String,
+    pub success: bool,
+}
+
+impl Notice {
+    pub fn success(text: String) -> Self {
+        Self {
+            text,
+            success: true,
+        }
+    }
+
+    pub fn info(text: String) -> Self {
+        Self {
+            text,
+            success: false,
         }
     }
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::forms::{Fields, rejection_fields};
-use super::{Chrome, local_datetime, local_time, parse_id, render};
+use super::{Chrome, Notice, local_datetime, local_time, parse_id, render};
 use crate::AppState;
 use crate::context::{Authenticated, Ctx, Enrolling, SESSION_COOKIE, set_cookie};
 use crate::error::app_error;
@@ -40,7 +40,7 @@ struct MethodRow {
 #[template(path = "security.html")]
 struct SecurityPage {
     c: Chrome,
-    notice: Option<String>,
+    notice: Option<Notice>,
     methods: Vec<MethodRow>,
     totp_available: bool,
     passkeys_available: bool,
@@ -122,7 +122,15 @@ async fn security_page(
                         "added" | "removed" | "renamed" | "default" | "requested" | "enrolled"
                     )
                 })
-                .map(|n| t.get(&format!("security-notice-{n}"))),
+                .map(|n| {
+                    let text = t.get(&format!("security-notice-{n}"));
+                    // A request passed on is information; the rest are done.
+                    if n == "requested" {
+                        Notice::info(text)
+                    } else {
+                        Notice::success(text)
+                    }
+                }),
             methods,
             totp_available: overview.totp_available,
             passkeys_available: overview.passkeys_available,

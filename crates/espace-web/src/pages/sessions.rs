@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::audit::Actor;
 use serde::Deserialize;
 
-use super::{Chrome, local_datetime, render};
+use super::{Chrome, Notice, local_datetime, render};
 use crate::AppState;
 use crate::context::Authenticated;
 use crate::error::app_error;
@@ -19,7 +19,7 @@ use crate::i18n::{Arg, device_name};
 #[template(path = "sessions.html")]
 struct SessionsPage {
     c: Chrome,
-    notice: Option<String>,
+    notice: Option<Notice>,
     rows: Vec<SessionRow>,
     others: usize,
 }
@@ -66,11 +66,11 @@ pub async fn list(
         })
         .collect();
     let notice = match query.notice.as_deref() {
-        Some("revoked") => Some(t.get("sessions-notice-revoked")),
-        Some("others-revoked") => Some(t.fmt(
+        Some("revoked") => Some(Notice::success(t.get("sessions-notice-revoked"))),
+        Some("others-revoked") => Some(Notice::success(t.fmt(
             "sessions-notice-others-revoked",
             &[("count", Arg::N(query.count.unwrap_or(0)))],
-        )),
+        ))),
         _ => None,
     };
     let others = rows.iter().filter(|r| !r.current).count();

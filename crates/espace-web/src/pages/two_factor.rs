@@ -15,7 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::forms::{Fields, rejection_fields};
-use super::{Chrome, local_datetime, parse_id, render};
+use super::{Chrome, Notice, local_datetime, parse_id, render};
 use crate::AppState;
 use crate::context::{Authenticated, Ctx};
 use crate::error::app_error;
@@ -86,7 +86,7 @@ struct MinePage {
     /// The rows' actions are a helper's (company view), not the person's.
     manage: bool,
     company_param: String,
-    notice: Option<String>,
+    notice: Option<Notice>,
 }
 
 #[derive(Deserialize, Default)]
@@ -114,7 +114,7 @@ pub async fn mine(
                 company_param: String::new(),
                 notice: notice
                     .filter(|n| n == "reset-cancelled")
-                    .map(|n| t.get(&format!("two-factor-notice-{n}"))),
+                    .map(|n| Notice::success(t.get(&format!("two-factor-notice-{n}")))),
             },
         ),
         Err(e) => app_error(&ctx, &e),

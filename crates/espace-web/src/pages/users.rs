@@ -18,7 +18,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::forms::{Fields, rejection_fields};
-use super::{Chrome, parse_id, render, role_names};
+use super::{Chrome, Notice, parse_id, render, role_names};
 use crate::AppState;
 use crate::context::{Authenticated, Ctx};
 use crate::error::app_error;
@@ -361,7 +361,7 @@ pub async fn invite_confirm(
 #[template(path = "user.html")]
 struct UserPage {
     c: Chrome,
-    notice: Option<String>,
+    notice: Option<Notice>,
     id: Uuid,
     name: String,
     identifier: String,
@@ -386,7 +386,7 @@ async fn user_page(
     session: &Session,
     id: Uuid,
     f: Fields,
-    notice: Option<String>,
+    notice: Option<Notice>,
 ) -> Response {
     let (dir, user) = match state.app.company_user(session, id).await {
         Ok(x) => x,
@@ -453,7 +453,7 @@ pub async fn show(
     let q = query.map(|q| q.0).unwrap_or_default();
     let notice = match q.notice.as_deref() {
         Some(n @ ("invited" | "rights-added" | "rights-saved" | "referent-saved" | "removed")) => {
-            Some(ctx.tr().get(&format!("user-notice-{n}")))
+            Some(Notice::success(ctx.tr().get(&format!("user-notice-{n}"))))
         }
         _ => None,
     };
