@@ -55,6 +55,9 @@ pub enum AuditKind {
     StrongAuthForced,
     StrongAuthUnforced,
     StrongAuthRequested,
+    /// A staff login signed in without a method, under the provider's
+    /// policy (invited to set one up, or required to).
+    StrongAuthStaffOwed,
     FactorCodeSent,
     SecondFactorPassed,
     SecondFactorFailed,
@@ -120,6 +123,7 @@ impl AuditKind {
         AuditKind::StrongAuthForced,
         AuditKind::StrongAuthUnforced,
         AuditKind::StrongAuthRequested,
+        AuditKind::StrongAuthStaffOwed,
         AuditKind::FactorCodeSent,
         AuditKind::SecondFactorPassed,
         AuditKind::SecondFactorFailed,
@@ -185,6 +189,7 @@ impl AuditKind {
             AuditKind::StrongAuthForced => "mfa.forced",
             AuditKind::StrongAuthUnforced => "mfa.unforced",
             AuditKind::StrongAuthRequested => "mfa.requested",
+            AuditKind::StrongAuthStaffOwed => "mfa.staff-owed",
             AuditKind::FactorCodeSent => "signin.factor-code-sent",
             AuditKind::SecondFactorPassed => "signin.second-factor",
             AuditKind::SecondFactorFailed => "signin.second-factor-failed",
@@ -221,8 +226,13 @@ impl ClientInfo {
     pub fn new(ip: impl Into<String>, user_agent: &str, request_id: impl Into<String>) -> Self {
         Self {
             ip: ip.into(),
-            // Bounded: a header is attacker-controlled.
-            user_agent: user_agent.chars().take(400).collect(),
+            // Bounded, and without control characters: a header is
+            // attacker-controlled, and PostgreSQL refuses a NUL in text.
+            user_agent: user_agent
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(400)
+                .collect(),
             request_id: request_id.into(),
         }
     }
@@ -363,4 +373,15 @@ pub enum Actor {
     Administrator,
     /// Nobody signed in (a failed sign-in, an undo link).
     Nobody,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_agent_is_kept_without_control_characters() {
+        let c = ClientInfo::new("127.0.0.1", "Evil\0Agent\t\u{7f}/1.0", "r");
+        assert_eq!(c.user_agent, "EvilAgent/1.0");
+    }
 }

@@ -5,6 +5,7 @@
 mod account;
 mod assisted;
 mod auth;
+mod boundary;
 mod companion;
 mod company;
 mod csrf;
@@ -15,6 +16,7 @@ mod isolation;
 mod personal;
 mod recovery;
 mod security;
+mod staff_strong;
 mod sessions;
 mod storage;
 mod strong;

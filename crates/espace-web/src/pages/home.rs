@@ -19,6 +19,8 @@ struct Dashboard {
     company: Option<String>,
     contracts: Vec<ContractRow>,
     staff_roles: Option<String>,
+    /// This login acts on others' security without a method of its own.
+    unprotected: bool,
 }
 
 struct ContractRow {
@@ -34,6 +36,10 @@ pub async fn dashboard(
 ) -> Response {
     let overview = match state.app.overview(&session).await {
         Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let unprotected = match state.app.unprotected_helper(&session).await {
+        Ok(u) => u,
         Err(e) => return app_error(&ctx, &e),
     };
     let t = ctx.tr();
@@ -65,6 +71,7 @@ pub async fn dashboard(
             .map(|c| t.fmt("dashboard-company", &[("company", Arg::S(&c.name))])),
         contracts: overview.contracts.iter().map(row).collect(),
         staff_roles,
+        unprotected,
     };
     render(&ctx, &page)
 }
