@@ -104,12 +104,9 @@ impl App {
         tx: &mut dyn Tx,
         login: &LoginRecord,
     ) -> Result<Option<Forced>, AppError> {
-        let staff = self
-            .staff_policy_of(tx, login)
-            .await?
-            .map(|p| Forced {
-                deadline: p.deadline,
-            });
+        let staff = self.staff_policy_of(tx, login).await?.map(|p| Forced {
+            deadline: p.deadline,
+        });
         let company = match login.company_id {
             Some(company) => {
                 let rules = Self::rules_of(tx, company).await?;
@@ -426,7 +423,9 @@ impl App {
         }
         let mut logins = Vec::new();
         for login in tx.logins_of_company(company_id).await? {
-            let row = self.login_status(tx.as_mut(), login, session.login.id).await?;
+            let row = self
+                .login_status(tx.as_mut(), login, session.login.id)
+                .await?;
             if !unprotected_only || row.status != Status::Enabled {
                 logins.push(row);
             }

@@ -149,7 +149,11 @@ mod tests {
 
     #[test]
     fn the_strictest_forcing_wins() {
-        let f = |d: Option<i64>| Some(Forced { deadline: d.map(at) });
+        let f = |d: Option<i64>| {
+            Some(Forced {
+                deadline: d.map(at),
+            })
+        };
         assert_eq!(Forced::strictest(None, None), None);
         assert_eq!(Forced::strictest(f(Some(5)), None), f(Some(5)));
         assert_eq!(Forced::strictest(None, f(None)), f(None));

@@ -285,10 +285,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for HtmlForm<T> {
         let Some(ctx) = ctx else {
             return Err(fail(None, ErrorKind::BadRequest));
         };
-        tracing::info!(
-            fields = refused.len(),
-            "form refused: control characters"
-        );
+        tracing::info!(fields = refused.len(), "form refused: control characters");
         Err(refusal_page(state, &ctx, action, pairs, &refused))
     }
 }

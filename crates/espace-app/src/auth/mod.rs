@@ -248,7 +248,9 @@ impl App {
                     &req.client,
                 )
                 .await?;
-            let next_step = self.next_step(tx.as_mut(), login, 1, now, &req.client).await?;
+            let next_step = self
+                .next_step(tx.as_mut(), login, 1, now, &req.client)
+                .await?;
             tx.commit().await?;
             metrics::counter!("espace_signin_total", "outcome" => "success").increment(1);
             return Ok(SignInOutcome {

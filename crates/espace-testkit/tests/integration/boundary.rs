@@ -60,7 +60,15 @@ fn forms() -> Vec<Form> {
         before(
             Anonymous,
             "/login/second-factor",
-            &["method", "code", "recovery_code", "password", "ceremony", "response", "next"],
+            &[
+                "method",
+                "code",
+                "recovery_code",
+                "password",
+                "ceremony",
+                "response",
+                "next",
+            ],
         ),
         before(Anonymous, "/login/second-factor/send", &["method", "next"]),
         before(Anonymous, "/login/second-factor/push", &["method", "next"]),
@@ -76,7 +84,11 @@ fn forms() -> Vec<Form> {
         f(Anonymous, "/recover-account/follow", &["reference"]),
         f(Anonymous, "/recover-account/case/REF-1/code", &["code"]),
         // No form to read (the CSRF token only): a stray field is ignored.
-        before(Anonymous, "/recover-account/case/REF-1/franceconnect", &["extra"]),
+        before(
+            Anonymous,
+            "/recover-account/case/REF-1/franceconnect",
+            &["extra"],
+        ),
         f(
             Anonymous,
             "/reset-password/some-token",
@@ -85,11 +97,31 @@ fn forms() -> Vec<Form> {
         f(
             Anonymous,
             "/reset-password/some-token/factor",
-            &["method", "code", "recovery_code", "password", "ceremony", "response", "next"],
+            &[
+                "method",
+                "code",
+                "recovery_code",
+                "password",
+                "ceremony",
+                "response",
+                "next",
+            ],
         ),
-        f(Anonymous, "/reset-password/some-token/factor/send", &["method", "next"]),
-        f(Anonymous, "/reset-password/some-token/factor/push", &["method", "next"]),
-        f(Anonymous, "/reset-password/some-token/factor/franceconnect", &["next"]),
+        f(
+            Anonymous,
+            "/reset-password/some-token/factor/send",
+            &["method", "next"],
+        ),
+        f(
+            Anonymous,
+            "/reset-password/some-token/factor/push",
+            &["method", "next"],
+        ),
+        f(
+            Anonymous,
+            "/reset-password/some-token/factor/franceconnect",
+            &["next"],
+        ),
         f(
             Anonymous,
             "/invitation/some-token",
@@ -110,16 +142,40 @@ fn forms() -> Vec<Form> {
         before(Customer, "/account/confirm/passkey", &["extra"]),
         before(Anonymous, "/login/passkey/options", &["extra"]),
         before(Anonymous, "/login/second-factor/passkey", &["extra"]),
-        before(Anonymous, "/reset-password/some-token/factor/passkey", &["extra"]),
-        before(Customer, "/companion/requests/00000000-0000-4000-8000-00000000beef/options", &["extra"]),
-        before(Customer, "/companion/link/00000000-0000-4000-8000-00000000beef/mac/options", &["extra"]),
-        before(Support, "/logins/00000000-0000-4000-8000-00000000beef/unlock", &["extra"]),
+        before(
+            Anonymous,
+            "/reset-password/some-token/factor/passkey",
+            &["extra"],
+        ),
+        before(
+            Customer,
+            "/companion/requests/00000000-0000-4000-8000-00000000beef/options",
+            &["extra"],
+        ),
+        before(
+            Customer,
+            "/companion/link/00000000-0000-4000-8000-00000000beef/mac/options",
+            &["extra"],
+        ),
+        before(
+            Support,
+            "/logins/00000000-0000-4000-8000-00000000beef/unlock",
+            &["extra"],
+        ),
         before(Anonymous, "/logout", &["extra"]),
         // The account.
         f(
             Customer,
             "/account/confirm",
-            &["method", "code", "recovery_code", "password", "ceremony", "response", "next"],
+            &[
+                "method",
+                "code",
+                "recovery_code",
+                "password",
+                "ceremony",
+                "response",
+                "next",
+            ],
         ),
         f(Customer, "/account/confirm/send", &["method", "next"]),
         f(Customer, "/account/confirm/push", &["method", "next"]),
@@ -136,8 +192,16 @@ fn forms() -> Vec<Form> {
         f(Customer, "/account/contact/email/confirm", &["code"]),
         f(Customer, "/account/contact/phone/confirm", &["code"]),
         f(Customer, "/account/sessions/revoke", &["session"]),
-        f(Customer, "/account/security/totp/00000000-0000-4000-8000-00000000beef", &["label", "code"]),
-        f(Customer, "/account/security/code/00000000-0000-4000-8000-00000000beef", &["label", "code"]),
+        f(
+            Customer,
+            "/account/security/totp/00000000-0000-4000-8000-00000000beef",
+            &["label", "code"],
+        ),
+        f(
+            Customer,
+            "/account/security/code/00000000-0000-4000-8000-00000000beef",
+            &["label", "code"],
+        ),
         f(
             Customer,
             "/account/security/methods/00000000-0000-4000-8000-00000000beef/rename",
@@ -169,7 +233,14 @@ fn forms() -> Vec<Form> {
         f(
             Manager,
             "/users/invite/confirm",
-            &["title", "first_name", "last_name", "email", "rights", "contract"],
+            &[
+                "title",
+                "first_name",
+                "last_name",
+                "email",
+                "rights",
+                "contract",
+            ],
         ),
         f(
             Manager,
@@ -181,18 +252,28 @@ fn forms() -> Vec<Form> {
             "/users/00000000-0000-4000-8000-00000000beef/referent",
             &["contract"],
         ),
-        before(Manager, "/users/00000000-0000-4000-8000-00000000beef/remove", &["extra"]),
+        before(
+            Manager,
+            "/users/00000000-0000-4000-8000-00000000beef/remove",
+            &["extra"],
+        ),
         f(
             Manager,
             "/company/two-factor/rules",
-            &["scope", "login", "section", "profile", "deadline", "company"],
+            &[
+                "scope", "login", "section", "profile", "deadline", "company",
+            ],
         ),
         f(
             Manager,
             "/company/two-factor/rules/00000000-0000-4000-8000-00000000beef/remove",
             &["company"],
         ),
-        f(Manager, "/company/two-factor/wait", &["wait_hours", "company"]),
+        f(
+            Manager,
+            "/company/two-factor/wait",
+            &["wait_hours", "company"],
+        ),
         f(
             Manager,
             "/company/two-factor/logins/00000000-0000-4000-8000-00000000beef/reset",
@@ -251,7 +332,9 @@ fn body(fields: &[&str], target: &str, bad: &str, token: &str) -> Vec<u8> {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
                 b => format!("%{b:02X}"),
             })
             .collect()

@@ -117,7 +117,13 @@ pub async fn submit(
     let identifier = if refused_login {
         form.login
             .chars()
-            .map(|c| if crate::form::allowed("login", c) { c } else { '\u{FFFD}' })
+            .map(|c| {
+                if crate::form::allowed("login", c) {
+                    c
+                } else {
+                    '\u{FFFD}'
+                }
+            })
             .collect()
     } else {
         form.login.clone()

@@ -19,8 +19,8 @@ use crate::AppState;
 use crate::context::{Authenticated, Ctx, Enrolling, SESSION_COOKIE, set_cookie};
 use crate::error::app_error;
 use crate::form::HtmlForm;
-use crate::security::safe_return_to;
 use crate::i18n::Arg;
+use crate::security::safe_return_to;
 use axum::http::header;
 use espace_domain::strong::{Stage, Status};
 
@@ -131,9 +131,7 @@ async fn security_page(
             "security-status-staff-deadline",
             &[("time", Arg::S(&local_datetime(state, d)))],
         ),
-        Status::Pending { deadline: None } if staff.is_some() => {
-            t.get("security-status-staff-now")
-        }
+        Status::Pending { deadline: None } if staff.is_some() => t.get("security-status-staff-now"),
         Status::Enabled => t.get("security-status-on-text"),
         Status::Pending { deadline: Some(d) } => t.fmt(
             "security-status-pending-deadline",
