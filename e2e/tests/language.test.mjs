@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  LOCALE, T, done, h1, jsLabel, lang, signIn, submitLogin, PASSWORD, text, useEnvironment,
+  LOCALE, T, done, h1, jsLabel, lang, passInvitation, signIn, submitLogin, PASSWORD, text, useEnvironment,
 } from '../lib/app.mjs';
 
 async function switchTo(page, code) {
@@ -78,6 +78,7 @@ for (const js of [true, false]) {
         await page.goto('/login');
         assert.equal(await lang(page), 'fr');
         await submitLogin(page, login, PASSWORD);
+        await passInvitation(page, login);
         assert.equal(new URL(page.url()).pathname, '/');
         assert.equal(await lang(page), 'en');
         assert.equal(await h1(page), T.en.dashboardTitle);

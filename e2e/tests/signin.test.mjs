@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  LOCALE, PASSWORD, T, done, expectFocus, h1, jsLabel, lang, norm, submitLogin, summary, text, useEnvironment,
+  LOCALE, PASSWORD, T, done, expectFocus, h1, jsLabel, lang, norm, passInvitation, submitLogin, summary, text, useEnvironment,
 } from '../lib/app.mjs';
 
 for (const js of [true, false]) {
@@ -96,6 +96,7 @@ for (const js of [true, false]) {
 
         // The right password still works, and starts the count afresh.
         await submitLogin(page, login, PASSWORD);
+        await passInvitation(page, login);
         assert.equal(new URL(page.url()).pathname, '/');
       } finally {
         await done(page);

@@ -57,6 +57,9 @@ pub enum AuditKind {
     StrongAuthForced,
     StrongAuthUnforced,
     StrongAuthRequested,
+    /// A staff login signed in without a method, under the provider's
+    /// policy (invited to set one up, or required to).
+    StrongAuthStaffOwed,
     FactorCodeSent,
     SecondFactorPassed,
     SecondFactorFailed,
@@ -123,6 +126,7 @@ impl AuditKind {
         AuditKind::StrongAuthForced,
         AuditKind::StrongAuthUnforced,
         AuditKind::StrongAuthRequested,
+        AuditKind::StrongAuthStaffOwed,
         AuditKind::FactorCodeSent,
         AuditKind::SecondFactorPassed,
         AuditKind::SecondFactorFailed,
@@ -189,6 +193,7 @@ impl AuditKind {
             AuditKind::StrongAuthForced => "mfa.forced",
             AuditKind::StrongAuthUnforced => "mfa.unforced",
             AuditKind::StrongAuthRequested => "mfa.requested",
+            AuditKind::StrongAuthStaffOwed => "mfa.staff-owed",
             AuditKind::FactorCodeSent => "signin.factor-code-sent",
             AuditKind::SecondFactorPassed => "signin.second-factor",
             AuditKind::SecondFactorFailed => "signin.second-factor-failed",
@@ -225,8 +230,13 @@ impl ClientInfo {
     pub fn new(ip: impl Into<String>, user_agent: &str, request_id: impl Into<String>) -> Self {
         Self {
             ip: ip.into(),
-            // Bounded: a header is attacker-controlled.
-            user_agent: user_agent.chars().take(400).collect(),
+            // Bounded, and without control characters: a header is
+            // attacker-controlled, and PostgreSQL refuses a NUL in text.
+            user_agent: user_agent
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(400)
+                .collect(),
             request_id: request_id.into(),
         }
     }
@@ -367,4 +377,15 @@ pub enum Actor {
     Administrator,
     /// Nobody signed in (a failed sign-in, an undo link).
     Nobody,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_agent_is_kept_without_control_characters() {
+        let c = ClientInfo::new("127.0.0.1", "Evil\0Agent\t\u{7f}/1.0", "r");
+        assert_eq!(c.user_agent, "EvilAgent/1.0");
+    }
 }

@@ -135,12 +135,21 @@ pub struct StrongAuthConfig {
     /// (SPEC §4.5), in seconds.
     #[serde(with = "espace_domain::session::duration_secs")]
     pub step_up_window: SignedDuration,
+    /// Strong authentication is enforced on every login holding a provider
+    /// staff role (support, web account manager, moderator): they act on
+    /// the security of others (issue 15).
+    pub staff_required: bool,
+    /// Until when a staff login without a method may still go on after the
+    /// invitation to set one up; none: it must set one up at once.
+    pub staff_deadline: Option<jiff::Timestamp>,
 }
 
 impl Default for StrongAuthConfig {
     fn default() -> Self {
         Self {
             step_up_window: SignedDuration::from_mins(5),
+            staff_required: true,
+            staff_deadline: None,
         }
     }
 }

@@ -266,7 +266,7 @@ impl App {
         {
             return Ok(false);
         }
-        Ok(Self::strong_status(tx, login).await?.0 == Status::Enabled)
+        Ok(self.strong_status(tx, login).await?.0 == Status::Enabled)
     }
 
     /// The second factor was proven on a reset link: noted on the link,

@@ -152,7 +152,7 @@ impl App {
             .filter(|m| m.verified_at.is_some())
             .map(view)
             .collect();
-        let (status, _) = Self::strong_status(tx.as_mut(), login).await?;
+        let (status, _) = self.strong_status(tx.as_mut(), login).await?;
         let has = |kind: &str| methods.iter().any(|m| m.kind == kind);
         Ok(SecurityOverview {
             totp_available: self.sealer().available(),
@@ -523,7 +523,7 @@ impl App {
         }
         if change == MethodChange::Remove
             && Self::verified_methods(tx.as_mut(), login.id).await? == 1
-            && Self::forced(tx.as_mut(), login).await?.is_some()
+            && self.forced(tx.as_mut(), login).await?.is_some()
         {
             // The last strong method stays while strong authentication is
             // enforced (SPEC §4.1).

@@ -88,17 +88,106 @@ fn rule_of(r: &StrongAuthRuleRecord) -> Rule<Uuid> {
     }
 }
 
+/// Why a login without a method is asked for one, as My security tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffPolicy {
+    /// Until when it may still wait (none: at once).
+    pub deadline: Option<Timestamp>,
+}
+
 impl App {
-    /// Whether strong authentication is forced on `login`.
+    /// Whether strong authentication is forced on `login`: by a rule of
+    /// its company, or by the provider's policy on its staff roles (from
+    /// the configuration, for every instance, with no row per login).
     pub(crate) async fn forced(
+        &self,
         tx: &mut dyn Tx,
         login: &LoginRecord,
     ) -> Result<Option<Forced>, AppError> {
-        let Some(company) = login.company_id else {
-            return Ok(None);
+        let staff = self.staff_policy_of(tx, login).await?.map(|p| Forced {
+            deadline: p.deadline,
+        });
+        let company = match login.company_id {
+            Some(company) => {
+                let rules = Self::rules_of(tx, company).await?;
+                Self::forced_by(tx, &rules, login).await?
+            }
+            None => None,
         };
-        let rules = Self::rules_of(tx, company).await?;
-        Self::forced_by(tx, &rules, login).await
+        Ok(Forced::strictest(staff, company))
+    }
+
+    /// The provider's policy, if it covers `login` (it holds a staff role).
+    pub(crate) async fn staff_policy_of(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+    ) -> Result<Option<StaffPolicy>, AppError> {
+        let config = &self.config().strong;
+        if !config.staff_required || tx.staff_roles_of(login.id).await?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(StaffPolicy {
+            deadline: config.staff_deadline,
+        }))
+    }
+
+    /// A staff login signing in without a method, under the provider's
+    /// policy, leaves a trace in its timeline and the audit log.
+    pub(crate) async fn audit_staff_owed(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRecord,
+        step: crate::auth::NextStep,
+        now: Timestamp,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        use crate::auth::NextStep;
+        let deadline = match step {
+            NextStep::Enrol => None,
+            NextStep::EnrolBefore(d) => Some(d),
+            _ => return Ok(()),
+        };
+        if self.staff_policy_of(tx, login).await?.is_none() {
+            return Ok(());
+        }
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::StrongAuthStaffOwed, now, client)
+                .by_self(login.id)
+                .detail(json!({
+                    "deadline": deadline.map(|d| d.to_string()),
+                    "required_now": deadline.is_none(),
+                })),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// For My security: the staff policy covering the session's login.
+    pub async fn my_staff_policy(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<Option<StaffPolicy>, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        self.staff_policy_of(tx.as_mut(), &session.login).await
+    }
+
+    /// Whether the session's login acts on the security of others (it
+    /// holds the security-manager right or a staff role) while it has no
+    /// verified method itself: the dashboard and the company's two-factor
+    /// page then warn it, prominently (issue 15).
+    pub async fn unprotected_helper(&self, session: &CurrentSession) -> Result<bool, AppError> {
+        let login = &session.login;
+        let mut tx = self.store().begin_read().await?;
+        if Self::verified_methods(tx.as_mut(), login.id).await? > 0 {
+            return Ok(false);
+        }
+        let manager = tx
+            .company_roles_of(login.id)
+            .await?
+            .iter()
+            .any(|r| r == "security-manager");
+        Ok(manager || !tx.staff_roles_of(login.id).await?.is_empty())
     }
 
     async fn rules_of(tx: &mut dyn Tx, company: Uuid) -> Result<Vec<Rule<Uuid>>, AppError> {
@@ -207,10 +296,11 @@ impl App {
     }
 
     pub(crate) async fn strong_status(
+        &self,
         tx: &mut dyn Tx,
         login: &LoginRecord,
     ) -> Result<(Status, usize), AppError> {
-        let forced = Self::forced(tx, login).await?;
+        let forced = self.forced(tx, login).await?;
         let methods = Self::verified_methods(tx, login.id).await?;
         Ok((Status::of(forced, methods > 0), methods))
     }
@@ -218,7 +308,7 @@ impl App {
     /// The 2FA status of the session's login (the account hub shows it).
     pub async fn my_status(&self, session: &CurrentSession) -> Result<Status, AppError> {
         let mut tx = self.store().begin_read().await?;
-        Ok(Self::strong_status(tx.as_mut(), &session.login).await?.0)
+        Ok(self.strong_status(tx.as_mut(), &session.login).await?.0)
     }
 
     /// How far a session at `aal` of `login` may go now.
@@ -231,16 +321,17 @@ impl App {
         if aal >= 2 {
             return Ok(Stage::Complete);
         }
-        let (status, _) = Self::strong_status(tx, login).await?;
+        let (status, _) = self.strong_status(tx, login).await?;
         Ok(Stage::of(aal, status, self.clock().now()))
     }
 
     async fn login_status(
+        &self,
         tx: &mut dyn Tx,
         login: LoginRecord,
         current: Uuid,
     ) -> Result<LoginStatus, AppError> {
-        let (status, methods) = Self::strong_status(tx, &login).await?;
+        let (status, methods) = self.strong_status(tx, &login).await?;
         let company = match login.company_id {
             Some(id) => tx.company(id).await?.map(|c| c.name),
             None => None,
@@ -276,7 +367,7 @@ impl App {
         }
         let mut out = Vec::with_capacity(logins.len());
         for login in logins {
-            out.push(Self::login_status(tx.as_mut(), login, me.id).await?);
+            out.push(self.login_status(tx.as_mut(), login, me.id).await?);
         }
         Ok(out)
     }
@@ -332,7 +423,9 @@ impl App {
         }
         let mut logins = Vec::new();
         for login in tx.logins_of_company(company_id).await? {
-            let row = Self::login_status(tx.as_mut(), login, session.login.id).await?;
+            let row = self
+                .login_status(tx.as_mut(), login, session.login.id)
+                .await?;
             if !unprotected_only || row.status != Status::Enabled {
                 logins.push(row);
             }
@@ -459,7 +552,7 @@ impl App {
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
         if tx.strong_auth_request(login.id).await?.is_some()
-            || Self::forced(tx.as_mut(), login).await?.is_some()
+            || self.forced(tx.as_mut(), login).await?.is_some()
         {
             return Ok(false);
         }

@@ -66,6 +66,22 @@ pub fn forcing<Id: PartialEq>(
     Some(Forced { deadline })
 }
 
+impl Forced {
+    /// The stricter of two forcings (of the company's rules and of the
+    /// provider's staff policy): the earlier deadline, none beating any.
+    pub fn strictest(a: Option<Forced>, b: Option<Forced>) -> Option<Forced> {
+        match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(a), Some(b)) => Some(Forced {
+                deadline: match (a.deadline, b.deadline) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    _ => None,
+                },
+            }),
+        }
+    }
+}
+
 /// The 2FA status of a login (SPEC §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -130,6 +146,20 @@ impl Stage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_strictest_forcing_wins() {
+        let f = |d: Option<i64>| {
+            Some(Forced {
+                deadline: d.map(at),
+            })
+        };
+        assert_eq!(Forced::strictest(None, None), None);
+        assert_eq!(Forced::strictest(f(Some(5)), None), f(Some(5)));
+        assert_eq!(Forced::strictest(None, f(None)), f(None));
+        assert_eq!(Forced::strictest(f(Some(5)), f(Some(3))), f(Some(3)));
+        assert_eq!(Forced::strictest(f(Some(5)), f(None)), f(None));
+    }
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_second(s).unwrap()

@@ -270,6 +270,16 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let client = ClientInfo::new(ip.to_string(), user_agent, request_id);
+    // A path or query holding an encoded control character (`%00`) never
+    // reaches a page: PostgreSQL refuses a NUL in text (see `form`).
+    if req
+        .uri()
+        .path_and_query()
+        .is_some_and(|p| crate::form::uri_has_control(p.as_str()))
+    {
+        let locale = negotiate_locale(headers, None, None);
+        return error_page(locale, &client.request_id, ErrorKind::BadRequest);
+    }
 
     let mut session: Option<Arc<CurrentSession>> = None;
     let mut session_ended = false;

@@ -87,21 +87,25 @@ pub enum NextStep {
 impl App {
     /// The step a freshly signed-in login owes.
     pub(crate) async fn next_step(
+        &self,
         tx: &mut dyn crate::ports::Tx,
         login: &LoginRecord,
         aal: i32,
         now: Timestamp,
+        client: &ClientInfo,
     ) -> Result<NextStep, AppError> {
         use espace_domain::strong::{Stage, Status};
-        let (status, _) = Self::strong_status(tx, login).await?;
-        Ok(match (Stage::of(aal, status, now), status) {
+        let (status, _) = self.strong_status(tx, login).await?;
+        let step = match (Stage::of(aal, status, now), status) {
             (Stage::SecondFactor, _) => NextStep::SecondFactor,
             (Stage::Enrolment, _) => NextStep::Enrol,
             (Stage::Complete, Status::Pending { deadline: Some(d) }) if aal < 2 => {
                 NextStep::EnrolBefore(d)
             }
             _ => NextStep::Continue,
-        })
+        };
+        self.audit_staff_owed(tx, login, step, now, client).await?;
+        Ok(step)
     }
 }
 
@@ -255,7 +259,7 @@ impl App {
         let new_device_token = self
             .note_device(tx, login, &session_token, device, &req.client)
             .await?;
-        let next_step = Self::next_step(tx, login, 1, now).await?;
+        let next_step = self.next_step(tx, login, 1, now, &req.client).await?;
         Ok(SignedIn {
             session_token,
             login_id: login.id,

@@ -5,6 +5,7 @@
 mod account;
 mod assisted;
 mod auth;
+mod boundary;
 mod companion;
 mod company;
 mod csrf;
@@ -18,6 +19,7 @@ mod personal;
 mod recovery;
 mod security;
 mod sessions;
+mod staff_strong;
 mod storage;
 mod strong;
 mod unlock;

@@ -21,6 +21,8 @@ struct Dashboard {
     contracts: Vec<ContractRow>,
     staff_roles: Option<String>,
     tools: Vec<ToolItem>,
+    /// This login acts on others' security without a method of its own.
+    unprotected: bool,
 }
 
 #[derive(Template)]
@@ -44,6 +46,10 @@ pub async fn dashboard(
 ) -> Response {
     let overview = match state.app.overview(&session).await {
         Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let unprotected = match state.app.unprotected_helper(&session).await {
+        Ok(u) => u,
         Err(e) => return app_error(&ctx, &e),
     };
     let t = ctx.tr();
@@ -77,6 +83,7 @@ pub async fn dashboard(
         contracts: overview.contracts.iter().map(row).collect(),
         staff_roles,
         tools: tool_items(&t, &ctx.navigation.tools),
+        unprotected,
     };
     render(&ctx, &page)
 }

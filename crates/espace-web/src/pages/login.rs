@@ -15,7 +15,7 @@ use super::{Chrome, FormError, local_time, render};
 use crate::AppState;
 use crate::context::{Ctx, DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::error::app_error;
-use crate::form::HtmlForm;
+use crate::form::{CheckedForm, cleaned, refused_errors};
 use crate::i18n::Arg;
 use crate::security::safe_return_to;
 
@@ -100,14 +100,39 @@ pub async fn show(
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
-    HtmlForm(form): HtmlForm<LoginForm>,
+    CheckedForm { form, refused }: CheckedForm<LoginForm>,
 ) -> Response {
     let t = ctx.tr();
     let next = safe_return_to(form.next.as_deref());
+    // A field holding a control character is refused (see `form`), but the
+    // attempt still goes through the sign-in, to be counted and audited:
+    // such a password never matches (it is only hashed), and such an
+    // identifier is sent with its control characters replaced, so that it
+    // names no login and never reaches the database as typed.
+    // (`next` is checked where it is used; undeclared fields are ignored.)
+    let refused: Vec<_> = refused
+        .into_iter()
+        .filter(|r| r.name == "login" || r.name == "password")
+        .collect();
+    let refused_login = refused.iter().any(|r| r.name == "login");
+    let identifier = if refused_login {
+        form.login
+            .chars()
+            .map(|c| {
+                if crate::form::allowed("login", c) {
+                    c
+                } else {
+                    '\u{FFFD}'
+                }
+            })
+            .collect()
+    } else {
+        form.login.clone()
+    };
     let outcome = state
         .app
         .sign_in(SignInRequest {
-            identifier: form.login.clone(),
+            identifier,
             password: SecretString::from(form.password),
             client: ctx.client.clone(),
             replaces_session: ctx.any_session().map(|s| s.id_hash.clone()),
@@ -133,7 +158,7 @@ pub async fn submit(
     };
     let outcome_device = outcome.new_device_token;
     let error = match outcome.result {
-        Ok(signed_in) => {
+        Ok(signed_in) if refused.is_empty() || !refused_login => {
             let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
             let to = match signed_in.next_step {
                 NextStep::Continue => next,
@@ -142,8 +167,22 @@ pub async fn submit(
             };
             return signed_in_to(&to, signed_in);
         }
+        Ok(_) => SignInError::WrongCredentials {
+            remaining: 0,
+            repeated: false,
+        },
         Err(e) => e,
     };
+    if !refused.is_empty() && !matches!(error, SignInError::Locked { .. }) {
+        let mut page = LoginPage::new(&state, &ctx, next);
+        page.login_value = cleaned("login", &form.login).chars().take(200).collect();
+        page.f = refused_errors(&t, &refused);
+        page.login_error = page.f.get("login").map(str::to_owned);
+        page.password_error = page.f.get("password").map(str::to_owned);
+        let mut res = render(&ctx, &page);
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return res;
+    }
 
     let minutes = state.app.config().lockout.lock_duration.as_mins();
     let mut page = LoginPage::new(&state, &ctx, next);

@@ -20,6 +20,7 @@ use crate::context::{Authenticated, Ctx, Enrolling, SESSION_COOKIE, set_cookie};
 use crate::error::app_error;
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
+use crate::security::safe_return_to;
 use axum::http::header;
 use espace_domain::strong::{Stage, Status};
 
@@ -53,6 +54,9 @@ struct SecurityPage {
     status_text: String,
     /// The session may go no further than setting up a first method.
     enrolling: bool,
+    /// Right after a sign-in that owes a method by a deadline: the
+    /// invitation to set one up, and where "later" goes on to.
+    later: Option<String>,
     requested: Option<String>,
     recovery_text: String,
     add_email: Option<String>,
@@ -63,6 +67,7 @@ struct SecurityPage {
 #[derive(Deserialize, Default)]
 pub struct NoticeQuery {
     notice: Option<String>,
+    next: Option<String>,
 }
 
 async fn security_page(
@@ -76,6 +81,25 @@ async fn security_page(
     let overview = match state.app.security_overview(session).await {
         Ok(o) => o,
         Err(e) => return app_error(ctx, &e),
+    };
+    let staff = match state.app.my_staff_policy(session).await {
+        Ok(s) => s,
+        Err(e) => return app_error(ctx, &e),
+    };
+    // The invitation after a sign-in (`?next=`): a method owed by a
+    // deadline still ahead may wait, and "later" goes on where the person
+    // was going.
+    let later = match overview.status {
+        Status::Pending { deadline: Some(d) }
+            if session.stage == Stage::Complete && state.app.clock().now() < d =>
+        {
+            ctx.path
+                .split_once('?')
+                .and_then(|(_, q)| serde_urlencoded::from_str::<NoticeQuery>(q).ok())
+                .and_then(|q| q.next)
+                .map(|n| safe_return_to(Some(&n)))
+        }
+        _ => None,
     };
     let t = ctx.tr();
     let never = t.get("security-never");
@@ -103,6 +127,11 @@ async fn security_page(
         })
         .collect();
     let status_text = match overview.status {
+        Status::Pending { deadline: Some(d) } if staff.is_some() => t.fmt(
+            "security-status-staff-deadline",
+            &[("time", Arg::S(&local_datetime(state, d)))],
+        ),
+        Status::Pending { deadline: None } if staff.is_some() => t.get("security-status-staff-now"),
         Status::Enabled => t.get("security-status-on-text"),
         Status::Pending { deadline: Some(d) } => t.fmt(
             "security-status-pending-deadline",
@@ -139,6 +168,7 @@ async fn security_page(
             status: overview.status.code(),
             status_text,
             enrolling: session.stage == Stage::Enrolment,
+            later,
             requested: overview.requested_at.map(|at| {
                 t.fmt(
                     "two-factor-requested-on",

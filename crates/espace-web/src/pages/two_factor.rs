@@ -155,6 +155,8 @@ struct CompanyPage {
     rows: Vec<StatusRow>,
     manage: bool,
     unprotected_only: bool,
+    /// The viewer's own login has no method (shown prominently).
+    unprotected: bool,
     /// The waiting period of an assisted reset, as shown or as typed.
     wait_hours: String,
     sections: Vec<(&'static str, String)>,
@@ -209,6 +211,10 @@ async fn company_page(
         .await
     {
         Ok(v) => v,
+        Err(e) => return app_error(ctx, &e),
+    };
+    let unprotected = match state.app.unprotected_helper(session).await {
+        Ok(u) => u,
         Err(e) => return app_error(ctx, &e),
     };
     let rules =
@@ -273,6 +279,7 @@ async fn company_page(
                 .collect(),
             manage: true,
             unprotected_only,
+            unprotected,
             wait_hours: typed_wait.unwrap_or_else(|| view.reset_wait_hours.to_string()),
             sections: Section::ALL
                 .iter()
