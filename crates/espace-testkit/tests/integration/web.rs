@@ -161,3 +161,47 @@ both_engines!(
         assert_eq!(id.len(), 36, "a UUID of ours: {id}");
     }
 );
+
+/// The text of a page's `<title>`.
+fn title_of(body: &str) -> String {
+    let start = body
+        .find("<title>")
+        .map(|i| i + "<title>".len())
+        .unwrap_or(0);
+    let end = body[start..]
+        .find("</title>")
+        .map(|i| start + i)
+        .unwrap_or(start);
+    body[start..end].to_owned()
+}
+
+both_engines!(
+    async fn titles_say_when_a_page_has_errors_and_name_what_it_is_about(engine) {
+        let app = TestApp::spawn(engine).await;
+        // A form that comes back with errors says so first, in each language
+        // (a non-breaking space before the French colon).
+        for (lang, prefix) in [("en", "Error: "), ("fr", "Erreur\u{a0}: ")] {
+            let b = app.browser().with_header("accept-language", lang);
+            let clean = title_of(&b.get("/login").await.body);
+            assert!(!clean.starts_with(prefix), "{lang}: {clean}");
+            let r = b.sign_in("alice.martin", "not the password").await;
+            assert!(r.error_summary().is_some(), "{lang}: the sign-in failed with a summary");
+            let title = title_of(&r.body);
+            assert_eq!(title, format!("{prefix}{clean}"), "{lang}");
+        }
+        // A page about one person names that person.
+        let b = app.browser().with_header("accept-language", "en");
+        assert_eq!(b.sign_in("bruno.leroy", DEMO_PASSWORD).await.status, 303);
+        let alice = crate::login_id(&app, "alice.martin").await;
+        let page = b.get(&format!("/users/{alice}")).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(title_of(&page.body), "Alice Martin — Users and rights — Espace");
+        // "Credentials" are not logins ("identifiants") in French.
+        let fr = app.browser().with_header("accept-language", "fr");
+        assert_eq!(fr.sign_in("alice.martin", DEMO_PASSWORD).await.status, 303);
+        let page = fr.get("/account/two-factor").await;
+        assert_eq!(page.status, 200);
+        let title = title_of(&page.body);
+        assert!(title.contains("double authentification") && !title.contains("identifiants"), "{title}");
+    }
+);
