@@ -205,3 +205,29 @@ both_engines!(
         assert!(title.contains("double authentification") && !title.contains("identifiants"), "{title}");
     }
 );
+
+both_engines!(
+    async fn the_accessibility_statement_tells_the_truth(engine) {
+        let app = TestApp::spawn(engine).await;
+        for (lang, status, footer) in [
+            ("fr", "Espace est non conforme", "Accessibilité\u{a0}: non conforme"),
+            ("en", "Espace is not compliant", "Accessibility: not compliant"),
+        ] {
+            let b = app.browser().with_header("accept-language", lang);
+            let page = b.get("/accessibility").await;
+            assert_eq!(page.status, 200);
+            let body = &page.body;
+            // Without an audit, RGAA only allows "non conforme"; the footer agrees.
+            assert!(body.contains(status), "{lang}");
+            assert!(!body.contains("partiellement") && !body.contains("partially"), "{lang}");
+            assert!(b.get("/login").await.body.contains(footer), "{lang}: the footer is in step");
+            // Known non-conformities are listed, passkeys are no longer "to come".
+            assert!(body.matches("<li>").count() >= 8, "{lang}: a list of known issues");
+            assert!(!body.contains("à venir") && !body.contains("when they arrive"), "{lang}");
+            // Dated, with the method and tools, and real contact means.
+            assert!(body.contains("2026") && body.contains("axe-core"), "{lang}");
+            assert!(body.contains("href=\"mailto:") && body.contains("href=\"/account/company#conversation\""), "{lang}");
+            assert!(body.contains("Défenseur des droits") && body.contains("formulaire.defenseurdesdroits.fr"), "{lang}");
+        }
+    }
+);
