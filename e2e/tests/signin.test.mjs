@@ -108,7 +108,10 @@ for (const js of [true, false]) {
         const page = await env.page({ js, locale: LOCALE[l] });
         try {
           await page.goto('/login');
+          const clean = await page.title();
           await Promise.all([page.waitForNavigation(), page.locator('form.form button[type=submit]').click()]);
+          // The title says there are errors first (non-breaking space before the French colon).
+          assert.equal(await page.title(), `${l === 'fr' ? 'Erreur\u00a0:' : 'Error:'} ${clean}`);
           const s = await summary(page);
           assert.equal(norm(await page.locator('#error-summary h2').innerText()), T[l].summaryTitle);
           assert.deepEqual(s.items, [T[l].missingLogin, T[l].missingPassword]);

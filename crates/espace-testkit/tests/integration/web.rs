@@ -161,3 +161,73 @@ both_engines!(
         assert_eq!(id.len(), 36, "a UUID of ours: {id}");
     }
 );
+
+/// The text of a page's `<title>`.
+fn title_of(body: &str) -> String {
+    let start = body
+        .find("<title>")
+        .map(|i| i + "<title>".len())
+        .unwrap_or(0);
+    let end = body[start..]
+        .find("</title>")
+        .map(|i| start + i)
+        .unwrap_or(start);
+    body[start..end].to_owned()
+}
+
+both_engines!(
+    async fn titles_say_when_a_page_has_errors_and_name_what_it_is_about(engine) {
+        let app = TestApp::spawn(engine).await;
+        // A form that comes back with errors says so first, in each language
+        // (a non-breaking space before the French colon).
+        for (lang, prefix) in [("en", "Error: "), ("fr", "Erreur\u{a0}: ")] {
+            let b = app.browser().with_header("accept-language", lang);
+            let clean = title_of(&b.get("/login").await.body);
+            assert!(!clean.starts_with(prefix), "{lang}: {clean}");
+            let r = b.sign_in("alice.martin", "not the password").await;
+            assert!(r.error_summary().is_some(), "{lang}: the sign-in failed with a summary");
+            let title = title_of(&r.body);
+            assert_eq!(title, format!("{prefix}{clean}"), "{lang}");
+        }
+        // A page about one person names that person.
+        let b = app.browser().with_header("accept-language", "en");
+        assert_eq!(b.sign_in("bruno.leroy", DEMO_PASSWORD).await.status, 303);
+        let alice = crate::login_id(&app, "alice.martin").await;
+        let page = b.get(&format!("/users/{alice}")).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(title_of(&page.body), "Alice Martin — Users and rights — Espace");
+        // "Credentials" are not logins ("identifiants") in French.
+        let fr = app.browser().with_header("accept-language", "fr");
+        assert_eq!(fr.sign_in("alice.martin", DEMO_PASSWORD).await.status, 303);
+        let page = fr.get("/account/two-factor").await;
+        assert_eq!(page.status, 200);
+        let title = title_of(&page.body);
+        assert!(title.contains("double authentification") && !title.contains("identifiants"), "{title}");
+    }
+);
+
+both_engines!(
+    async fn the_accessibility_statement_tells_the_truth(engine) {
+        let app = TestApp::spawn(engine).await;
+        for (lang, status, footer) in [
+            ("fr", "Espace est non conforme", "Accessibilité\u{a0}: non conforme"),
+            ("en", "Espace is not compliant", "Accessibility: not compliant"),
+        ] {
+            let b = app.browser().with_header("accept-language", lang);
+            let page = b.get("/accessibility").await;
+            assert_eq!(page.status, 200);
+            let body = &page.body;
+            // Without an audit, RGAA only allows "non conforme"; the footer agrees.
+            assert!(body.contains(status), "{lang}");
+            assert!(!body.contains("partiellement") && !body.contains("partially"), "{lang}");
+            assert!(b.get("/login").await.body.contains(footer), "{lang}: the footer is in step");
+            // Known non-conformities are listed, passkeys are no longer "to come".
+            assert!(body.matches("<li>").count() >= 8, "{lang}: a list of known issues");
+            assert!(!body.contains("à venir") && !body.contains("when they arrive"), "{lang}");
+            // Dated, with the method and tools, and real contact means.
+            assert!(body.contains("2026") && body.contains("axe-core"), "{lang}");
+            assert!(body.contains("href=\"mailto:") && body.contains("href=\"/account/company#conversation\""), "{lang}");
+            assert!(body.contains("Défenseur des droits") && body.contains("formulaire.defenseurdesdroits.fr"), "{lang}");
+        }
+    }
+);

@@ -447,7 +447,7 @@ async fn case_detail(
     }
     let status = view.status;
     let page = CasePage {
-        c: Chrome::new(state, ctx, "case-title", "backoffice"),
+        c: Chrome::new(state, ctx, "case-title", "backoffice").about(&c.reference),
         id,
         notice: notice
             .filter(|n| matches!(*n, "verified" | "code-sent" | "rejected"))

@@ -221,7 +221,8 @@ async fn conversation_page(
         Err(e) => return app_error(ctx, &e),
     };
     let page = ConversationPage {
-        c: Chrome::new(state, ctx, "conversation-title", "backoffice"),
+        c: Chrome::new(state, ctx, "conversation-title", "backoffice")
+            .about(&display_name(&conv.customer)),
         customer_id: id,
         customer: display_name(&conv.customer),
         company: conv.company.name.clone(),

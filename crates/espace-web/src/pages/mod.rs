@@ -162,6 +162,37 @@ impl Chrome {
     }
 }
 
+impl Chrome {
+    /// A page about one person or object names it first in its title:
+    /// "Alice Martin — Users and rights — Espace".
+    pub fn about(mut self, subject: &str) -> Self {
+        let subject = subject.trim();
+        if !subject.is_empty() {
+            self.title = format!("{subject} — {}", self.title);
+        }
+        self
+    }
+}
+
+/// The marker of the error summary (form_errors.html): a page that shows it
+/// came back with errors.
+const ERROR_SUMMARY_MARKER: &str = "id=\"error-summary\"";
+
+/// A page that came back with errors says so first in its title, so that a
+/// screen reader announces it on load ("Error: …" / "Erreur : …"). Done here,
+/// once for every page, from the one error summary all forms share.
+fn title_with_errors(html: String, t: &Tr) -> String {
+    if !html.contains(ERROR_SUMMARY_MARKER) {
+        return html;
+    }
+    let prefix = t
+        .get("title-error-prefix")
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    html.replacen("<title>", &format!("<title>{prefix} "), 1)
+}
+
 /// A time of day in the configured zone, e.g. "14:35".
 pub fn local_time(state: &AppState, at: Timestamp) -> String {
     at.to_zoned(state.tz.clone()).strftime("%H:%M").to_string()
@@ -190,7 +221,7 @@ pub fn parse_id(raw: &str) -> Result<uuid::Uuid, espace_app::AppError> {
 /// Renders a page; a template error is a 500 with a reference.
 pub fn render(ctx: &Ctx, page: &impl Template) -> Response {
     match page.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => Html(title_with_errors(html, &ctx.tr())).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             error_page(ctx.locale, &ctx.client.request_id, ErrorKind::Internal)

@@ -409,7 +409,7 @@ async fn user_page(
             .unwrap_or_else(|| t.get("account-not-set"))
     };
     let page = UserPage {
-        c: Chrome::new(state, ctx, "user-title", "users"),
+        c: Chrome::new(state, ctx, "users-title", "users").about(&display_name(&user.login)),
         notice,
         id,
         name: display_name(&user.login),
