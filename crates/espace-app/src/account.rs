@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::limits::CodeSender;
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::auth::MAX_PASSWORD_INPUT;
@@ -294,6 +295,14 @@ impl App {
             return Ok(ContactOutcome::Unchanged);
         }
         let mut tx = self.store().begin().await?;
+        let to = Recipient::Email(email.as_str());
+        if let Err(problem) = self
+            .guard_code_send(tx.as_mut(), CodeSender::Contact, login, &to, client)
+            .await?
+        {
+            tx.commit().await?;
+            return Err(FormRejection::one("email", problem));
+        }
         self.issue_code(
             tx.as_mut(),
             login,
@@ -352,6 +361,14 @@ impl App {
             .await?;
             tx.commit().await?;
             return Ok(ContactOutcome::Changed);
+        }
+        let to = Recipient::Sms(phone.as_str());
+        if let Err(problem) = self
+            .guard_code_send(tx.as_mut(), CodeSender::Contact, login, &to, client)
+            .await?
+        {
+            tx.commit().await?;
+            return Err(FormRejection::one("phone", problem));
         }
         self.issue_code(
             tx.as_mut(),

@@ -12,6 +12,7 @@ mod delivery;
 mod factor_reset;
 mod franceconnect;
 mod isolation;
+mod limits;
 mod personal;
 mod recovery;
 mod security;
