@@ -934,6 +934,7 @@ problem-already-linked = FranceConnect+ is already linked to this login.
 problem-provider-unavailable = FranceConnect+ cannot be reached right now. Try again in a few minutes, or use another method.
 activity-kind-mfa-franceconnect-refused = FranceConnect+ answer refused
 whats-new-0-4-franceconnect = FranceConnect+: link it from My security, then sign in with it without a password, use it to confirm sensitive actions, and prove your identity yourself when your e-mail address on file is outdated.
+whats-new-0-4-limits = Codes by e-mail and SMS, and requests to your phone, have clear limits: when one is reached, the page tells you in how many minutes you can try again. Approved phone requests and codes you used do not count. SMS codes go to mobiles of France and the European Union.
 franceconnect-problem-locked = Too many wrong second factors were tried on this login: it is locked for a while. Try again later.
 franceconnect-problem-already-linked = FranceConnect+ is already linked to this login. Nothing was changed.
 problem-other-browser = Prove your identity from the browser where you filled in the request: only that one may. Otherwise, support will verify your identity.

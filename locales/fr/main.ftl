@@ -934,6 +934,7 @@ problem-already-linked = FranceConnect+ est déjà lié à cet identifiant.
 problem-provider-unavailable = FranceConnect+ est injoignable pour le moment. Réessayez dans quelques minutes ou utilisez une autre méthode.
 activity-kind-mfa-franceconnect-refused = Réponse FranceConnect+ refusée
 whats-new-0-4-franceconnect = FranceConnect+ : liez-le depuis Ma sécurité, puis connectez-vous avec sans mot de passe, utilisez-le pour confirmer les actions sensibles, et prouvez vous-même votre identité quand votre adresse e-mail enregistrée n’est plus à jour.
+whats-new-0-4-limits = Les codes par e-mail et par SMS, et les demandes à votre téléphone, ont des limites claires : quand l’une est atteinte, la page indique dans combien de minutes réessayer. Les demandes approuvées et les codes utilisés ne comptent pas. Les codes par SMS partent vers les mobiles de France et de l’Union européenne.
 franceconnect-problem-locked = Trop de seconds facteurs erronés ont été essayés sur cet identifiant : il est bloqué pour un moment. Réessayez plus tard.
 franceconnect-problem-already-linked = FranceConnect+ est déjà lié à cet identifiant. Rien n’a été modifié.
 problem-other-browser = Prouvez votre identité depuis le navigateur où vous avez rempli la demande : lui seul le peut. Sinon, le support vérifiera votre identité.

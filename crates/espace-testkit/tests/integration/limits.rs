@@ -163,6 +163,8 @@ both_engines!(
         let app = TestApp::spawn_with(engine, |s| {
             s.app.recovery.per_target = 100_000;
             s.app.recovery.per_client = 100_000;
+            s.app.limits.inbox_per_hour = RateLimit::per_hour(100_000);
+            s.app.limits.inbox_per_day = RateLimit::per_day(100_000);
         })
         .await;
         let b = app.browser().with_header("accept-language", "en");
