@@ -12,12 +12,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::limits::CodeSender;
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::auth::MAX_PASSWORD_INPUT;
 use crate::crypto::random_code;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
+use crate::limits::CodeSender;
 use crate::notify::{Notice, Recipient};
 use crate::ports::{CodeRecord, LoginRecord, Tx};
 use crate::session::CurrentSession;

@@ -14,8 +14,6 @@ use jiff::Timestamp;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::ports::RecoveryRequestRecord;
-use crate::recovery::FORM_ASSISTED_ACK;
 use crate::App;
 use crate::account::masked_email;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
@@ -23,7 +21,9 @@ use crate::company::display_name;
 use crate::crypto::{normalize_reference, random_reference};
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
+use crate::ports::RecoveryRequestRecord;
 use crate::ports::{LoginRecord, RecoveryCaseRecord, Tx};
+use crate::recovery::FORM_ASSISTED_ACK;
 use crate::session::CurrentSession;
 
 /// Where a case stands. Completed and rejected cases are closed.
@@ -321,9 +321,7 @@ impl App {
             return Ok(());
         }
         if !self.inbox_allows(tx, &case.new_email).await? {
-            return self
-                .inbox_capped(tx, "recover-account", None, client)
-                .await;
+            return self.inbox_capped(tx, "recover-account", None, client).await;
         }
         self.tell_requester(tx, &case, CaseStatus::Received).await
     }

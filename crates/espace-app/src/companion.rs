@@ -458,7 +458,10 @@ impl App {
             return Err(FormRejection::one("push", problem));
         }
         if let Err(until) = self
-            .hit_limits(tx.as_mut(), &self.push_keys(login.id, method.id, &client.ip))
+            .hit_limits(
+                tx.as_mut(),
+                &self.push_keys(login.id, method.id, &client.ip),
+            )
             .await?
         {
             tx.commit().await?;

@@ -113,7 +113,10 @@ impl Default for LimitsConfig {
             push: SenderLimits::hourly(10, 10, 30),
             inbox_per_hour: RateLimit::per_hour(3),
             inbox_per_day: RateLimit::per_day(10),
-            sms_regions: DEFAULT_SMS_REGIONS.iter().map(|s| (*s).to_owned()).collect(),
+            sms_regions: DEFAULT_SMS_REGIONS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             sms_breaker: RateLimit::per_hour(300),
             alert_email: None,
         }
@@ -292,12 +295,10 @@ impl App {
             .await?;
             return Ok(Err(self.throttled(until)));
         }
-        if sms {
-            if let Err(until) = self.sms_breaker(tx, client).await? {
-                return Ok(Err(Problem::SmsPaused {
-                    minutes: wait_minutes(now, until),
-                }));
-            }
+        if sms && let Err(until) = self.sms_breaker(tx, client).await? {
+            return Ok(Err(Problem::SmsPaused {
+                minutes: wait_minutes(now, until),
+            }));
         }
         Ok(Ok(()))
     }

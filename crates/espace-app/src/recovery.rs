@@ -6,8 +6,8 @@
 use espace_domain::email::EmailAddress;
 use espace_domain::identifier::{LoginIdentifier, attempt_key};
 use espace_domain::lockout::AttemptState;
-use espace_domain::strong::Status;
 use espace_domain::ratelimit::RateLimit;
+use espace_domain::strong::Status;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -18,8 +18,8 @@ use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::sha256_hex;
 use crate::error::{AppError, FormRejection, Problem};
-use crate::notify::{Notice, Recipient};
 use crate::limits::Limit;
+use crate::notify::{Notice, Recipient};
 use crate::ports::{ActionTokenRecord, LoginRecord, RecoveryRequestRecord, Tx};
 use crate::second_factor::factor_attempt_key;
 

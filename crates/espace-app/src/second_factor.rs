@@ -14,11 +14,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::limits::CodeSender;
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::{random_bytes, random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
+use crate::limits::CodeSender;
 use crate::notify::{Notice, Recipient};
 use crate::ports::{LoginRecord, SessionRecord, Tx};
 use crate::recovery::TOKEN_RESET;
@@ -451,8 +451,7 @@ impl App {
                         if let Some(Recipient::Email(to) | Recipient::Sms(to)) =
                             code_recipient(login, &m.kind)
                         {
-                            self.refund_factor_code(tx, login, to, c.created_at)
-                                .await?;
+                            self.refund_factor_code(tx, login, to, c.created_at).await?;
                         }
                         true
                     }

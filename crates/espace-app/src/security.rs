@@ -8,11 +8,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::limits::CodeSender;
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::random_bytes;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
+use crate::limits::CodeSender;
 use crate::notify::{Notice, Recipient};
 use crate::ports::{AuthMethodRecord, LoginRecord, Tx};
 use crate::second_factor::Purpose;

@@ -5,8 +5,8 @@ use espace_app::audit::AuditEvent;
 use espace_app::ports::{
     ActionTokenRecord, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord, ContractRecord,
     DeviceSeen, FactorResetRecord, IdpLinkRecord, JoseKeyRecord, LoginRecord, OutboxRecord,
-    PushRequestRecord, RecoveryCaseRecord, RecoveryRequestRecord, RightRecord, SessionRecord, Store, StoreError,
-    StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
+    PushRequestRecord, RecoveryCaseRecord, RecoveryRequestRecord, RightRecord, SessionRecord,
+    Store, StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::ratelimit::RateWindow;

@@ -48,8 +48,8 @@ pub struct PhoneE164 {
 /// regions included) and the other member states of the European Union.
 pub const DEFAULT_SMS_REGIONS: &[&str] = &[
     "FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", // France
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "DE", "GR", "HU", "IE", "IT", "LV",
-    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
+    "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 ];
 
 impl PhoneE164 {

@@ -104,9 +104,18 @@ mod tests {
 
     #[test]
     fn configuration_checks_name_the_key() {
-        assert!(RateLimit::per_hour(3).check("x", SignedDuration::from_hours(24)).is_ok());
-        let e = RateLimit::per_hour(0).check("limits.codes_per_login", SignedDuration::from_hours(24));
+        assert!(
+            RateLimit::per_hour(3)
+                .check("x", SignedDuration::from_hours(24))
+                .is_ok()
+        );
+        let e =
+            RateLimit::per_hour(0).check("limits.codes_per_login", SignedDuration::from_hours(24));
         assert!(e.unwrap_err().contains("limits.codes_per_login"));
-        assert!(RateLimit::per_day(1).check("x", SignedDuration::from_hours(1)).is_err());
+        assert!(
+            RateLimit::per_day(1)
+                .check("x", SignedDuration::from_hours(1))
+                .is_err()
+        );
     }
 }

@@ -424,7 +424,7 @@ both_engines!(
         let (phone, mut key) = link_phone(&app, &push).await;
         // Three sign-ins approved: more than the limit, none refused.
         for _ in 0..3 {
-            let (b, wait, number) = push_sign_in(&app).await;
+            let (_b, wait, number) = push_sign_in(&app).await;
             let id = request_id(&wait).to_owned();
             let r = answer(&phone, &mut key, &id, "approve", &number).await;
             assert_eq!(r.location(), Some("/companion?answered=approved"), "{}", r.body);

@@ -148,9 +148,18 @@ both_engines!(
 /// Mann–Whitney U of two samples, as the z of its normal approximation
 /// (no ties in nanosecond timings worth correcting for).
 fn mann_whitney_z(a: &[f64], b: &[f64]) -> f64 {
-    let mut all: Vec<(f64, bool)> = a.iter().map(|x| (*x, true)).chain(b.iter().map(|x| (*x, false))).collect();
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|x| (*x, true))
+        .chain(b.iter().map(|x| (*x, false)))
+        .collect();
     all.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let rank_sum_a: f64 = all.iter().enumerate().filter(|(_, (_, is_a))| *is_a).map(|(i, _)| (i + 1) as f64).sum();
+    let rank_sum_a: f64 = all
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, is_a))| *is_a)
+        .map(|(i, _)| (i + 1) as f64)
+        .sum();
     let (n1, n2) = (a.len() as f64, b.len() as f64);
     let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
     let mean = n1 * n2 / 2.0;
