@@ -124,4 +124,7 @@ email-push-refused-intro = { $answer ->
     [mismatch] A request for the login { $identifier }, made on { $time } from { $device } (address { $ip }), was refused on your companion app: the number chosen was not the one on the screen.
    *[other] A request for the login { $identifier }, made on { $time } from { $device } (address { $ip }), was denied on your companion app.
 }
+email-sms-breaker-tripped-subject = { $brand }: SMS sending paused (circuit breaker)
+email-sms-breaker-tripped-intro = More than { $limit } SMS codes were asked for in { $minutes } minutes, across every login. No SMS code goes out until { $time }; people are asked to choose another method or to wait.
+email-sms-breaker-tripped-next = Look at the audit trail (sms.breaker-tripped, code.send-throttled) and at the metric espace_sms_breaker_refused_total for where the requests came from. If the volume is legitimate, raise app.limits.sms_breaker.
 email-push-refused-next = If you did not try to sign in, someone knows your password: change it now, and tell your security manager or support.

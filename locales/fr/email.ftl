@@ -124,4 +124,7 @@ email-push-refused-intro = { $answer ->
     [mismatch] Une demande pour l’identifiant { $identifier }, faite le { $time } depuis { $device } (adresse { $ip }), a été refusée sur votre application compagnon : le nombre choisi n’était pas celui affiché à l’écran.
    *[other] Une demande pour l’identifiant { $identifier }, faite le { $time } depuis { $device } (adresse { $ip }), a été refusée sur votre application compagnon.
 }
+email-sms-breaker-tripped-subject = { $brand } : envoi de SMS suspendu (coupe-circuit)
+email-sms-breaker-tripped-intro = Plus de { $limit } codes par SMS ont été demandés en { $minutes } minutes, tous identifiants confondus. Aucun code par SMS ne part avant le { $time } ; on propose aux personnes une autre méthode ou d’attendre.
+email-sms-breaker-tripped-next = Consultez le journal d’audit (sms.breaker-tripped, code.send-throttled) et la métrique espace_sms_breaker_refused_total pour savoir d’où venaient les demandes. Si le volume est légitime, relevez app.limits.sms_breaker.
 email-push-refused-next = Si vous n’avez pas essayé de vous connecter, quelqu’un connaît votre mot de passe : changez-le maintenant et prévenez votre gestionnaire de sécurité ou le support.

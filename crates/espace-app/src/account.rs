@@ -18,6 +18,7 @@ use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::auth::{PasswordAttempt, Verdict};
 use crate::crypto::random_code;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
+use crate::limits::CodeSender;
 use crate::notify::{Notice, Recipient};
 use crate::ports::{CodeRecord, LoginRecord, Tx};
 use crate::session::CurrentSession;
@@ -306,6 +307,14 @@ impl App {
             return Ok(ContactOutcome::Unchanged);
         }
         let mut tx = self.store().begin().await?;
+        let to = Recipient::Email(email.as_str());
+        if let Err(problem) = self
+            .guard_code_send(tx.as_mut(), CodeSender::Contact, login, &to, client)
+            .await?
+        {
+            tx.commit().await?;
+            return Err(FormRejection::one("email", problem));
+        }
         self.issue_code(
             tx.as_mut(),
             login,
@@ -364,6 +373,14 @@ impl App {
             .await?;
             tx.commit().await?;
             return Ok(ContactOutcome::Changed);
+        }
+        let to = Recipient::Sms(phone.as_str());
+        if let Err(problem) = self
+            .guard_code_send(tx.as_mut(), CodeSender::Contact, login, &to, client)
+            .await?
+        {
+            tx.commit().await?;
+            return Err(FormRejection::one("phone", problem));
         }
         self.issue_code(
             tx.as_mut(),

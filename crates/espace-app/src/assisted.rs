@@ -21,7 +21,9 @@ use crate::company::display_name;
 use crate::crypto::{normalize_reference, random_reference};
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
+use crate::ports::RecoveryRequestRecord;
 use crate::ports::{LoginRecord, RecoveryCaseRecord, Tx};
+use crate::recovery::FORM_ASSISTED_ACK;
 use crate::session::CurrentSession;
 
 /// Where a case stands. Completed and rejected cases are closed.
@@ -237,7 +239,7 @@ impl App {
         };
         let now = self.clock().now();
         let mut tx = self.store().begin().await?;
-        if !self
+        if let Err(until) = self
             .within_limits(tx.as_mut(), "assisted", email.normalized(), client)
             .await?
         {
@@ -247,7 +249,7 @@ impl App {
             )
             .await?;
             tx.commit().await?;
-            return Err(FormRejection::one("new_email", Problem::Throttled));
+            return Err(FormRejection::one("new_email", self.throttled(until)));
         }
         let case = RecoveryCaseRecord {
             id: Uuid::now_v7(),
@@ -274,10 +276,54 @@ impl App {
                 .detail(json!({ "case": case.id, "reference": case.reference })),
         )
         .await?;
-        self.tell_requester(tx.as_mut(), &case, CaseStatus::Received)
-            .await?;
+        // The acknowledgement is decided by the worker, the same work here
+        // whatever the address (see `acknowledge_case`).
+        tx.insert_recovery_request(&RecoveryRequestRecord {
+            id: Uuid::now_v7(),
+            form: FORM_ASSISTED_ACK.into(),
+            typed: case.id.to_string(),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            request_id: client.request_id.clone(),
+            created_at: now,
+        })
+        .await?;
         tx.commit().await?;
         Ok(case.reference)
+    }
+
+    /// The worker's acknowledgement of a new case: by e-mail only where an
+    /// active login holds the case's address, verified, and within the
+    /// cap of that inbox. Otherwise nothing is sent: the requester has the
+    /// reference on screen. An anonymous form never mails a stranger
+    /// (issue 15, item 6; docs/SECURITY.md).
+    pub(crate) async fn acknowledge_case(
+        &self,
+        tx: &mut dyn Tx,
+        case_id: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let Some(case) = (match Uuid::parse_str(case_id) {
+            Ok(id) => tx.recovery_case(id).await?,
+            Err(_) => None,
+        }) else {
+            return Ok(());
+        };
+        let known = match EmailAddress::parse(&case.new_email) {
+            Ok(e) => tx
+                .logins_by_verified_email(e.normalized())
+                .await?
+                .into_iter()
+                .any(|l| !l.disabled && l.email_verified),
+            Err(_) => false,
+        };
+        if !known {
+            return Ok(());
+        }
+        if !self.inbox_allows(tx, &case.new_email).await? {
+            return self.inbox_capped(tx, "recover-account", None, client).await;
+        }
+        self.tell_requester(tx, &case, CaseStatus::Received).await
     }
 
     /// Tells the requester, at the new address, that the case was opened

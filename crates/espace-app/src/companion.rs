@@ -472,12 +472,15 @@ impl App {
             tx.commit().await?;
             return Err(FormRejection::one("push", problem));
         }
-        if !self
-            .within_limits(tx.as_mut(), "factor-push", &login.id.to_string(), client)
+        if let Err(until) = self
+            .hit_limits(
+                tx.as_mut(),
+                &self.push_keys(login.id, method.id, &client.ip),
+            )
             .await?
         {
             tx.commit().await?;
-            return Err(FormRejection::one("push", Problem::Throttled));
+            return Err(FormRejection::one("push", self.throttled(until)));
         }
         let (waiter, session_hash, link_hash) = waiter(asker);
         tx.void_push_requests(&waiter).await?;
@@ -883,6 +886,9 @@ impl App {
         )
         .await?;
         if outcome == APPROVED {
+            // Approvals do not count against the push limits (issue 26).
+            let keys = self.push_keys(login.id, r.method_id, &r.ip);
+            self.refund_limits(tx.as_mut(), &keys, r.created_at).await?;
             tx.commit().await?;
             return Ok(());
         }

@@ -8,6 +8,7 @@ use espace_domain::throttle::IpThrottlePolicy;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
+use crate::limits::LimitsConfig;
 use crate::notify::OutboxConfig;
 use crate::recovery::RecoveryConfig;
 use espace_domain::onetime::CodePolicy;
@@ -33,6 +34,8 @@ pub struct AppConfig {
     pub outbox: OutboxConfig,
     /// Forgotten password and login (SPEC §5).
     pub recovery: RecoveryConfig,
+    /// Sending limits: codes, phone requests, anonymous e-mails, SMS.
+    pub limits: LimitsConfig,
     /// The key that seals authenticator seeds in the database: 32 random
     /// bytes in base64 (`openssl rand -base64 32`). Without it,
     /// authenticator apps cannot be added. Never written out.
@@ -178,6 +181,7 @@ impl Default for AppConfig {
             codes: CodePolicy::default(),
             outbox: OutboxConfig::default(),
             recovery: RecoveryConfig::default(),
+            limits: LimitsConfig::default(),
             secrets_key: None,
             strong: StrongAuthConfig::default(),
             franceconnect: FranceConnectConfig::default(),
@@ -286,6 +290,7 @@ impl AppConfig {
         {
             return Err("recovery: per_target and per_client at least 1, window at least 60 s, reset_valid_for at least 300 s".into());
         }
+        self.limits.validate()?;
         let s = self.session_policy();
         if s.idle_timeout > s.absolute_timeout {
             return Err("session.idle_timeout must not exceed session.absolute_timeout".into());

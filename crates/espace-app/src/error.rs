@@ -85,8 +85,17 @@ pub enum Problem {
     Referent,
     /// Not on one's own login (remove one's own access, say).
     OwnLogin,
-    /// Too many requests from this client or for this target: later.
-    Throttled,
+    /// Too many requests from this client, login or for this target:
+    /// possible again in `minutes`.
+    Throttled {
+        minutes: i64,
+    },
+    /// No SMS to this number's country (`limits.sms_regions`).
+    SmsRegion,
+    /// SMS sending is paused (the circuit breaker) for `minutes`.
+    SmsPaused {
+        minutes: i64,
+    },
     /// The action does not fit the current state (a closed case, say).
     State,
     /// No more than `max` of these.

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod factor_reset;
 pub mod franceconnect;
+pub mod limits;
 mod links;
 pub mod navigation;
 pub mod notify;

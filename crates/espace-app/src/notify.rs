@@ -157,6 +157,13 @@ pub enum Notice {
     },
     /// A request was denied (`answer`: denied, reported, mismatch) on
     /// the companion app.
+    /// To the operator (`limits.alert_email`): the SMS circuit breaker
+    /// tripped; no SMS code goes out until `until`.
+    SmsBreakerTripped {
+        limit: i64,
+        minutes: i64,
+        until: Timestamp,
+    },
     PushRefused {
         identifier: String,
         answer: String,
@@ -196,6 +203,7 @@ impl Notice {
             Notice::FactorResetDone { .. } => "factor-reset-done",
             Notice::PushRequest { .. } => "push-request",
             Notice::PushRefused { .. } => "push-refused",
+            Notice::SmsBreakerTripped { .. } => "sms-breaker-tripped",
         }
     }
 }
@@ -442,7 +450,10 @@ impl App {
     }
 
     /// The latest messages, for the demo outbox page only.
+    /// Recovery requests still waiting for the worker are handled first,
+    /// so that the page shows what they send.
     pub async fn outbox_recent(&self, limit: i64) -> Result<Vec<OutboxRecord>, AppError> {
+        self.handle_recovery_requests().await?;
         let mut tx = self.store().begin_read().await?;
         Ok(tx.outbox_recent(limit).await?)
     }

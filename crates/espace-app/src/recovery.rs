@@ -6,22 +6,31 @@
 use espace_domain::email::EmailAddress;
 use espace_domain::identifier::{LoginIdentifier, attempt_key};
 use espace_domain::lockout::AttemptState;
+use espace_domain::ratelimit::RateLimit;
 use espace_domain::strong::Status;
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::auth::plausible_token;
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
+use crate::limits::Limit;
 use crate::notify::{Notice, Recipient};
-use crate::ports::{ActionTokenRecord, LoginRecord, Tx};
+use crate::ports::{ActionTokenRecord, LoginRecord, RecoveryRequestRecord, Tx};
 use crate::second_factor::factor_attempt_key;
 
 pub(crate) const TOKEN_RESET: &str = "reset-password";
+const FORM_RESET: &str = "forgot-password";
+const FORM_LOGIN: &str = "forgot-login";
+/// The acknowledgement of an assisted-recovery case (its id is `typed`).
+pub(crate) const FORM_ASSISTED_ACK: &str = "assisted-ack";
+/// Requests the worker takes per transaction.
+const BATCH: i64 = 50;
 
 /// `app.recovery.*`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,24 +76,181 @@ pub struct PasswordResetDone {
 }
 
 impl App {
-    /// Counts a request against both limits; false when either is spent.
+    /// Counts an anonymous request of `form` against its limits per typed
+    /// target and per client (`app.recovery`); the time it is possible
+    /// again when either is spent.
     pub(crate) async fn within_limits(
         &self,
         tx: &mut dyn Tx,
         form: &str,
         target: &str,
         client: &ClientInfo,
-    ) -> Result<bool, AppError> {
+    ) -> Result<Result<(), Timestamp>, AppError> {
         let c = &self.config().recovery;
+        let keys = [
+            Limit::new(
+                format!("{form}:target:{target}"),
+                RateLimit::new(c.per_target, c.window),
+            ),
+            Limit::new(
+                format!("{form}:client:{}", client.ip),
+                RateLimit::new(c.per_client, c.window),
+            ),
+        ];
+        self.hit_limits(tx, &keys).await
+    }
+
+    /// Records an anonymous recovery request for the worker
+    /// ([`App::handle_recovery_requests`]): the same work whoever it
+    /// designates, so that neither the answer nor its timing tells whether
+    /// a login or address exists (issue 15, item 4).
+    async fn record_recovery_request(
+        &self,
+        form: &str,
+        key: &str,
+        typed: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
         let now = self.clock().now();
-        let before = now - c.window;
-        let by_target = tx
-            .hit_rate_limit(&format!("{form}:target:{target}"), now, before)
+        let mut tx = self.store().begin().await?;
+        if self
+            .within_limits(tx.as_mut(), form, key, client)
+            .await?
+            .is_err()
+        {
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::RecoveryThrottled, now, client)
+                    .identifier(typed)
+                    .detail(json!({ "form": form })),
+            )
             .await?;
-        let by_client = tx
-            .hit_rate_limit(&format!("{form}:client:{}", client.ip), now, before)
+        } else {
+            tx.insert_recovery_request(&RecoveryRequestRecord {
+                id: Uuid::now_v7(),
+                form: form.into(),
+                typed: typed.into(),
+                ip: client.ip.clone(),
+                user_agent: client.user_agent.clone(),
+                request_id: client.request_id.clone(),
+                created_at: now,
+            })
             .await?;
-        Ok(by_target <= c.per_target && by_client <= c.per_client)
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The worker's side of the anonymous forms: takes the recorded
+    /// requests, looks up whom they designate and sends what is due, each
+    /// message subject to the cap per destination inbox. Run by the
+    /// delivery loop; safe on several instances at once. Returns how many
+    /// requests were handled.
+    pub async fn handle_recovery_requests(&self) -> Result<u64, AppError> {
+        let mut handled = 0;
+        loop {
+            let mut tx = self.store().begin().await?;
+            let batch = tx.take_recovery_requests(BATCH).await?;
+            if batch.is_empty() {
+                return Ok(handled);
+            }
+            for r in &batch {
+                let client = ClientInfo::new(r.ip.clone(), &r.user_agent, r.request_id.clone());
+                match r.form.as_str() {
+                    FORM_RESET => self.handle_reset(tx.as_mut(), &r.typed, &client).await?,
+                    FORM_LOGIN => self.handle_reminder(tx.as_mut(), &r.typed, &client).await?,
+                    FORM_ASSISTED_ACK => {
+                        self.acknowledge_case(tx.as_mut(), &r.typed, &client)
+                            .await?
+                    }
+                    other => tracing::warn!(form = other, "unknown recovery request dropped"),
+                }
+                handled += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+
+    /// Records that an anonymous e-mail to `inbox` was not sent: its cap
+    /// is spent (issue 15, item 6).
+    pub(crate) async fn inbox_capped(
+        &self,
+        tx: &mut dyn Tx,
+        form: &str,
+        login: Option<Uuid>,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::RecoveryThrottled, self.clock().now(), client)
+                .subject(login)
+                .detail(json!({ "form": form, "cap": "inbox" })),
+        )
+        .await
+        .map_err(Into::into)
+    }
+
+    async fn handle_reset(
+        &self,
+        tx: &mut dyn Tx,
+        typed: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = self.clock().now();
+        for login in Self::recipients(tx, typed).await? {
+            let Some(email) = login.email.clone() else {
+                continue;
+            };
+            if !self.inbox_allows(tx, &email).await? {
+                self.inbox_capped(tx, FORM_RESET, Some(login.id), client)
+                    .await?;
+                continue;
+            }
+            self.send_reset_link(tx, &login, &email).await?;
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::PasswordResetRequested, now, client)
+                    .subject(Some(login.id))
+                    .identifier(typed),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn handle_reminder(
+        &self,
+        tx: &mut dyn Tx,
+        typed: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = self.clock().now();
+        let logins = Self::recipients(tx, typed).await?;
+        let Some(first) = logins.first() else {
+            return Ok(());
+        };
+        // To the address as the login stores it, not as typed.
+        let to = first.email.clone().unwrap_or_else(|| typed.to_owned());
+        if !self.inbox_allows(tx, &to).await? {
+            return self
+                .inbox_capped(tx, FORM_LOGIN, Some(first.id), client)
+                .await;
+        }
+        self.queue(
+            tx,
+            Recipient::Email(&to),
+            Some(first.id),
+            Self::locale_of(first),
+            &Notice::LoginReminder {
+                identifiers: logins.iter().map(|l| l.identifier.clone()).collect(),
+                url: format!("{}/login", self.config().public_url),
+            },
+        )
+        .await?;
+        for l in &logins {
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::LoginReminderSent, now, client).subject(Some(l.id)),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The logins a typed login or address designates: by identifier, or
@@ -140,8 +306,9 @@ impl App {
         .await
     }
 
-    /// `/forgot-password`: sends a reset link to each designated login's
-    /// verified address. The caller always shows the same answer.
+    /// `/forgot-password`: a reset link will go to each designated
+    /// login's verified address. The request is only recorded here; the
+    /// caller always shows the same answer.
     pub async fn request_password_reset(
         &self,
         typed: &str,
@@ -151,39 +318,13 @@ impl App {
         if typed.is_empty() {
             return Err(FormRejection::one("login", Problem::Required));
         }
-        let key = attempt_key(typed);
-        let now = self.clock().now();
-        let mut tx = self.store().begin().await?;
-        if !self
-            .within_limits(tx.as_mut(), "reset", &key, client)
-            .await?
-        {
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::RecoveryThrottled, now, client)
-                    .identifier(typed)
-                    .detail(json!({ "form": "forgot-password" })),
-            )
+        self.record_recovery_request(FORM_RESET, &attempt_key(typed), typed, client)
             .await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-        for login in Self::recipients(tx.as_mut(), typed).await? {
-            let Some(email) = login.email.clone() else {
-                continue;
-            };
-            self.send_reset_link(tx.as_mut(), &login, &email).await?;
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::PasswordResetRequested, now, client)
-                    .subject(Some(login.id))
-                    .identifier(typed),
-            )
-            .await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 
-    /// `/forgot-login`: the logins of a verified address are sent to it.
+    /// `/forgot-login`: the logins of a verified address will be sent to
+    /// it. Only recorded here, as above.
     pub async fn request_login_reminder(
         &self,
         typed: &str,
@@ -195,47 +336,8 @@ impl App {
         }
         let email = EmailAddress::parse(typed)
             .map_err(|e| FormRejection::one("email", Problem::Email(e)))?;
-        let now = self.clock().now();
-        let mut tx = self.store().begin().await?;
-        if !self
-            .within_limits(tx.as_mut(), "login", email.normalized(), client)
-            .await?
-        {
-            tx.append_audit(
-                &AuditEvent::new(AuditKind::RecoveryThrottled, now, client)
-                    .identifier(typed)
-                    .detail(json!({ "form": "forgot-login" })),
-            )
+        self.record_recovery_request(FORM_LOGIN, email.normalized(), email.normalized(), client)
             .await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-        let logins = Self::recipients(tx.as_mut(), email.normalized()).await?;
-        if let Some(first) = logins.first() {
-            // To the address as the login stores it, not as typed.
-            let to = first
-                .email
-                .clone()
-                .unwrap_or_else(|| email.as_str().to_owned());
-            self.queue(
-                tx.as_mut(),
-                Recipient::Email(&to),
-                Some(first.id),
-                Self::locale_of(first),
-                &Notice::LoginReminder {
-                    identifiers: logins.iter().map(|l| l.identifier.clone()).collect(),
-                    url: format!("{}/login", self.config().public_url),
-                },
-            )
-            .await?;
-            for l in &logins {
-                tx.append_audit(
-                    &AuditEvent::new(AuditKind::LoginReminderSent, now, client).subject(Some(l.id)),
-                )
-                .await?;
-            }
-        }
-        tx.commit().await?;
         Ok(())
     }
 

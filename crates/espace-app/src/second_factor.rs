@@ -18,7 +18,8 @@ use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::auth::{PasswordAttempt, Verdict};
 use crate::crypto::{random_bytes, random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
-use crate::notify::Notice;
+use crate::limits::CodeSender;
+use crate::notify::{Notice, Recipient};
 use crate::ports::{LoginRecord, SessionRecord, Tx};
 use crate::recovery::TOKEN_RESET;
 use crate::security::{KIND_EMAIL, KIND_SMS, KIND_TOTP, MethodView, code_recipient, view};
@@ -216,12 +217,12 @@ impl App {
             .filter(|m| m.verified_at.is_some() && asker.accepts(&m.kind))
             .ok_or(AppError::NotFound)?;
         let to = code_recipient(login, &method.kind).ok_or(AppError::NotFound)?;
-        if !self
-            .within_limits(tx.as_mut(), "factor-code", &login.id.to_string(), client)
+        if let Err(problem) = self
+            .guard_code_send(tx.as_mut(), CodeSender::Factor, login, &to, client)
             .await?
         {
             tx.commit().await?;
-            return Err(FormRejection::one("code", Problem::Throttled));
+            return Err(FormRejection::one("code", problem));
         }
         let target = method.id.to_string();
         self.issue_code(tx.as_mut(), login, CODE_PURPOSE, &target, to)
@@ -445,7 +446,17 @@ impl App {
                 let checked = self
                     .check_code(tx, login.id, Some(login.id), CODE_PURPOSE, &code, client)
                     .await?;
-                checked.is_ok_and(|c| c.target == m.id.to_string())
+                match checked {
+                    Ok(c) if c.target == m.id.to_string() => {
+                        if let Some(Recipient::Email(to) | Recipient::Sms(to)) =
+                            code_recipient(login, &m.kind)
+                        {
+                            self.refund_factor_code(tx, login, to, c.created_at).await?;
+                        }
+                        true
+                    }
+                    _ => false,
+                }
             }
             _ => false,
         };

@@ -12,6 +12,7 @@ use crate::App;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::random_bytes;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
+use crate::limits::CodeSender;
 use crate::notify::{Notice, Recipient};
 use crate::ports::{AuthMethodRecord, LoginRecord, Tx};
 use crate::second_factor::Purpose;
@@ -384,12 +385,12 @@ impl App {
         let to = code_recipient(login, kind).ok_or(AppError::NotFound)?;
         let id = Uuid::now_v7();
         let mut tx = self.store().begin().await?;
-        if !self
-            .within_limits(tx.as_mut(), "enrol-code", &login.id.to_string(), client)
+        if let Err(problem) = self
+            .guard_code_send(tx.as_mut(), CodeSender::Contact, login, &to, client)
             .await?
         {
             tx.commit().await?;
-            return Err(FormRejection::one("add", Problem::Throttled));
+            return Err(FormRejection::one("add", problem));
         }
         self.start_method(tx.as_mut(), session, id, kind, None)
             .await?;

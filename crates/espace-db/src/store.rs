@@ -5,10 +5,11 @@ use espace_app::audit::AuditEvent;
 use espace_app::ports::{
     ActionTokenRecord, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord, ContractRecord,
     DeviceSeen, FactorResetRecord, IdpLinkRecord, JoseKeyRecord, LoginRecord, OutboxRecord,
-    PushRequestRecord, RecoveryCaseRecord, RightRecord, SessionRecord, Store, StoreError,
-    StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
+    PushRequestRecord, RecoveryCaseRecord, RecoveryRequestRecord, RightRecord, SessionRecord,
+    Store, StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
+use espace_domain::ratelimit::RateWindow;
 use espace_domain::throttle::IpWindow;
 use jiff::Timestamp;
 use sqlx::Row;
@@ -1669,13 +1670,13 @@ macro_rules! store_impl {
                 .map_err(err)
             }
 
-            async fn hit_rate_limit(&mut self, key: &str, now: Timestamp, window_before: Timestamp) -> StoreResult<i64> {
+            async fn hit_rate_limit(&mut self, key: &str, now: Timestamp, window_before: Timestamp) -> StoreResult<RateWindow> {
                 let row = sqlx::query(
                     "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
                      ON CONFLICT (key) DO UPDATE SET \
                      hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.hits + 1 END, \
                      window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
-                     RETURNING hits",
+                     RETURNING hits, window_start",
                 )
                 .bind(key)
                 .bind(ms(now))
@@ -1684,7 +1685,65 @@ macro_rules! store_impl {
                 .await
                 .map_err(err)?;
                 let hits: i32 = Self::col(&row, "hits")?;
-                Ok(i64::from(hits))
+                Ok(RateWindow {
+                    hits: i64::from(hits),
+                    started_at: ts(Self::col(&row, "window_start")?)?,
+                })
+            }
+
+            async fn refund_rate_limit(&mut self, key: &str, counted_at: Timestamp) -> StoreResult<()> {
+                self.exec(
+                    "UPDATE rate_limits SET hits = hits - 1 WHERE key = $1 AND hits > 0 AND window_start <= $2",
+                    |q| q.bind(key.to_owned()).bind(ms(counted_at)),
+                )
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_recovery_request(&mut self, r: &RecoveryRequestRecord) -> StoreResult<()> {
+                self.exec(
+                    "INSERT INTO recovery_requests (id, form, typed, ip, user_agent, request_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    |q| {
+                        q.bind(r.id)
+                            .bind(r.form.clone())
+                            .bind(r.typed.clone())
+                            .bind(r.ip.clone())
+                            .bind(r.user_agent.clone())
+                            .bind(r.request_id.clone())
+                            .bind(ms(r.created_at))
+                    },
+                )
+                .await?;
+                Ok(())
+            }
+
+            async fn take_recovery_requests(&mut self, limit: i64) -> StoreResult<Vec<RecoveryRequestRecord>> {
+                let rows = sqlx::query(concat!(
+                    "DELETE FROM recovery_requests WHERE id IN (\
+                     SELECT id FROM recovery_requests ORDER BY created_at, id LIMIT $1",
+                    $skip_locked,
+                    ") RETURNING id, form, typed, ip, user_agent, request_id, created_at"
+                ))
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    out.push(RecoveryRequestRecord {
+                        id: Self::col(row, "id")?,
+                        form: Self::col(row, "form")?,
+                        typed: Self::col(row, "typed")?,
+                        ip: Self::col(row, "ip")?,
+                        user_agent: Self::col(row, "user_agent")?,
+                        request_id: Self::col(row, "request_id")?,
+                        created_at: ts(Self::col(row, "created_at")?)?,
+                    });
+                }
+                // RETURNING gives no order: oldest first.
+                out.sort_by_key(|r| (r.created_at, r.id));
+                Ok(out)
             }
 
             async fn insert_session(&mut self, s: &SessionRecord) -> StoreResult<()> {

@@ -13,6 +13,7 @@ pub mod onetime;
 pub mod password;
 pub mod phone;
 pub mod profile;
+pub mod ratelimit;
 pub mod rights;
 pub mod session;
 pub mod strong;

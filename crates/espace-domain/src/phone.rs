@@ -39,7 +39,18 @@ pub struct PhoneE164 {
     e164: String,
     international: String,
     kind: LineKind,
+    /// The CLDR region of the number (`FR`, `BE`, `GP`…), when the plan
+    /// tells it.
+    region: Option<String>,
 }
+
+/// Where SMS may go unless configured otherwise: France (its overseas
+/// regions included) and the other member states of the European Union.
+pub const DEFAULT_SMS_REGIONS: &[&str] = &[
+    "FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", // France
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
+    "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+];
 
 impl PhoneE164 {
     pub fn parse(raw: &str) -> Result<Self, PhoneError> {
@@ -66,6 +77,7 @@ impl PhoneE164 {
             e164: number.format().mode(Mode::E164).to_string(),
             international: number.format().mode(Mode::International).to_string(),
             kind,
+            region: number.country().id().map(|id| id.as_ref().to_owned()),
         })
     }
 
@@ -80,6 +92,19 @@ impl PhoneE164 {
 
     pub fn kind(&self) -> LineKind {
         self.kind
+    }
+
+    /// The number's region (`FR`, `GB`…), if the numbering plan tells it.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// Whether an SMS may go to this number: its region is in `allowed`
+    /// (ISO 3166 codes, any case). A number of no known region never is.
+    pub fn sms_allowed<S: AsRef<str>>(&self, allowed: &[S]) -> bool {
+        self.region
+            .as_deref()
+            .is_some_and(|r| allowed.iter().any(|a| a.as_ref().eq_ignore_ascii_case(r)))
     }
 
     /// Shown where the number itself should not be: `+33 6 •• •• •• 78`.
@@ -142,6 +167,18 @@ mod tests {
         let p = PhoneE164::parse("+32 470 12 34 56").unwrap();
         assert_eq!(p.as_str(), "+32470123456");
         assert_eq!(p.kind(), LineKind::Mobile);
+    }
+
+    #[test]
+    fn sms_go_only_to_allowed_regions() {
+        let fr = PhoneE164::parse("06 12 34 56 78").unwrap();
+        let uk = PhoneE164::parse("+44 7400 123456").unwrap();
+        let re = PhoneE164::parse("+262 692 12 34 56").unwrap();
+        assert_eq!(fr.region(), Some("FR"));
+        assert_eq!(uk.region(), Some("GB"));
+        assert!(fr.sms_allowed(DEFAULT_SMS_REGIONS) && re.sms_allowed(DEFAULT_SMS_REGIONS));
+        assert!(!uk.sms_allowed(DEFAULT_SMS_REGIONS));
+        assert!(uk.sms_allowed(&["gb"]));
     }
 
     #[test]

@@ -399,6 +399,21 @@ impl FluentComposer {
                 ));
                 m.after.push(p("email-push-refused-next", &[]));
             }
+            Notice::SmsBreakerTripped {
+                limit,
+                minutes,
+                until,
+            } => {
+                m.paragraphs.push(p(
+                    "email-sms-breaker-tripped-intro",
+                    &[
+                        ("limit", Arg::N(*limit)),
+                        ("minutes", Arg::N(*minutes)),
+                        ("time", Arg::S(&self.when(*until))),
+                    ],
+                ));
+                m.after.push(p("email-sms-breaker-tripped-next", &[]));
+            }
             Notice::Unlocked { identifier, by } => {
                 m.paragraphs.push(p(
                     "email-unlocked-intro",

@@ -95,6 +95,7 @@ impl Settings {
                 .with_list_parse_key("app.password.context_words")
                 .with_list_parse_key("notify.push.endpoint_hosts")
                 .with_list_parse_key("app.franceconnect.scopes")
+                .with_list_parse_key("app.limits.sms_regions")
                 .source(Some(espace_env)),
         );
         let raw = builder

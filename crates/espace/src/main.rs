@@ -209,6 +209,11 @@ async fn serve(mut settings: Settings, demo: bool) -> Result<(), StartError> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            // Anonymous recovery requests first: what they send is queued
+            // here, out of the request path (issue 15, item 4).
+            if let Err(e) = worker.handle_recovery_requests().await {
+                tracing::warn!(error = %e, "recovery requests pass failed");
+            }
             match worker.deliver_due().await {
                 Ok(r) if r.sent + r.retried + r.failed > 0 => {
                     tracing::info!(

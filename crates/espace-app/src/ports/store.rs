@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use espace_domain::lockout::AttemptState;
+use espace_domain::ratelimit::RateWindow;
 use espace_domain::throttle::IpWindow;
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -287,6 +288,20 @@ pub struct IdpLinkRecord {
     pub created_at: Timestamp,
 }
 
+/// An anonymous recovery request waiting for the delivery worker: the
+/// form (`forgot-password`, `forgot-login`, `assisted-ack`), what was typed
+/// (or the case id), and the client, for the audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryRequestRecord {
+    pub id: Uuid,
+    pub form: String,
+    pub typed: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub request_id: String,
+    pub created_at: Timestamp,
+}
+
 /// A WebAuthn ceremony in progress: webauthn-rs's state, as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CeremonyRecord {
@@ -370,14 +385,27 @@ pub trait Tx: Send {
     ) -> StoreResult<u64>;
 
     /// Counts a hit in the fixed window of `key` (a new window starts when
-    /// the current one began at or before `window_before`); returns the
-    /// hits of the window, this one included.
+    /// the current one began at or before `window_before`), atomically (one
+    /// upsert, no read-then-write); returns the window, this hit included.
     async fn hit_rate_limit(
         &mut self,
         key: &str,
         now: Timestamp,
         window_before: Timestamp,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<RateWindow>;
+    /// Takes back one hit of `key` counted at `counted_at`, if its window
+    /// is still the one that counted it (an approved phone request, say).
+    async fn refund_rate_limit(&mut self, key: &str, counted_at: Timestamp) -> StoreResult<()>;
+
+    /// Records an anonymous recovery request for the delivery worker.
+    async fn insert_recovery_request(&mut self, r: &RecoveryRequestRecord) -> StoreResult<()>;
+    /// Takes (deletes and returns) up to `limit` of the oldest recovery
+    /// requests; the caller handles them in the same transaction, so each
+    /// is handled once even with several instances.
+    async fn take_recovery_requests(
+        &mut self,
+        limit: i64,
+    ) -> StoreResult<Vec<RecoveryRequestRecord>>;
 
     // Sessions.
     async fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;

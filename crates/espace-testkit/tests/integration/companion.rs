@@ -454,3 +454,36 @@ both_engines!(
         assert!(page.body.contains("Send a request to my phone"));
     }
 );
+
+both_engines!(
+    async fn approved_requests_do_not_count_against_the_phone_limit_but_unanswered_ones_do(engine) {
+        // Issue 26, item 3: a dedicated limit (limits.push), approvals taken back.
+        let push = PushService::start().await;
+        let app = TestApp::spawn_with(engine, |s| {
+            s.web.public_origin = Some(ORIGIN.into());
+            s.notify.push.endpoint_hosts = vec!["127.0.0.1".into()];
+            s.notify.push.allow_http = true;
+            s.app.limits.push.per_login = espace_domain::ratelimit::RateLimit::per_hour(2);
+        })
+        .await;
+        let (phone, mut key) = link_phone(&app, &push).await;
+        // Three sign-ins approved: more than the limit, none refused.
+        for _ in 0..3 {
+            let (_b, wait, number) = push_sign_in(&app).await;
+            let id = request_id(&wait).to_owned();
+            let r = answer(&phone, &mut key, &id, "approve", &number).await;
+            assert_eq!(r.location(), Some("/companion?answered=approved"), "{}", r.body);
+        }
+        // Two left unanswered spend it; the next is refused with the wait.
+        let (b, _, _) = push_sign_in(&app).await;
+        request_push(&b).await;
+        let page = b.get("/login/second-factor").await;
+        let at = page.body.find("/login/second-factor/push").unwrap();
+        let method = between(&page.body[at..], "name=\"method\" value=\"", "\"").to_owned();
+        let r = b
+            .submit("/login/second-factor", "/login/second-factor/push", &[("method", &method), ("next", "/")])
+            .await;
+        let summary = r.error_summary().unwrap_or_else(|| panic!("refused: {}", r.body));
+        assert!(summary.contains("try again in 60 min"), "{summary}");
+    }
+);

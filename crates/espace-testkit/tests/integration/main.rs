@@ -14,6 +14,7 @@ mod factor_reset;
 mod franceconnect;
 mod gate;
 mod isolation;
+mod limits;
 mod navigation;
 mod personal;
 mod recovery;

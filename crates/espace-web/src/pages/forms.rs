@@ -106,7 +106,13 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         Problem::LastAdministrator => t.get("problem-last-administrator"),
         Problem::Referent => t.get("problem-referent"),
         Problem::OwnLogin => t.get("problem-own-login"),
-        Problem::Throttled => t.get("problem-throttled"),
+        Problem::Throttled { minutes } => {
+            t.fmt("problem-throttled", &[("minutes", Arg::N(*minutes))])
+        }
+        Problem::SmsRegion => t.get("problem-sms-region"),
+        Problem::SmsPaused { minutes } => {
+            t.fmt("problem-sms-paused", &[("minutes", Arg::N(*minutes))])
+        }
         Problem::State => t.get("problem-state"),
         Problem::TooMany { max } => t.fmt("problem-too-many", &[("max", Arg::N(*max as i64))]),
         Problem::TotpWrong => t.get("problem-totp-wrong"),
