@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::context::{Ctx, DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::error::app_error;
 use crate::form::{CheckedForm, cleaned, refused_errors};
-use crate::i18n::Arg;
+use crate::i18n::{Arg, Tr};
 use crate::security::safe_return_to;
 
 #[derive(Template)]
@@ -231,21 +231,9 @@ pub async fn submit(
             ));
         }
         SignInError::Throttled { until } => {
-            let left = until
-                .duration_since(state.app.clock().now())
-                .as_mins()
-                .max(0)
-                + 1;
-            page.f.errors.push(FormError {
-                field: None,
-                message: t.fmt(
-                    "login-throttled",
-                    &[
-                        ("time", Arg::S(&local_time(&state, until))),
-                        ("minutes", Arg::N(left)),
-                    ],
-                ),
-            });
+            page.f
+                .errors
+                .push(until_message(&state, &t, "login-throttled", until));
             page.f.help.push(t.get("login-throttled-help"));
             let mut res = render(&ctx, &page);
             *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -259,25 +247,32 @@ pub async fn submit(
             return with_device(res, outcome_device.as_deref());
         }
         SignInError::Locked { until } => {
-            let left = until
-                .duration_since(state.app.clock().now())
-                .as_mins()
-                .max(0)
-                + 1;
-            page.f.errors.push(FormError {
-                field: None,
-                message: t.fmt(
-                    "login-locked",
-                    &[
-                        ("time", Arg::S(&local_time(&state, until))),
-                        ("minutes", Arg::N(left)),
-                    ],
-                ),
-            });
+            page.f
+                .errors
+                .push(until_message(&state, &t, "login-locked", until));
             page.f.help.push(t.get("login-locked-help"));
         }
     }
     with_device(render(&ctx, &page), outcome_device.as_deref())
+}
+
+/// A refusal that lasts until `until`: the time of day and the minutes left.
+fn until_message(state: &AppState, t: &Tr, key: &str, until: jiff::Timestamp) -> FormError {
+    let left = until
+        .duration_since(state.app.clock().now())
+        .as_mins()
+        .max(0)
+        + 1;
+    FormError {
+        field: None,
+        message: t.fmt(
+            key,
+            &[
+                ("time", Arg::S(&local_time(state, until))),
+                ("minutes", Arg::N(left)),
+            ],
+        ),
+    }
 }
 
 /// The answer to a sign-in: on to `to`, with the new session's cookie,
