@@ -12,7 +12,7 @@ use crate::strong::{force_alice, signed_in};
 
 /// alice.martin, forced, enrols an authenticator app and a code by
 /// e-mail; returns the app's key and the e-mail method's id.
-async fn alice_enrolled(app: &TestApp) -> (String, String) {
+pub(crate) async fn alice_enrolled(app: &TestApp) -> (String, String) {
     force_alice(app).await;
     let b = signed_in(app, "alice.martin").await;
     let (path, key) = start(&b).await;

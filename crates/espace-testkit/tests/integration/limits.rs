@@ -210,3 +210,47 @@ both_engines!(
         assert!(app.outbox().await.iter().any(|m| m.kind == "login-reminder" && m.recipient == "alice.martin@acme.example"));
     }
 );
+
+both_engines!(
+    async fn adding_a_code_method_is_limited_like_any_code_sender(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = alice(&app).await;
+        // Three codes to her address (limits.contact_codes.per_target),
+        // each a new attempt to add the method (a resend is the same).
+        for _ in 0..3 {
+            let r = b.submit("/account/security", "/account/security/code-method/email", &[]).await;
+            assert_eq!(r.status, 303, "{}", r.body);
+        }
+        let r = b.submit("/account/security", "/account/security/code-method/email", &[]).await;
+        let page = if r.status == 303 { b.get(r.location().unwrap()).await } else { r };
+        let summary = page.error_summary().unwrap_or_else(|| panic!("refused: {}", page.body));
+        assert!(summary.contains("try again in"), "{summary}");
+        assert_eq!(sent_to(&app, "verification-code", "alice.martin@acme.example").await, 3);
+        assert!(crate::audit_kinds(&app, "alice.martin").await.contains(&"code.send-throttled".to_owned()));
+    }
+);
+
+both_engines!(
+    async fn second_factor_codes_are_limited_per_login(engine) {
+        let app = TestApp::spawn(engine).await;
+        let (_, email_method) = crate::factor_reset::alice_enrolled(&app).await;
+        let before = sent_to(&app, "verification-code", "alice.martin@acme.example").await;
+        let b = app.browser().with_header("accept-language", "en");
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        // Five codes (limits.factor_codes.per_login), then a refusal that
+        // says when; none of the refused ones is sent.
+        let mut refused = None;
+        for _ in 0..7 {
+            let r = b
+                .submit("/login/second-factor", "/login/second-factor/send", &[("method", &email_method), ("next", "/")])
+                .await;
+            let page = if r.status == 303 { b.get(r.location().unwrap()).await } else { r };
+            if let Some(s) = page.error_summary().filter(|s| s.contains("try again in")) {
+                refused = Some(s);
+                break;
+            }
+        }
+        assert!(refused.is_some(), "refused before seven codes");
+        assert_eq!(sent_to(&app, "verification-code", "alice.martin@acme.example").await - before, 5);
+    }
+);
