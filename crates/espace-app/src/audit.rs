@@ -230,6 +230,9 @@ pub struct ClientInfo {
     pub ip: String,
     pub user_agent: String,
     pub request_id: String,
+    /// The language this browser chose (the header's switch), if it did:
+    /// at sign-in it wins over the login's and becomes its preference.
+    pub chosen_locale: Option<espace_domain::locale::Locale>,
 }
 
 impl ClientInfo {
@@ -244,6 +247,7 @@ impl ClientInfo {
                 .take(400)
                 .collect(),
             request_id: request_id.into(),
+            chosen_locale: None,
         }
     }
 }

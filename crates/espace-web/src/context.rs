@@ -269,7 +269,8 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let client = ClientInfo::new(ip.to_string(), user_agent, request_id);
+    let mut client = ClientInfo::new(ip.to_string(), user_agent, request_id);
+    client.chosen_locale = cookie(headers, LANG_COOKIE).and_then(Locale::parse);
     // A path or query holding an encoded control character (`%00`) never
     // reaches a page: PostgreSQL refuses a NUL in text (see `form`).
     if req

@@ -260,10 +260,11 @@ impl App {
             .note_device(tx, login, &session_token, device, &req.client)
             .await?;
         let next_step = self.next_step(tx, login, 1, now, &req.client).await?;
+        let locale = self.adopt_chosen_locale(tx, login, &req.client).await?;
         Ok(SignedIn {
             session_token,
             login_id: login.id,
-            locale: login.locale.clone(),
+            locale,
             new_device_token,
             next_step,
         })
@@ -289,6 +290,32 @@ impl App {
         .await?;
         metrics::counter!("espace_signin_total", "outcome" => "locked").increment(1);
         Ok(())
+    }
+}
+
+impl App {
+    /// The language a sign-in leads to: the one this browser chose, if it
+    /// chose one, which then becomes the login's preference (audited);
+    /// else the login's own.
+    async fn adopt_chosen_locale(
+        &self,
+        tx: &mut dyn crate::ports::Tx,
+        login: &LoginRecord,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, AppError> {
+        let Some(chosen) = client.chosen_locale.map(|l| l.code()) else {
+            return Ok(login.locale.clone());
+        };
+        if login.locale.as_deref() != Some(chosen) {
+            tx.set_login_locale(login.id, chosen).await?;
+            tx.append_audit(
+                &AuditEvent::new(AuditKind::LanguageChanged, self.clock().now(), client)
+                    .by_self(login.id)
+                    .detail(json!({ "from": login.locale, "to": chosen, "at": "sign-in" })),
+            )
+            .await?;
+        }
+        Ok(Some(chosen.to_owned()))
     }
 }
 
@@ -359,10 +386,11 @@ impl App {
         let new_device_token = self
             .note_device(tx, login, &session_token, device, client)
             .await?;
+        let locale = self.adopt_chosen_locale(tx, login, client).await?;
         Ok(SignedIn {
             session_token,
             login_id: login.id,
-            locale: login.locale.clone(),
+            locale,
             new_device_token,
             next_step: NextStep::Continue,
         })

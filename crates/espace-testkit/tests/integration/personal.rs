@@ -249,3 +249,28 @@ both_engines!(
         }
     }
 );
+
+both_engines!(
+    /// Issue 16 item 8: the language chosen on the sign-in page wins over
+    /// the login's, and becomes its preference.
+    async fn the_language_chosen_before_signing_in_wins_and_is_remembered(engine) {
+        let app = TestApp::spawn(engine).await;
+        // Alice prefers French.
+        let b = app.browser().with_header("accept-language", "fr");
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        b.submit("/", "/language", &[("lang", "fr"), ("return_to", "/")]).await;
+        b.submit("/", "/logout", &[]).await;
+        // On another browser she picks English on the sign-in page.
+        let c = app.browser().with_header("accept-language", "fr");
+        let r = c.submit("/login", "/language", &[("lang", "en"), ("return_to", "/login")]).await;
+        assert_eq!(r.status, 303);
+        assert!(c.get("/login").await.body.contains("<html lang=\"en\""));
+        assert_eq!(c.sign_in("alice.martin", DEMO_PASSWORD).await.status, 303);
+        assert!(c.get("/").await.body.contains("<html lang=\"en\""), "her choice wins after signing in");
+        assert!(crate::audit_kinds(&app, "alice.martin").await.contains(&"contact.language-changed".to_owned()));
+        // And it is now hers: a browser that chose nothing gets English.
+        let d = app.browser().with_header("accept-language", "fr");
+        d.sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert!(d.get("/").await.body.contains("<html lang=\"en\""));
+    }
+);
