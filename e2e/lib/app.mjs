@@ -61,7 +61,7 @@ export const T = {
       : `Il vous reste ${n} essais avant que votre identifiant soit bloqué pendant 30 minutes.`),
     repeated: 'même mauvais mot de passe',
     locked: /Votre identifiant est temporairement bloqué après trop de mots de passe erronés\. Il se débloque de lui-même à (\d{2}):(\d{2}) \(dans (\d+) min\)\./,
-    lockedHelp: "aucun mot de passe n'est vérifié, même correct",
+    lockedHelp: 'aucun mot de passe n’est vérifié, même correct',
     showPassword: 'Afficher le mot de passe',
     hidePassword: 'Masquer le mot de passe',
     notFound: 'Page introuvable',

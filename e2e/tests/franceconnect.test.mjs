@@ -24,11 +24,11 @@ const CLIENT_SECRET = 'espace-e2e-secret-0123456789abcdef';
 
 const W = {
   en: {
-    section: 'Sign in with FranceConnect+', button: 'Continue with FranceConnect+', link: 'Link FranceConnect+',
+    section: 'Sign in with FranceConnect+', button: 'Sign in with FranceConnect+', link: 'Link FranceConnect+',
     back: 'Go back', added: /The method is added/, cancelled: 'You cancelled at FranceConnect+. Nothing was changed.',
   },
   fr: {
-    section: 'Se connecter avec FranceConnect+', button: 'Continuer avec FranceConnect+', back: 'Revenir',
+    section: 'Se connecter avec FranceConnect+', button: 'S’identifier avec FranceConnect+', back: 'Revenir',
     recovery: 'Prouver votre identité avec FranceConnect+', caseTitle: 'Votre demande d’aide',
     notLinked: 'Cette identité FranceConnect+ n’est liée à aucun identifiant.',
   },

@@ -44,6 +44,11 @@ for (const js of [true, false]) {
       const page = await env.page({ js, locale: LOCALE.en });
       try {
         await lockOut(page, login, T.en);
+        // No password form while locked (none is checked): the way out instead.
+        assert.equal(await page.locator('#password').count(), 0, 'no password form while locked');
+        assert.equal(await page.locator('.locked-actions a[href="/forgot-password"]').count(), 1, 'the reset is offered');
+        await axeCheck(page, 'locked sign-in (en)');
+        await page.goto('/login');
         await submitLogin(page, login, PASSWORD);
         assert.equal(new URL(page.url()).pathname, '/login', 'still on the sign-in page');
         await assertLocked(page, T.en, 'the right password while locked');
@@ -67,6 +72,7 @@ for (const js of [true, false]) {
       const page = await env.page({ js, locale: LOCALE.en });
       try {
         await lockOut(page, unknown, T.en);
+        await page.goto('/login');
         await submitLogin(page, unknown, PASSWORD);
         await assertLocked(page, T.en, 'any password while locked');
       } finally {
@@ -126,6 +132,7 @@ describe('the owner\'s known browser', { timeout: 120_000 }, () => {
       // The session ends (expired, say); the device cookie stays.
       await owner.context().clearCookies({ name: '__Host-espace-session' });
       await lockOut(attacker, 'bruno.leroy', T.en);
+      await attacker.goto('/login');
       await submitLogin(attacker, 'bruno.leroy', PASSWORD);
       await assertLocked(attacker, T.en, 'the attacker, with the right password');
       // Only the browser that typed a wrong password hears that it repeated.

@@ -46,7 +46,10 @@ login-remaining = { $remaining ->
 }
 login-repeated = You entered the same wrong password again, so it was not counted twice. This often happens when the browser fills in an old saved password: delete the saved password for this site in your browser and type your password yourself.
 login-locked = Your login is temporarily locked after too many wrong passwords. It unlocks by itself at { $time } (in { $minutes } min).
-login-locked-help = Until then no password is checked, even a correct one. If you no longer know your password, choose a new one with "Forgot your password?" below: that also lifts the lock.
+login-locked-help = Until then no password is checked, even a correct one, so the password form is not shown. Choosing a new password lifts the lock at once.
+login-locked-reset = Choose a new password
+login-locked-unlock = Your company’s security manager, or the provider’s support, can also see why your login is locked and unlock it.
+login-locked-other = Sign in with another login
 login-throttled = Too many failed sign-ins came from your network. Sign-in is paused for it until { $time } (in { $minutes } min).
 login-throttled-help = Nothing was checked meanwhile. If you share this network with many people, try again after that time.
 login-busy = Too many sign-ins are being processed right now. Wait a few seconds and try again.
@@ -998,7 +1001,8 @@ whats-new-0-4-title = Version 0.4
 whats-new-0-4-date = November 2026
 whats-new-0-4-companion = The companion app: link your phone from My security, then approve your sign-ins and confirmations on it, with your fingerprint, face or PIN, by picking the number your screen shows. “This wasn't me” stops the attempt and warns you.
 # FranceConnect+ (SPEC §4.7)
-franceconnect-button = Continue with FranceConnect+
+franceconnect-button = Sign in with FranceConnect+
+franceconnect-button-pre = Sign in with
 franceconnect-login-title = Sign in with FranceConnect+
 franceconnect-login-text = If you have linked FranceConnect+ to your login, you can sign in with it, without your password.
 franceconnect-what = What is FranceConnect+? (in French)
@@ -1032,3 +1036,5 @@ whats-new-0-5-limits = Codes by e-mail and SMS, and requests to your phone, have
 franceconnect-problem-locked = Too many wrong second factors were tried on this login: it is locked for a while. Try again later.
 franceconnect-problem-already-linked = FranceConnect+ is already linked to this login. Nothing was changed.
 problem-other-browser = Prove your identity from the browser where you filled in the request: only that one may. Otherwise, support will verify your identity.
+
+new-window = (opens a new window)

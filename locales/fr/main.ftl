@@ -46,7 +46,10 @@ login-remaining = { $remaining ->
 }
 login-repeated = Vous avez saisi à nouveau le même mauvais mot de passe : il n'a pas été compté deux fois. Cela arrive souvent quand le navigateur remplit un ancien mot de passe enregistré : supprimez le mot de passe enregistré pour ce site dans votre navigateur et saisissez votre mot de passe vous-même.
 login-locked = Votre identifiant est temporairement bloqué après trop de mots de passe erronés. Il se débloque de lui-même à { $time } (dans { $minutes } min).
-login-locked-help = D'ici là, aucun mot de passe n'est vérifié, même correct. Si vous ne connaissez plus votre mot de passe, choisissez-en un nouveau avec « Mot de passe oublié ? » ci-dessous : cela lève aussi le blocage.
+login-locked-help = D’ici là, aucun mot de passe n’est vérifié, même correct : le formulaire n’est donc pas proposé. Choisir un nouveau mot de passe lève le blocage aussitôt.
+login-locked-reset = Choisir un nouveau mot de passe
+login-locked-unlock = Le responsable de la sécurité de votre entreprise, ou le support du fournisseur, peut aussi voir pourquoi votre identifiant est bloqué et le débloquer.
+login-locked-other = Se connecter avec un autre identifiant
 login-throttled = Trop de connexions échouées sont venues de votre réseau. La connexion y est suspendue jusqu’à { $time } (dans { $minutes } min).
 login-throttled-help = Rien n’a été vérifié entre-temps. Si vous partagez ce réseau avec beaucoup de personnes, réessayez après cette heure.
 login-busy = Trop de connexions sont en cours de traitement. Patientez quelques secondes puis réessayez.
@@ -998,10 +1001,11 @@ whats-new-0-4-title = Version 0.4
 whats-new-0-4-date = Novembre 2026
 whats-new-0-4-companion = L’application compagnon : liez votre téléphone depuis Ma sécurité, puis approuvez-y vos connexions et confirmations, avec votre empreinte, votre visage ou votre code, en choisissant le nombre affiché sur votre écran. « Ce n’était pas moi » arrête la tentative et vous prévient.
 # FranceConnect+ (SPEC §4.7)
-franceconnect-button = Continuer avec FranceConnect+
+franceconnect-button = S’identifier avec FranceConnect+
+franceconnect-button-pre = S’identifier avec
 franceconnect-login-title = Se connecter avec FranceConnect+
 franceconnect-login-text = Si vous avez lié FranceConnect+ à votre identifiant, vous pouvez vous connecter avec, sans mot de passe.
-franceconnect-what = Qu’est-ce que FranceConnect+ ?
+franceconnect-what = Qu’est-ce que FranceConnect+ ?
 franceconnect-title = FranceConnect+
 franceconnect-back = Revenir
 franceconnect-problem-cancelled = Vous avez annulé sur FranceConnect+. Rien n’a été modifié.
@@ -1032,3 +1036,5 @@ whats-new-0-5-limits = Les codes par e-mail et par SMS, et les demandes à votre
 franceconnect-problem-locked = Trop de seconds facteurs erronés ont été essayés sur cet identifiant : il est bloqué pour un moment. Réessayez plus tard.
 franceconnect-problem-already-linked = FranceConnect+ est déjà lié à cet identifiant. Rien n’a été modifié.
 problem-other-browser = Prouvez votre identité depuis le navigateur où vous avez rempli la demande : lui seul le peut. Sinon, le support vérifiera votre identité.
+
+new-window = (nouvelle fenêtre)

@@ -32,6 +32,9 @@ struct LoginPage {
     passkeys: bool,
     /// Sign-in with FranceConnect+ is offered.
     franceconnect: bool,
+    /// The typed identifier is locked: no password form (none is checked),
+    /// the way out instead.
+    locked: bool,
     f: Fields,
 }
 
@@ -65,6 +68,7 @@ impl LoginPage {
             password_error: None,
             passkeys: state.app.passkeys_available(),
             franceconnect: state.app.franceconnect_available(),
+            locked: false,
             f: Fields::default(),
         }
     }
@@ -251,6 +255,7 @@ pub async fn submit(
                 .errors
                 .push(until_message(&state, &t, "login-locked", until));
             page.f.help.push(t.get("login-locked-help"));
+            page.locked = true;
         }
     }
     with_device(render(&ctx, &page), outcome_device.as_deref())
