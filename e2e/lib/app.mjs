@@ -46,7 +46,7 @@ export const T = {
     loginTitle: 'Se connecter',
     dashboardTitle: 'Tableau de bord',
     accountTitle: 'Mon compte',
-    a11yTitle: "Déclaration d'accessibilité",
+    a11yTitle: 'Déclaration d’accessibilité',
     hello: 'Bonjour Alice',
     company: 'Acme Industries',
     signedInAs: 'Connecté en tant que Alice Martin',
@@ -55,7 +55,7 @@ export const T = {
     summaryTitle: 'Il y a un problème',
     missingLogin: 'Saisissez votre identifiant.',
     missingPassword: 'Saisissez votre mot de passe.',
-    wrong: "L'identifiant ou le mot de passe est incorrect.",
+    wrong: 'L’identifiant ou le mot de passe est incorrect.',
     remaining: (n) => (n === 1
       ? 'Il vous reste 1 essai avant que votre identifiant soit bloqué pendant 30 minutes.'
       : `Il vous reste ${n} essais avant que votre identifiant soit bloqué pendant 30 minutes.`),

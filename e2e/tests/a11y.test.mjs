@@ -110,7 +110,7 @@ for (const js of [true, false]) {
           await axeCheck(page, '/accessibility (signed out)');
 
           await page.goto('/whats-new');
-          assert.equal(await h1(page), l === 'en' ? "What's new" : 'Nouveautés');
+          assert.equal(await h1(page), l === 'en' ? 'What’s new' : 'Nouveautés');
           await axeCheck(page, '/whats-new (signed out)');
 
           await signIn(page, 'alice.martin');

@@ -8,7 +8,7 @@ import { LOCALE, done, h1, jsLabel, signIn, text, useEnvironment } from '../lib/
 
 const TITLES = {
   en: { rights: 'My rights', sessions: 'Signed-in devices', activity: 'Security activity', signOut: 'Sign out', others: 'Sign out all other devices', none: 'No other device is signed in.', thisDevice: 'This device', signedIn: 'Signed in' },
-  fr: { rights: 'Mes droits', sessions: 'Appareils connectés', activity: 'Activité de sécurité', signOut: 'Déconnecter', others: 'Déconnecter tous les autres appareils', none: "Aucun autre appareil n'est connecté.", thisDevice: 'Cet appareil', signedIn: 'Connexion' },
+  fr: { rights: 'Mes droits', sessions: 'Appareils connectés', activity: 'Activité de sécurité', signOut: 'Déconnecter', others: 'Déconnecter tous les autres appareils', none: 'Aucun autre appareil n’est connecté.', thisDevice: 'Cet appareil', signedIn: 'Connexion' },
 };
 
 for (const js of [true, false]) {

@@ -9,8 +9,8 @@ import { axeCheck } from '../lib/axe.mjs';
 import { LOCALE, PASSWORD, done, h1, jsLabel, newestMessageTo, signIn, summary, text, useEnvironment } from '../lib/app.mjs';
 
 const W = {
-  en: { link: 'E-mail address out of date? Ask support for help', title: "Get back in with support's help", caseTitle: 'Your request for help', opened: /Your request is sent/, cases: 'Assisted recovery requests', verified: /Identity recorded/, codeSent: /Code sent to the new address/, linked: /your new address is linked/, follow: 'Follow a request with its reference', resetDone: /Your new password is saved/ },
-  fr: { link: 'Adresse e-mail obsolète ? Demandez l’aide du support', title: 'Retrouver l’accès avec l’aide du support', caseTitle: 'Votre demande d’aide', opened: /Votre demande est envoyée/, cases: 'Demandes de récupération assistée', verified: /Vérification enregistrée/, codeSent: /Code envoyé à la nouvelle adresse/, linked: /votre nouvelle adresse est associée/, follow: 'Suivre une demande avec sa référence', resetDone: /Votre nouveau mot de passe est enregistré/ },
+  en: { link: 'E-mail address out of date? Ask support for help', title: 'Get back in with support’s help', caseTitle: 'Your request for help', opened: /Your request is sent/, cases: 'Assisted recovery requests', verified: /Identity recorded/, codeSent: /Code sent to the new address/, linked: /your new address is linked/, follow: 'Follow a request with its reference', resetDone: /Your new password is saved/ },
+  fr: { link: 'Adresse électronique obsolète ? Demandez l’aide du support', title: 'Retrouver l’accès avec l’aide du support', caseTitle: 'Votre demande d’aide', opened: /Votre demande est envoyée/, cases: 'Demandes de récupération assistée', verified: /Vérification enregistrée/, codeSent: /Code envoyé à la nouvelle adresse/, linked: /votre nouvelle adresse est associée/, follow: 'Suivre une demande avec sa référence', resetDone: /Votre nouveau mot de passe est enregistré/ },
 };
 
 async function submit(page, form = page.locator('main form.form').first()) {

@@ -156,7 +156,7 @@ describe('two-factor authentication', { timeout: 240_000 }, () => {
       assert.equal(await h1(page), 'Confirmez votre identité');
       await axeCheck(page, '/account/confirm (fr, no JS)');
       await page.goto('/account/security');
-      await click(page, page.getByRole('button', { name: /Recevoir les codes par e-mail/ }));
+      await click(page, page.getByRole('button', { name: /Recevoir les codes par courriel/ }));
       assert.equal(await h1(page), 'Confirmez le code envoyé');
       await axeCheck(page, '/account/security/code/{id} (fr, no JS)');
       await click(page, page.locator('main form.form button[type=submit]'));

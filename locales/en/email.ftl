@@ -68,17 +68,17 @@ email-recovery-case-action = Follow my request
 email-recovery-case-opened-not-you = If you did not ask for help, ignore this message: nothing will change.
 
 email-recovery-case-rejected-subject = { $brand }: your request for help was closed
-email-recovery-case-rejected-intro = Support could not verify your identity, so your request { $reference } was closed and nothing changed on any account. You can make a new request with more details on how to reach you, or ask your company's security manager for help.
+email-recovery-case-rejected-intro = Support could not verify your identity, so your request { $reference } was closed and nothing changed on any account. You can make a new request with more details on how to reach you, or ask your company’s security manager for help.
 
 email-address-linked-subject = { $brand }: a new e-mail address was linked to your login
 email-address-linked-intro = At your request, support verified your identity and linked the address { $email } to the login { $identifier }. Messages about this login now go to that address.
 email-address-linked-not-you = If you did not ask for this, contact support at once: someone may be trying to take over your account.
 
 email-method-added-subject = { $brand }: a two-factor method was added
-email-method-added-intro = The method "{ $method }" was added to the login { $identifier } on { $time }.
+email-method-added-intro = The method “{ $method }” was added to the login { $identifier } on { $time }.
 email-method-added-not-you = If you did not add it, change your password and contact your security manager or support at once.
 email-method-removed-subject = { $brand }: a two-factor method was removed
-email-method-removed-intro = The method "{ $method }" was removed from the login { $identifier } on { $time }.
+email-method-removed-intro = The method “{ $method }” was removed from the login { $identifier } on { $time }.
 email-method-removed-not-you = If you did not remove it, change your password and contact your security manager or support at once.
 
 email-strong-auth-on-subject = { $brand }: two-factor authentication is now required
@@ -120,7 +120,7 @@ push-request-text = { $purpose ->
 }
 email-push-refused-subject = { $brand }: a request was refused on your companion app
 email-push-refused-intro = { $answer ->
-    [reported] You said "This wasn't me" on your companion app to a request for the login { $identifier }, made on { $time } from { $device } (address { $ip }). That attempt was stopped.
+    [reported] You said “This wasn’t me” on your companion app to a request for the login { $identifier }, made on { $time } from { $device } (address { $ip }). That attempt was stopped.
     [mismatch] A request for the login { $identifier }, made on { $time } from { $device } (address { $ip }), was refused on your companion app: the number chosen was not the one on the screen.
    *[other] A request for the login { $identifier }, made on { $time } from { $device } (address { $ip }), was denied on your companion app.
 }

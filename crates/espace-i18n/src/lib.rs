@@ -76,6 +76,42 @@ impl Tr {
     }
 }
 
+impl Tr {
+    /// A calendar date in words, in this language: "3 December 2026",
+    /// "1er décembre 2026" (SPEC §9: never an ISO date on a page).
+    pub fn date(&self, d: jiff::civil::Date) -> String {
+        let month = self.get(&format!("date-month-{}", d.month()));
+        self.fmt(
+            "date-long",
+            &[
+                ("day", Arg::N(i64::from(d.day()))),
+                ("month", Arg::S(&month)),
+                ("year", Arg::N(i64::from(d.year()))),
+            ],
+        )
+    }
+
+    /// A date and a time of day: "3 December 2026, 14:35",
+    /// "3 décembre 2026 à 14:35".
+    pub fn datetime(&self, dt: jiff::civil::DateTime) -> String {
+        let time = format!("{:02}:{:02}", dt.hour(), dt.minute());
+        self.fmt(
+            "datetime-long",
+            &[
+                ("date", Arg::S(&self.date(dt.date()))),
+                ("time", Arg::S(&time)),
+            ],
+        )
+    }
+
+    /// A date stored as text (`2027-06-30`), in words; anything that is not
+    /// a date is shown as it is.
+    pub fn date_text(&self, raw: &str) -> String {
+        raw.parse::<jiff::civil::Date>()
+            .map_or_else(|_| raw.to_owned(), |d| self.date(d))
+    }
+}
+
 /// "Chrome 156 on Linux", from a `User-Agent` header, in `t`'s language.
 pub fn device_name(t: &Tr, user_agent: &str) -> String {
     match espace_domain::device::parse(user_agent) {
@@ -160,5 +196,130 @@ mod tests {
         );
         let fr = Tr::new(Locale::Fr).fmt("signed-in-as", &[("name", Arg::S("Alice"))]);
         assert_eq!(fr, "Connecté en tant que Alice");
+    }
+
+    #[test]
+    fn dates_are_in_words_in_each_language() {
+        let d = jiff::civil::date(2026, 12, 1);
+        assert_eq!(Tr::new(Locale::En).date(d), "1 December 2026");
+        assert_eq!(Tr::new(Locale::Fr).date(d), "1er décembre 2026");
+        let dt = jiff::civil::date(2027, 2, 3).at(9, 5, 0, 0);
+        assert_eq!(Tr::new(Locale::En).datetime(dt), "3 February 2027, 09:05");
+        assert_eq!(Tr::new(Locale::Fr).datetime(dt), "3 février 2027 à 09:05");
+        assert_eq!(Tr::new(Locale::Fr).date_text("2027-06-30"), "30 juin 2027");
+        assert_eq!(Tr::new(Locale::En).date_text("soon"), "soon");
+    }
+
+    /// The text of every message of a file (placeables and comments left
+    /// out), one entry per line of text, with its key.
+    fn texts(src: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut key = String::new();
+        for line in src.lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let value = match line.split_once(" = ") {
+                Some((k, v)) if !line.starts_with(' ') => {
+                    key = k.trim().to_owned();
+                    v
+                }
+                _ => line.trim_start().trim_start_matches('*'),
+            };
+            let value = if value.starts_with('[') {
+                value.split_once(']').map_or(value, |(_, rest)| rest)
+            } else {
+                value
+            };
+            let mut text = String::new();
+            let mut depth = 0usize;
+            for c in value.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        text.push('{');
+                    }
+                    '}' if depth > 0 => depth -= 1,
+                    _ if depth == 0 => text.push(c),
+                    _ => {}
+                }
+            }
+            out.push((key.clone(), text));
+        }
+        out
+    }
+
+    #[test]
+    fn french_typography_and_one_term_per_idea() {
+        for src in [
+            include_str!("../../../locales/fr/main.ftl"),
+            include_str!("../../../locales/fr/email.ftl"),
+        ] {
+            for (key, text) in texts(src) {
+                let chars: Vec<char> = text.chars().collect();
+                for (i, c) in chars.iter().enumerate() {
+                    let before = i.checked_sub(1).map(|j| chars[j]);
+                    let after = chars.get(i + 1).copied();
+                    match c {
+                        '\'' | '"' => {
+                            panic!("{key}: typographic apostrophe ’ and « » in French: {text}")
+                        }
+                        ';' | '?' | '!' | ':' => {
+                            // URLs and times are not punctuation.
+                            let code = after
+                                .is_some_and(|a| a == '/' || a.is_ascii_alphanumeric() || a == '=')
+                                || before.is_some_and(|b| b.is_ascii_digit());
+                            if !code && i > 0 {
+                                assert!(
+                                    matches!(before, Some('\u{a0}' | '\u{202f}' | '{')),
+                                    "{key}: a no-break space before {c:?}: {text}"
+                                );
+                            }
+                        }
+                        '«' => assert!(
+                            matches!(after, Some('\u{a0}' | '\u{202f}')),
+                            "{key}: no-break space after «: {text}"
+                        ),
+                        '»' => assert!(
+                            matches!(before, Some('\u{a0}' | '\u{202f}' | '{')),
+                            "{key}: no-break space before »: {text}"
+                        ),
+                        _ => {}
+                    }
+                }
+                let lower = text.to_lowercase();
+                for (wrong, right) in [
+                    ("authentification forte", "double authentification"),
+                    ("deux facteurs", "double authentification"),
+                    ("adresse e-mail", "adresse électronique"),
+                    ("adresse mail", "adresse électronique"),
+                    ("adresse email", "adresse électronique"),
+                ] {
+                    assert!(
+                        !lower.contains(wrong),
+                        "{key}: say « {right} », not « {wrong} »: {text}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn english_uses_english_quotes() {
+        for src in [
+            include_str!("../../../locales/en/main.ftl"),
+            include_str!("../../../locales/en/email.ftl"),
+        ] {
+            for (key, text) in texts(src) {
+                assert!(
+                    !text.contains(['"', '«', '»']),
+                    "{key}: English quotes “…”: {text}"
+                );
+                assert!(
+                    !text.contains('\''),
+                    "{key}: one apostrophe style (’): {text}"
+                );
+            }
+        }
     }
 }

@@ -61,10 +61,15 @@ impl FluentComposer {
         Self { branding, tz }
     }
 
-    fn when(&self, at: Timestamp) -> String {
-        at.to_zoned(self.tz.clone())
-            .strftime("%d/%m/%Y %H:%M (%Z)")
-            .to_string()
+    /// A date and time in words in the message's language, with the zone:
+    /// "23 November 2026, 10:00 (CET)".
+    fn when(&self, t: &Tr, at: Timestamp) -> String {
+        let zoned = at.to_zoned(self.tz.clone());
+        format!(
+            "{} ({})",
+            t.datetime(zoned.datetime()),
+            zoned.strftime("%Z")
+        )
     }
 
     fn layout(&self, notice: &Notice, locale: Locale) -> Layout {
@@ -118,7 +123,7 @@ impl FluentComposer {
                     "email-password-changed-intro",
                     &[
                         ("identifier", Arg::S(identifier)),
-                        ("time", Arg::S(&self.when(*at))),
+                        ("time", Arg::S(&self.when(&t, *at))),
                         ("device", Arg::S(&device)),
                         ("ip", Arg::S(ip)),
                     ],
@@ -141,7 +146,7 @@ impl FluentComposer {
                 m.action = Some((t.get("email-undo-action"), undo_url.clone()));
                 m.after.push(p(
                     "email-undo-until",
-                    &[("time", Arg::S(&self.when(*until)))],
+                    &[("time", Arg::S(&self.when(&t, *until)))],
                 ));
             }
             Notice::PhoneChanged {
@@ -165,7 +170,7 @@ impl FluentComposer {
                 m.action = Some((t.get("email-undo-action"), undo_url.clone()));
                 m.after.push(p(
                     "email-undo-until",
-                    &[("time", Arg::S(&self.when(*until)))],
+                    &[("time", Arg::S(&self.when(&t, *until)))],
                 ));
             }
             Notice::NewDevice {
@@ -180,7 +185,7 @@ impl FluentComposer {
                     "email-new-device-intro",
                     &[
                         ("identifier", Arg::S(identifier)),
-                        ("time", Arg::S(&self.when(*at))),
+                        ("time", Arg::S(&self.when(&t, *at))),
                         ("device", Arg::S(&device)),
                         ("ip", Arg::S(ip)),
                     ],
@@ -219,7 +224,7 @@ impl FluentComposer {
                 m.action = Some((t.get("email-password-reset-action"), url.clone()));
                 m.after.push(p(
                     "email-password-reset-until",
-                    &[("time", Arg::S(&self.when(*until)))],
+                    &[("time", Arg::S(&self.when(&t, *until)))],
                 ));
                 m.after.push(p("email-password-reset-not-you", &[]));
             }
@@ -264,7 +269,7 @@ impl FluentComposer {
                     &[
                         ("identifier", Arg::S(identifier)),
                         ("method", Arg::S(method)),
-                        ("time", Arg::S(&self.when(*at))),
+                        ("time", Arg::S(&self.when(&t, *at))),
                     ],
                 ));
                 m.after.push(p(
@@ -291,7 +296,7 @@ impl FluentComposer {
                     match deadline {
                         Some(d) => m.paragraphs.push(p(
                             "email-strong-auth-on-deadline",
-                            &[("time", Arg::S(&self.when(*d)))],
+                            &[("time", Arg::S(&self.when(&t, *d)))],
                         )),
                         None => m.paragraphs.push(p("email-strong-auth-on-now", &[])),
                     }
@@ -313,7 +318,7 @@ impl FluentComposer {
                     "email-recovery-codes-generated-intro",
                     &[
                         ("identifier", Arg::S(identifier)),
-                        ("time", Arg::S(&self.when(*at))),
+                        ("time", Arg::S(&self.when(&t, *at))),
                     ],
                 ));
                 m.after.push(p("email-method-added-not-you", &[]));
@@ -327,7 +332,7 @@ impl FluentComposer {
                     "email-recovery-code-used-intro",
                     &[
                         ("identifier", Arg::S(identifier)),
-                        ("time", Arg::S(&self.when(*at))),
+                        ("time", Arg::S(&self.when(&t, *at))),
                         ("left", Arg::N(*left)),
                     ],
                 ));
@@ -344,7 +349,7 @@ impl FluentComposer {
                     &[
                         ("identifier", Arg::S(identifier)),
                         ("name", Arg::S(by)),
-                        ("time", Arg::S(&self.when(*effective_at))),
+                        ("time", Arg::S(&self.when(&t, *effective_at))),
                     ],
                 ));
                 m.action = Some((
@@ -391,7 +396,7 @@ impl FluentComposer {
                     "email-push-refused-intro",
                     &[
                         ("identifier", Arg::S(identifier)),
-                        ("time", Arg::S(&self.when(*at))),
+                        ("time", Arg::S(&self.when(&t, *at))),
                         ("device", Arg::S(&device_name(&t, browser))),
                         ("ip", Arg::S(ip)),
                         ("answer", Arg::S(answer)),
@@ -409,7 +414,7 @@ impl FluentComposer {
                     &[
                         ("limit", Arg::N(*limit)),
                         ("minutes", Arg::N(*minutes)),
-                        ("time", Arg::S(&self.when(*until))),
+                        ("time", Arg::S(&self.when(&t, *until))),
                     ],
                 ));
                 m.after.push(p("email-sms-breaker-tripped-next", &[]));
@@ -452,7 +457,7 @@ impl FluentComposer {
                 m.action = Some((t.get("email-invitation-action"), url.clone()));
                 m.after.push(p(
                     "email-invitation-until",
-                    &[("time", Arg::S(&self.when(*until)))],
+                    &[("time", Arg::S(&self.when(&t, *until)))],
                 ));
             }
         }
@@ -475,7 +480,7 @@ impl Composer for FluentComposer {
     fn sms(&self, notice: &Notice, locale: Locale) -> Result<String, String> {
         let t = Tr::new(locale);
         let brand = self.branding.name.as_str();
-        Ok(match notice {
+        let text = match notice {
             Notice::VerificationCode { code, minutes } => t.fmt(
                 "sms-verification-code",
                 &[
@@ -493,7 +498,7 @@ impl Composer for FluentComposer {
                 &[
                     ("brand", Arg::S(brand)),
                     ("identifier", Arg::S(identifier)),
-                    ("time", Arg::S(&self.when(*effective_at))),
+                    ("time", Arg::S(&self.when(&t, *effective_at))),
                 ],
             ),
             Notice::PushRequest {
@@ -508,8 +513,31 @@ impl Composer for FluentComposer {
                 ],
             ),
             other => self.layout(other, locale).subject,
-        })
+        };
+        Ok(sms_plain(&text))
     }
+}
+
+/// A text message in the GSM 7-bit alphabet where typography would force
+/// UCS-2 (70 characters a part instead of 160): no-break spaces become
+/// spaces, typographic apostrophes and quotes plain ones.
+fn sms_plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '«' | '“' | '”' => {
+                out.push('"');
+                chars.next_if(|n| matches!(n, '\u{a0}' | '\u{202f}'));
+            }
+            '\u{a0}' | '\u{202f}' if chars.peek() == Some(&'»') => {}
+            '»' => out.push('"'),
+            '\u{a0}' | '\u{202f}' => out.push(' '),
+            '’' | '‘' => out.push('\''),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -541,6 +569,15 @@ mod tests {
         }
         let sms = composer().sms(&n, Locale::En).unwrap();
         assert!(sms.contains("042917") && sms.len() <= 160, "{sms}");
+        let fr = composer().sms(&n, Locale::Fr).unwrap();
+        assert!(
+            !fr.contains(['\u{a0}', '\u{202f}', '’', '«', '»']),
+            "GSM 7-bit, not UCS-2: {fr}"
+        );
+        assert_eq!(
+            sms_plain("Pas vous\u{a0}? «\u{a0}Ce n’était pas moi\u{a0}»"),
+            "Pas vous ? \"Ce n'était pas moi\""
+        );
     }
 
     #[test]
@@ -574,7 +611,17 @@ mod tests {
             ip: "192.0.2.1".into(),
         };
         let c = composer().email(&n, Locale::En).unwrap();
-        assert!(c.text.contains("23/11/2026 10:00"), "{}", c.text);
+        assert!(
+            c.text.contains("23 November 2026, 10:00 (CET)"),
+            "{}",
+            c.text
+        );
+        let fr = composer().email(&n, Locale::Fr).unwrap();
+        assert!(
+            fr.text.contains("23 novembre 2026 à 10:00 (CET)"),
+            "{}",
+            fr.text
+        );
         assert!(c.text.contains("Chrome 156 on Linux"), "{}", c.text);
     }
 }

@@ -76,7 +76,7 @@ both_engines!(
         let signed_in = page.body.find("Signed in").unwrap();
         let failed = page.body.find("Failed sign-in").unwrap();
         assert!(signed_in < failed, "newest first");
-        assert!(page.body.contains("23/11/2026 10:00"), "Europe/Paris time");
+        assert!(page.body.contains("23 November 2026, 10:00"), "Europe/Paris time, in words");
         assert!(page.body.contains("You") && page.body.contains("Not signed in"));
         // Only the own login's events.
         app.browser().sign_in("bruno.leroy", "Wrong#2026x").await;

@@ -380,7 +380,7 @@ both_engines!(
         assert_eq!(refused_mails().await, 3);
         let mail = app.outbox().await.into_iter().find(|m| m.kind == "push-refused").unwrap();
         // (In French: alice never chose a language.)
-        assert!(mail.body_text.contains("« Ce n’était pas moi »"), "{}", mail.body_text);
+        assert!(mail.body_text.contains("«\u{a0}Ce n’était pas moi\u{a0}»"), "{}", mail.body_text);
         let kinds = audit_kinds(&app, "alice.martin").await;
         assert!(kinds.iter().filter(|k| *k == "mfa.push-refused").count() >= 3);
         assert!(kinds.iter().filter(|k| *k == "signin.second-factor-failed").count() >= 3);

@@ -129,7 +129,14 @@ both_engines!(
         assert!(!home.contains("ACME"), "no contract of another company");
         let alice = app.browser().with_header("accept-language", "en");
         alice.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let home = alice.get("/").await.body;
+        assert!(home.contains("30 June 2027") && !home.contains("2027-06-30"), "dates in words, never ISO");
+        let alice_fr = app.browser().with_header("accept-language", "fr");
+        alice_fr.sign_in("alice.martin", DEMO_PASSWORD).await;
+        assert!(alice_fr.get("/").await.body.contains("30 juin 2027"));
         let account = alice.get("/account").await.body;
+        assert!(account.contains("+33 6 12 34 56 78") && !account.contains("+33612345678"), "phones for people");
+        assert!(account.contains("alice<wbr>.martin@<wbr>acme<wbr>.example"), "addresses wrap at sensible points");
         assert!(account.contains("Acme Industries") && account.contains("Invoices") && !account.contains("Bistro"));
         let staff = app.browser().with_header("accept-language", "en");
         staff.sign_in("support.agent", DEMO_PASSWORD).await;
@@ -140,7 +147,7 @@ both_engines!(
 both_engines!(
     async fn public_pages_answer_in_both_languages(engine) {
         let app = TestApp::spawn(engine).await;
-        for (lang, a11y, news) in [("en", "Accessibility statement", "What's new"), ("fr", "Déclaration d&#39;accessibilité", "Nouveautés")] {
+        for (lang, a11y, news) in [("en", "Accessibility statement", "What’s new"), ("fr", "Déclaration d’accessibilité", "Nouveautés")] {
             let b = app.browser().with_header("accept-language", lang);
             let page = b.get("/accessibility").await;
             assert_eq!(page.status, 200);

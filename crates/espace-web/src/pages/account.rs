@@ -89,7 +89,11 @@ pub async fn hub(
             .to_owned(),
         title: t.get(&format!("title-{}", o.login.title)),
         email: o.login.email.clone().unwrap_or_else(not_set),
-        phone: o.login.phone.clone().unwrap_or_else(not_set),
+        phone: o
+            .login
+            .phone
+            .as_deref()
+            .map_or_else(not_set, super::shown_phone),
         // The preference kept for the login (its messages' language).
         language: match preference {
             Some(l) => t.get(&format!("language-{}", l.code())),

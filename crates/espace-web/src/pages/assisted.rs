@@ -216,11 +216,11 @@ async fn case_page(
                 ),
                 (
                     t.get("recover-case-received"),
-                    local_datetime(state, case.created_at),
+                    local_datetime(state, &t, case.created_at),
                 ),
                 (
                     t.get("recover-case-updated"),
-                    local_datetime(state, case.updated_at),
+                    local_datetime(state, &t, case.updated_at),
                 ),
             ],
             action: format!("/recover-account/case/{}/code", case.reference),
@@ -336,7 +336,7 @@ pub async fn cases(
             let status = CaseStatus::parse(&c.status);
             CaseRow {
                 id: c.id,
-                received: local_datetime(&state, c.created_at),
+                received: local_datetime(&state, &t, c.created_at),
                 received_iso: c.created_at.to_string(),
                 who: c.typed_who,
                 company: c.company_name,
@@ -412,14 +412,14 @@ async fn case_detail(
     let mut facts = vec![
         (
             t.get("recover-case-received"),
-            local_datetime(state, c.created_at),
+            local_datetime(state, &t, c.created_at),
         ),
-        (t.get("recover-who-label"), c.typed_who.clone()),
-        (t.get("recover-company-label"), c.company_name.clone()),
-        (t.get("recover-new-email-label"), c.new_email.clone()),
+        (t.get("cases-who"), c.typed_who.clone()),
+        (t.get("cases-company"), c.company_name.clone()),
+        (t.get("cases-new-email"), c.new_email.clone()),
         (
-            t.get("recover-phone-label"),
-            c.phone.clone().unwrap_or_else(none),
+            t.get("cases-phone"),
+            c.phone.as_deref().map_or_else(none, super::shown_phone),
         ),
         (
             t.get("cases-login"),

@@ -316,7 +316,7 @@ async fn home_page(
             device: r.device,
             browser: espace_i18n::device_name(&t, &r.user_agent),
             ip: r.ip,
-            at: local_datetime(state, r.created_at),
+            at: local_datetime(state, &t, r.created_at),
             until: t.fmt(
                 "companion-request-until",
                 &[("time", Arg::S(&local_time(state, r.expires_at)))],

@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::context::{Authenticated, Ctx};
 use crate::error::app_error;
 use crate::form::HtmlForm;
+use crate::i18n::Tr;
 
 pub struct MessageRow {
     pub author: String,
@@ -25,13 +26,13 @@ pub struct MessageRow {
     pub body: String,
 }
 
-fn rows(state: &AppState, messages: &[MessageView]) -> Vec<MessageRow> {
+fn rows(state: &AppState, t: &Tr, messages: &[MessageView]) -> Vec<MessageRow> {
     messages
         .iter()
         .map(|m| MessageRow {
             author: m.author.clone(),
             from_staff: m.record.from_staff,
-            when: local_datetime(state, m.record.created_at),
+            when: local_datetime(state, t, m.record.created_at),
             when_iso: m.record.created_at.to_string(),
             body: m.record.body.clone(),
         })
@@ -91,7 +92,7 @@ async fn company_page(
             .map(|l| (display_name(l), l.email.clone().unwrap_or_default())),
         messages: mine
             .as_ref()
-            .map(|m| rows(state, &m.conversation))
+            .map(|m| rows(state, &t, &m.conversation))
             .unwrap_or_default(),
         message_value: typed,
         f,
@@ -166,13 +167,14 @@ pub async fn inbox(
         Ok(e) => e,
         Err(e) => return app_error(&ctx, &e),
     };
+    let t = ctx.tr();
     let rows = entries
         .iter()
         .map(|e| InboxRow {
             customer_id: e.customer.id,
             customer: display_name(&e.customer),
             company: e.company.clone(),
-            when: local_datetime(&state, e.last.record.created_at),
+            when: local_datetime(&state, &t, e.last.record.created_at),
             when_iso: e.last.record.created_at.to_string(),
             excerpt: {
                 let s: String = e.last.record.body.chars().take(120).collect();
@@ -227,7 +229,7 @@ async fn conversation_page(
         customer: display_name(&conv.customer),
         company: conv.company.name.clone(),
         notice,
-        messages: rows(state, &conv.messages),
+        messages: rows(state, &ctx.tr(), &conv.messages),
         message_value: typed,
         f,
     };

@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::account::{ContactOutcome, PURPOSE_EMAIL, PURPOSE_PHONE};
 use espace_app::error::FormRejection;
-use espace_domain::phone::PhoneE164;
 use serde::Deserialize;
 
 use super::forms::{Fields, rejection_fields};
@@ -52,15 +51,17 @@ async fn page(
     typed: Option<String>,
 ) -> Response {
     let l = &session.login;
+    let t = ctx.tr();
     let pending = |p| state.app.pending_change(session, p);
     let (pe, pp) = match (pending(PURPOSE_EMAIL).await, pending(PURPOSE_PHONE).await) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return app_error(ctx, &e),
     };
-    let shown_phone = |p: &str| {
-        PhoneE164::parse(p).map_or_else(|_| p.to_owned(), |p| p.international().to_owned())
-    };
-    let phone = l.phone.as_deref().map(shown_phone).unwrap_or_default();
+    let phone = l
+        .phone
+        .as_deref()
+        .map(super::shown_phone)
+        .unwrap_or_default();
     let page = ContactPage {
         c: Chrome::new(state, ctx, "contact-title", "account"),
         notice,
@@ -68,8 +69,13 @@ async fn page(
         email: l.email.clone().unwrap_or_default(),
         email_verified: l.email_verified,
         phone_verified: l.phone_verified,
-        pending_email: pe.map(|p| (p.target, local_datetime(state, p.expires_at))),
-        pending_phone: pp.map(|p| (shown_phone(&p.target), local_datetime(state, p.expires_at))),
+        pending_email: pe.map(|p| (p.target, local_datetime(state, &t, p.expires_at))),
+        pending_phone: pp.map(|p| {
+            (
+                super::shown_phone(&p.target),
+                local_datetime(state, &t, p.expires_at),
+            )
+        }),
         email_value: if form == "email" {
             typed.clone().unwrap_or_default()
         } else {

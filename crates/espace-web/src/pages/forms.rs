@@ -47,12 +47,13 @@ impl Fields {
     }
 }
 
-/// A character as people read it: `« $ »`, naming the invisible ones.
-fn show_char(c: char) -> String {
+/// A character as people read it, quoted the way of the page's language
+/// (`« $ »`, `“$”`), naming the invisible ones.
+fn show_char(t: &Tr, c: char) -> String {
     match c {
-        ' ' => "espace / space".into(),
+        ' ' => t.get("rule-char-space"),
         c if c.is_control() => format!("U+{:04X}", c as u32),
-        c => format!("« {c} »"),
+        c => t.fmt("rule-char-quoted", &[("char", Arg::S(&c.to_string()))]),
     }
 }
 
@@ -62,7 +63,7 @@ pub fn violation_message(t: &Tr, v: &Violation) -> String {
         Violation::TooShort { min } => t.fmt(&key, &[("min", Arg::N(*min as i64))]),
         Violation::TooLong { max } => t.fmt(&key, &[("max", Arg::N(*max as i64))]),
         Violation::ForbiddenCharacters { characters } => {
-            let list: Vec<String> = characters.iter().map(|c| show_char(*c)).collect();
+            let list: Vec<String> = characters.iter().map(|c| show_char(t, *c)).collect();
             t.fmt(
                 &key,
                 &[

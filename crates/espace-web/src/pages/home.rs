@@ -59,8 +59,8 @@ pub async fn dashboard(
         status: t.get(&format!("contract-status-{}", c.status)),
         commitment: c
             .commitment_end
-            .clone()
-            .unwrap_or_else(|| t.get("contract-no-commitment")),
+            .as_deref()
+            .map_or_else(|| t.get("contract-no-commitment"), |d| t.date_text(d)),
     };
     // Whether this is staff, and which tools, the app layer decided.
     let staff_roles = ctx.navigation.staff.then(|| {

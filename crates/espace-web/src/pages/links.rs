@@ -275,7 +275,7 @@ pub async fn factor_reset_show(
                         ("identifier", Arg::S(&offer.identifier)),
                         (
                             "time",
-                            Arg::S(&super::local_datetime(&state, offer.effective_at)),
+                            Arg::S(&super::local_datetime(&state, &t, offer.effective_at)),
                         ),
                     ],
                 ),

@@ -198,11 +198,41 @@ pub fn local_time(state: &AppState, at: Timestamp) -> String {
     at.to_zoned(state.tz.clone()).strftime("%H:%M").to_string()
 }
 
-/// A date and time in the configured zone, e.g. "23/11/2026 14:35".
-pub fn local_datetime(state: &AppState, at: Timestamp) -> String {
-    at.to_zoned(state.tz.clone())
-        .strftime("%d/%m/%Y %H:%M")
-        .to_string()
+/// A date and time in the configured zone, in words in the page's
+/// language: "23 November 2026, 14:35", "23 novembre 2026 à 14:35".
+pub fn local_datetime(state: &AppState, t: &Tr, at: Timestamp) -> String {
+    t.datetime(at.to_zoned(state.tz.clone()).datetime())
+}
+
+/// An e-mail address as HTML that wraps at sensible points on a narrow
+/// screen: after the `@` and before each dot (`<wbr>`, which copying the
+/// address leaves out). Escaped here: templates print it with `|safe`.
+pub fn email_breaks(address: &str) -> String {
+    let mut out = String::with_capacity(address.len() + 16);
+    for ch in address.chars() {
+        if ch == '.' {
+            out.push_str("<wbr>");
+        }
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+        if ch == '@' {
+            out.push_str("<wbr>");
+        }
+    }
+    out
+}
+
+/// A phone number for people (`+33 6 12 34 56 78`), never raw E.164; what
+/// is not a valid number (typed by a requester, say) is shown as typed.
+pub fn shown_phone(raw: &str) -> String {
+    espace_domain::phone::PhoneE164::parse(raw)
+        .map_or_else(|_| raw.to_owned(), |p| p.international().to_owned())
 }
 
 /// Company and staff role codes, as their names in the page's language.
@@ -259,4 +289,21 @@ impl Notice {
 pub struct FormError {
     pub field: Option<&'static str>,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::email_breaks;
+
+    #[test]
+    fn an_address_wraps_after_the_at_and_before_dots_and_is_escaped() {
+        assert_eq!(
+            email_breaks("alice.martin@acme.example"),
+            "alice<wbr>.martin@<wbr>acme<wbr>.example"
+        );
+        assert_eq!(
+            email_breaks("<b>&\"'@x"),
+            "&lt;b&gt;&amp;&quot;&#39;@<wbr>x"
+        );
+    }
 }

@@ -46,7 +46,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
             channel: t.get(&format!("outbox-channel-{}", m.channel)),
             to: m.recipient,
             subject: m.subject,
-            when: local_datetime(&state, m.created_at),
+            when: local_datetime(&state, &t, m.created_at),
             when_iso: m.created_at.to_string(),
             status: t.get(&format!("outbox-status-{}", m.status)),
             text: m.body_text,

@@ -120,22 +120,22 @@ async fn security_page(
             kind: t.get(&format!("security-kind-{}", m.kind)),
             label: m.label,
             is_default: m.is_default,
-            added: local_datetime(state, m.created_at),
+            added: local_datetime(state, &t, m.created_at),
             last_used: m
                 .last_used_at
-                .map_or_else(|| never.clone(), |at| local_datetime(state, at)),
+                .map_or_else(|| never.clone(), |at| local_datetime(state, &t, at)),
         })
         .collect();
     let status_text = match overview.status {
         Status::Pending { deadline: Some(d) } if staff.is_some() => t.fmt(
             "security-status-staff-deadline",
-            &[("time", Arg::S(&local_datetime(state, d)))],
+            &[("time", Arg::S(&local_datetime(state, &t, d)))],
         ),
         Status::Pending { deadline: None } if staff.is_some() => t.get("security-status-staff-now"),
         Status::Enabled => t.get("security-status-on-text"),
         Status::Pending { deadline: Some(d) } => t.fmt(
             "security-status-pending-deadline",
-            &[("time", Arg::S(&local_datetime(state, d)))],
+            &[("time", Arg::S(&local_datetime(state, &t, d)))],
         ),
         Status::Pending { deadline: None } => t.get("security-status-pending-text"),
         Status::Disabled => t.get("security-status-off-text"),
@@ -172,7 +172,7 @@ async fn security_page(
             requested: overview.requested_at.map(|at| {
                 t.fmt(
                     "two-factor-requested-on",
-                    &[("time", Arg::S(&local_datetime(state, at)))],
+                    &[("time", Arg::S(&local_datetime(state, &t, at)))],
                 )
             }),
             recovery_text: t.fmt(

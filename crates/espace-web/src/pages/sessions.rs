@@ -58,9 +58,9 @@ pub async fn list(
             id: e.record.id_hash.clone(),
             device: device_name(&t, &e.record.user_agent),
             address: e.record.ip.clone(),
-            signed_in: local_datetime(&state, e.record.created_at),
+            signed_in: local_datetime(&state, &t, e.record.created_at),
             signed_in_iso: e.record.created_at.to_string(),
-            last_seen: local_datetime(&state, e.record.last_seen_at),
+            last_seen: local_datetime(&state, &t, e.record.last_seen_at),
             last_seen_iso: e.record.last_seen_at.to_string(),
             current: e.current,
         })
@@ -150,7 +150,7 @@ pub async fn activity(
     let rows = events
         .iter()
         .map(|(e, actor)| ActivityRow {
-            when: local_datetime(&state, e.at),
+            when: local_datetime(&state, &t, e.at),
             when_iso: e.at.to_string(),
             event: t.get(&format!("activity-kind-{}", e.kind.replace('.', "-"))),
             from: format!("{} — {}", device_name(&t, &e.user_agent), e.ip),

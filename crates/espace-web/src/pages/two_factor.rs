@@ -42,7 +42,7 @@ fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
         Status::Enabled => t.get("two-factor-explain-enabled"),
         Status::Pending { deadline: Some(d) } => t.fmt(
             "two-factor-explain-pending-deadline",
-            &[("time", Arg::S(&local_datetime(state, d)))],
+            &[("time", Arg::S(&local_datetime(state, &t, d)))],
         ),
         Status::Pending { deadline: None } => t.get("two-factor-explain-pending"),
         Status::Disabled if s.methods > 0 => t.get("two-factor-explain-disabled-methods"),
@@ -62,7 +62,7 @@ fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
         requested: s.requested_at.map(|at| {
             t.fmt(
                 "two-factor-requested-on",
-                &[("time", Arg::S(&local_datetime(state, at)))],
+                &[("time", Arg::S(&local_datetime(state, &t, at)))],
             )
         }),
         current: s.current,
@@ -71,7 +71,7 @@ fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
                 "two-factor-reset-pending",
                 &[
                     ("name", Arg::S(&r.by)),
-                    ("time", Arg::S(&local_datetime(state, r.effective_at))),
+                    ("time", Arg::S(&local_datetime(state, &t, r.effective_at))),
                 ],
             )
         }),
@@ -253,10 +253,10 @@ async fn company_page(
                     what,
                     deadline: rec.deadline.map_or_else(
                         || t.get("company-2fa-no-deadline"),
-                        |d| local_datetime(state, d),
+                        |d| local_datetime(state, &t, d),
                     ),
                     by: r.by,
-                    at: local_datetime(state, rec.created_at),
+                    at: local_datetime(state, &t, rec.created_at),
                 }
             })
             .collect();

@@ -66,7 +66,7 @@ pub async fn show(
         status: match view.locked_until {
             Some(until) => t.fmt(
                 "lock-status-locked",
-                &[("time", Arg::S(&local_datetime(&state, until)))],
+                &[("time", Arg::S(&local_datetime(&state, &t, until)))],
             ),
             None => t.get("lock-status-open"),
         },
@@ -80,7 +80,7 @@ pub async fn show(
             .iter()
             .map(|e| {
                 (
-                    local_datetime(&state, e.at),
+                    local_datetime(&state, &t, e.at),
                     e.at.to_string(),
                     t.get(&format!("activity-kind-{}", e.kind.replace('.', "-"))),
                     format!("{} — {}", device_name(&t, &e.user_agent), e.ip),
