@@ -199,3 +199,14 @@ export async function expectFocus(page, id, message) {
 
 /** A label for test names. */
 export const jsLabel = (js) => (js ? 'JavaScript on' : 'JavaScript off');
+
+/// On the company two-factor page: "Require" on the row of `identifier`,
+/// then the button of its page (issue 16 item 9). Returns the login's id.
+export async function requireFor(page, identifier) {
+  const row = page.locator('table.data tbody tr', { has: page.locator('th', { hasText: identifier }) });
+  const link = row.locator('a[href$="/require"]');
+  const id = (await link.getAttribute('href')).split('/')[4];
+  await Promise.all([page.waitForNavigation(), link.click()]);
+  await Promise.all([page.waitForNavigation(), page.locator('main form[action="/company/two-factor/rules"] button[type=submit]').click()]);
+  return id;
+}

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { axeCheck } from '../lib/axe.mjs';
-import { LOCALE, PASSWORD, T, done, h1, submitLogin, text, useEnvironment } from '../lib/app.mjs';
+import { LOCALE, PASSWORD, T, done, h1, requireFor, submitLogin, text, useEnvironment } from '../lib/app.mjs';
 
 /** How many "new sign-in" e-mails bruno has in the demo outbox. */
 async function newDeviceMailsToBruno(baseURL) {
@@ -50,10 +50,7 @@ describe('companion app', { timeout: 240_000 }, () => {
       await bruno.goto('/login');
       await submitLogin(bruno, 'bruno.leroy', PASSWORD);
       await bruno.goto('/company/two-factor');
-      const id = await bruno.locator('#login option', { hasText: 'alice.martin' }).getAttribute('value');
-      await bruno.locator('#scope-login').check();
-      await bruno.locator('#login').selectOption(id);
-      await click(bruno, bruno.locator('form[action="/company/two-factor/rules"] button[type=submit]'));
+      await requireFor(bruno, 'alice.martin');
       await done(bruno);
 
       // Forced without a method: her sign-in leads to My security.
@@ -257,10 +254,7 @@ describe('companion app: "this wasn\'t me"', { timeout: 240_000 }, () => {
       await bruno.goto('/login');
       await submitLogin(bruno, 'bruno.leroy', PASSWORD);
       await bruno.goto('/company/two-factor');
-      const id = await bruno.locator('#login option', { hasText: 'alice.martin' }).getAttribute('value');
-      await bruno.locator('#scope-login').check();
-      await bruno.locator('#login').selectOption(id);
-      await click(bruno, bruno.locator('form[action="/company/two-factor/rules"] button[type=submit]'));
+      await requireFor(bruno, 'alice.martin');
       await alice.goto('/login');
       await submitLogin(alice, 'alice.martin', PASSWORD);
       await click(alice, alice.getByRole('button', { name: 'Link a phone' }));

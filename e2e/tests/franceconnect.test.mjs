@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { axeCheck } from '../lib/axe.mjs';
 import { freePort } from '../lib/server.mjs';
-import { LOCALE, PASSWORD, T, done, h1, signIn, submitLogin, text, useEnvironment } from '../lib/app.mjs';
+import { LOCALE, PASSWORD, T, done, h1, requireFor, signIn, submitLogin, text, useEnvironment } from '../lib/app.mjs';
 
 const OP_SCRIPT = fileURLToPath(new URL('../op/fcplus-op.mjs', import.meta.url));
 const CLIENT_ID = 'espace-e2e';
@@ -203,10 +203,7 @@ describe('FranceConnect+', { timeout: 240_000 }, () => {
       await bruno.goto('/login');
       await submitLogin(bruno, 'bruno.leroy', PASSWORD);
       await bruno.goto('/company/two-factor');
-      const id = await bruno.locator('#login option', { hasText: 'alice.martin' }).getAttribute('value');
-      await bruno.locator('#scope-login').check();
-      await bruno.locator('#login').selectOption(id);
-      await click(bruno, bruno.locator('form[action="/company/two-factor/rules"] button[type=submit]'));
+      await requireFor(bruno, 'alice.martin');
     } finally {
       await done(bruno);
     }

@@ -50,7 +50,10 @@ for (const js of [true, false]) {
           await card.locator('input[name=label]').fill(`${name} (renamed)`);
           await click(page, card.locator('button', { hasText: t.rename }));
           assert.match(await text(page.locator('p.notice')), t.renamed);
-          await click(page, page.locator('ul.methods > li', { hasText: `${name} (renamed)` }).locator('button', { hasText: t.remove }));
+          // Removing asks first (issue 16 item 12), then the page's button does it.
+          await click(page, page.locator('ul.methods > li', { hasText: `${name} (renamed)` }).locator('a', { hasText: t.remove }));
+          await axeCheck(page, `/account/security/methods/{id}/remove (${l}, ${jsLabel(js)})`);
+          await click(page, page.locator('main form button.danger'));
           assert.match(await text(page.locator('p.notice')), t.removed);
           assert.equal(await page.locator('ul.methods > li', { hasText: name }).count(), 0);
         } finally {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { axeCheck } from '../lib/axe.mjs';
-import { LOCALE, PASSWORD, done, h1, submitLogin, signIn, text, useEnvironment } from '../lib/app.mjs';
+import { LOCALE, PASSWORD, done, h1, requireFor, submitLogin, signIn, text, useEnvironment } from '../lib/app.mjs';
 
 // The code of the next time step: the enrolment used the current one, and
 // a step is never accepted twice.
@@ -38,10 +38,7 @@ describe('two-factor authentication', { timeout: 240_000 }, () => {
       await bruno.goto('/company/two-factor');
       assert.match(await h1(bruno), /Two-factor authentication/);
       await axeCheck(bruno, '/company/two-factor');
-      const alice = await bruno.locator('#login option', { hasText: 'alice.martin' }).getAttribute('value');
-      await bruno.locator('#scope-login').check();
-      await bruno.locator('#login').selectOption(alice);
-      await click(bruno, bruno.getByRole('button', { name: 'Require it' }));
+      await requireFor(bruno, 'alice.martin');
       assert.match(await text(bruno.locator('p.notice')), /now required/);
       assert.match(await text(bruno.locator('table.data').last()), /alice\.martin.*Pending/s);
       await axeCheck(bruno, '/company/two-factor with a rule');

@@ -61,6 +61,14 @@ pub struct CompanyStrongAuth {
     pub reset_wait_hours: i64,
 }
 
+/// A rule, and what turning it off would change.
+#[derive(Debug, Clone)]
+pub struct RuleRelease {
+    pub rule: RuleView,
+    /// The identifiers of the logins no longer required once it is off.
+    pub released: Vec<String>,
+}
+
 /// What a new rule covers, as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewScope {
@@ -538,6 +546,73 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The confirmation step of turning a rule off (issue 16 item 12): the
+    /// rule, and the logins it alone requires, which turning it off
+    /// releases. Authorised as turning it off is (the security manager of
+    /// the company, or support naming it); an unknown rule is not found.
+    pub async fn strong_auth_rule_release(
+        &self,
+        session: &CurrentSession,
+        company: Option<Uuid>,
+        rule_id: Uuid,
+    ) -> Result<RuleRelease, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        let (company_id, _) = Self::helped_company(tx.as_mut(), session, company).await?;
+        let records = tx.strong_auth_rules_of(company_id).await?;
+        let record = records
+            .iter()
+            .find(|r| r.id == rule_id)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        let all: Vec<Rule<Uuid>> = records.iter().map(rule_of).collect();
+        let others: Vec<Rule<Uuid>> = records
+            .iter()
+            .filter(|r| r.id != rule_id)
+            .map(rule_of)
+            .collect();
+        let mut released = Vec::new();
+        for login in tx.logins_of_company(company_id).await? {
+            if login.disabled {
+                continue;
+            }
+            if Self::forced_by(tx.as_mut(), &all, &login).await?.is_some()
+                && Self::forced_by(tx.as_mut(), &others, &login)
+                    .await?
+                    .is_none()
+            {
+                released.push(login.identifier);
+            }
+        }
+        let login = match record.login_id {
+            Some(id) => tx.login_by_id(id).await?.map(|l| l.identifier),
+            None => None,
+        };
+        let by = tx
+            .login_by_id(record.created_by)
+            .await?
+            .map(|l| display_name(&l))
+            .unwrap_or_default();
+        Ok(RuleRelease {
+            rule: RuleView { record, login, by },
+            released,
+        })
+    }
+
+    /// Whether the session's login is the security manager of its own
+    /// company: they require two-factor authentication themselves rather
+    /// than ask for it.
+    pub async fn manages_own_strong_auth(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<bool, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        match Self::helped_company(tx.as_mut(), session, None).await {
+            Ok(_) => Ok(true),
+            Err(AppError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// "Ask for two-factor authentication" on My security: recorded, shown

@@ -274,7 +274,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/company/two-factor/rules/{id}/remove",
-            post(pages::two_factor::remove_rule),
+            get(pages::two_factor_rules::rule_remove_form).post(pages::two_factor::remove_rule),
+        )
+        .route(
+            "/company/two-factor/logins/{id}/require",
+            get(pages::two_factor_rules::require_form),
         )
         .route("/account", get(pages::account::hub))
         .route("/account/language", post(pages::account::set_language))
@@ -362,7 +366,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/account/security/methods/{id}/{action}",
-            post(pages::security::change),
+            get(pages::security::confirm_change).post(pages::security::change),
         )
         .route(
             "/account/security/request",
@@ -430,7 +434,10 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}", get(pages::users::show))
         .route("/users/{id}/rights", post(pages::users::rights))
         .route("/users/{id}/referent", post(pages::users::referent))
-        .route("/users/{id}/remove", post(pages::users::remove))
+        .route(
+            "/users/{id}/remove",
+            get(pages::users::remove_form).post(pages::users::remove),
+        )
         .route("/accessibility", get(pages::misc::accessibility))
         .route("/whats-new", get(pages::misc::whats_new))
         .route("/language", post(pages::misc::language))

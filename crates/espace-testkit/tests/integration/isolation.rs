@@ -77,6 +77,12 @@ async fn attack(app: &TestApp, me: &Company, other: &Company) {
             format!("POST {page}/remove"),
             b.submit("/users", &format!("{page}/remove"), &[]).await,
         );
+        check(
+            format!("GET {page}/remove (the confirmation)"),
+            b.get(&format!("{page}/remove")).await,
+        );
+        let require = format!("/company/two-factor/logins/{id}/require");
+        check(format!("GET {require}"), b.get(&require).await);
         let reset = format!("/company/two-factor/logins/{id}/reset");
         check(format!("GET {reset}"), b.get(&reset).await);
         check(

@@ -8,6 +8,7 @@ mod auth;
 mod boundary;
 mod companion;
 mod company;
+mod confirm;
 mod csrf;
 mod delivery;
 mod factor_reset;

@@ -23,14 +23,15 @@ pub(crate) async fn force_alice(app: &TestApp) -> String {
     let bruno = signed_in(app, "alice.martin").await;
     drop(bruno);
     let bruno = signed_in(app, "bruno.leroy").await;
+    let id = crate::login_id(app, "alice.martin").await.to_string();
+    // "Require" on her row leads to her own page, whose form requires it.
     let page = bruno.get("/company/two-factor").await;
     assert_eq!(page.status, 200);
-    let at = page.body.find(">alice.martin").unwrap();
-    let id_at = page.body[..at].rfind("value=\"").unwrap() + 7;
-    let id = page.body[id_at..id_at + 36].to_owned();
+    let require = format!("/company/two-factor/logins/{id}/require");
+    assert!(page.body.contains(&require), "Require on her row");
     let r = bruno
         .submit(
-            "/company/two-factor",
+            &require,
             "/company/two-factor/rules",
             &[("scope", "login"), ("login", &id), ("deadline", "")],
         )

@@ -18,6 +18,7 @@ pub mod second_factor;
 pub mod security;
 pub mod sessions;
 pub mod two_factor;
+pub mod two_factor_rules;
 pub mod unlock;
 pub mod users;
 

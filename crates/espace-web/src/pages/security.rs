@@ -58,6 +58,9 @@ struct SecurityPage {
     /// invitation to set one up, and where "later" goes on to.
     later: Option<String>,
     requested: Option<String>,
+    /// The login is its company's security manager: it requires two-factor
+    /// authentication itself; the link to do so for its own login.
+    require_own: Option<String>,
     recovery_text: String,
     add_email: Option<String>,
     add_sms: Option<String>,
@@ -84,6 +87,14 @@ async fn security_page(
     };
     let staff = match state.app.my_staff_policy(session).await {
         Ok(s) => s,
+        Err(e) => return app_error(ctx, &e),
+    };
+    let require_own = match state.app.manages_own_strong_auth(session).await {
+        Ok(true) => Some(format!(
+            "/company/two-factor/logins/{}/require",
+            session.login.id
+        )),
+        Ok(false) => None,
         Err(e) => return app_error(ctx, &e),
     };
     // The invitation after a sign-in (`?next=`): a method owed by a
@@ -169,6 +180,7 @@ async fn security_page(
             status_text,
             enrolling: session.stage == Stage::Enrolment,
             later,
+            require_own,
             requested: overview.requested_at.map(|at| {
                 t.fmt(
                     "two-factor-requested-on",
@@ -379,6 +391,74 @@ pub async fn change(
             Err(e) => app_error(&ctx, &e),
         },
     }
+}
+
+#[derive(Template)]
+#[template(path = "security_remove.html")]
+struct RemovePage {
+    c: Chrome,
+    method: MethodRow,
+    title: String,
+    /// The last method while two-factor authentication is required: it
+    /// stays (SPEC §4.1), the page says why instead of offering removal.
+    kept: bool,
+    /// The last method: signing in asks for the password only after.
+    last: bool,
+    /// Another method becomes the default (the sentence that says so).
+    next_default: Option<String>,
+}
+
+/// The confirmation step of removing a method (issue 16 item 12): which
+/// method, and what its removal changes. Only the person's own verified
+/// methods are found.
+pub async fn confirm_change(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) if action == "remove" => id,
+        Ok(_) => return app_error(&ctx, &espace_app::AppError::NotFound),
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let overview = match state.app.security_overview(&session).await {
+        Ok(o) => o,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let count = overview.methods.len();
+    let Some(m) = overview.methods.iter().find(|m| m.id == id).cloned() else {
+        return app_error(&ctx, &espace_app::AppError::NotFound);
+    };
+    let next_default = overview
+        .methods
+        .iter()
+        .find(|o| m.is_default && o.id != m.id)
+        .map(|o| o.label.clone());
+    let t = ctx.tr();
+    let next_default = next_default
+        .map(|label| t.fmt("security-remove-next-default", &[("label", Arg::S(&label))]));
+    let title = t.fmt("security-remove-title", &[("label", Arg::S(&m.label))]);
+    let never = t.get("security-never");
+    let page = RemovePage {
+        c: Chrome::new(&state, &ctx, "security-remove-page", "account").about(&m.label),
+        method: MethodRow {
+            id: m.id,
+            kind: t.get(&format!("security-kind-{}", m.kind)),
+            label: m.label,
+            is_default: m.is_default,
+            added: local_datetime(&state, &t, m.created_at),
+            last_used: m
+                .last_used_at
+                .map_or(never, |at| local_datetime(&state, &t, at)),
+            input_id: String::new(),
+            error: None,
+        },
+        title,
+        kept: count == 1 && overview.status == Status::Enabled,
+        last: count == 1,
+        next_default,
+    };
+    render(&ctx, &page)
 }
 
 /// Adding a code by e-mail or SMS: a code goes to the verified address

@@ -7,7 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::error::FormRejection;
-use espace_app::strong::{LoginStatus, NewScope};
+use espace_app::strong::{LoginStatus, NewScope, RuleView};
 use espace_domain::rights::{Profile, Section};
 use espace_domain::strong::Status;
 use jiff::Timestamp;
@@ -28,6 +28,8 @@ pub struct StatusRow {
     pub name: String,
     pub company: String,
     pub status: &'static str,
+    /// Two-factor authentication is required (a rule covers the login).
+    pub required: bool,
     pub status_name: String,
     pub explain: String,
     pub methods: usize,
@@ -37,8 +39,15 @@ pub struct StatusRow {
     pub reset: Option<String>,
 }
 
-fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
+/// One row of a status table. `manage`: the company view of a security
+/// manager or support, who turn it on themselves (not "ask your security
+/// manager").
+pub(super) fn status_row(state: &AppState, t: &Tr, s: LoginStatus, manage: bool) -> StatusRow {
     let explain = match s.status {
+        Status::Disabled if manage && s.methods > 0 => {
+            t.get("company-2fa-explain-disabled-methods")
+        }
+        Status::Disabled if manage => t.get("company-2fa-explain-disabled"),
         Status::Enabled => t.get("two-factor-explain-enabled"),
         Status::Pending { deadline: Some(d) } => t.fmt(
             "two-factor-explain-pending-deadline",
@@ -56,6 +65,7 @@ fn status_row(state: &AppState, t: &Tr, s: LoginStatus) -> StatusRow {
         identifier: s.login.identifier,
         company: s.company.unwrap_or_default(),
         status: s.status.code(),
+        required: s.status != Status::Disabled,
         status_name: t.get(&format!("two-factor-status-{}", s.status.code())),
         explain,
         methods: s.methods,
@@ -101,6 +111,11 @@ pub async fn mine(
 ) -> Response {
     let t = ctx.tr();
     let notice = q.ok().and_then(|q| q.0.notice);
+    // A security manager is not told to ask his security manager.
+    let manager = match state.app.manages_own_strong_auth(&session).await {
+        Ok(m) => m,
+        Err(e) => return app_error(&ctx, &e),
+    };
     match state.app.my_two_factor(&session).await {
         Ok(list) => render(
             &ctx,
@@ -108,7 +123,7 @@ pub async fn mine(
                 c: Chrome::new(&state, &ctx, "two-factor-title", "account"),
                 rows: list
                     .into_iter()
-                    .map(|s| status_row(&state, &t, s))
+                    .map(|s| status_row(&state, &t, s, manager))
                     .collect(),
                 manage: false,
                 company_param: String::new(),
@@ -136,12 +151,50 @@ pub async fn cancel_mine(
     }
 }
 
-struct RuleRow {
-    id: Uuid,
-    what: String,
-    deadline: String,
-    by: String,
-    at: String,
+pub(super) struct RuleRow {
+    pub id: Uuid,
+    pub what: String,
+    pub deadline: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// A rule as its table row and its confirmation page name it.
+pub(super) fn rule_row(state: &AppState, t: &Tr, r: &RuleView) -> RuleRow {
+    let rec = &r.record;
+    let what = match rec.scope.as_str() {
+        "login" => t.fmt(
+            "company-2fa-rule-login",
+            &[("identifier", Arg::S(r.login.as_deref().unwrap_or("")))],
+        ),
+        "rights" => t.fmt(
+            "company-2fa-rule-rights",
+            &[
+                (
+                    "section",
+                    Arg::S(&t.get(&format!("section-{}", rec.section.as_deref().unwrap_or("")))),
+                ),
+                (
+                    "profile",
+                    Arg::S(&match rec.profile.as_deref() {
+                        Some(p) => t.get(&format!("profile-{p}")),
+                        None => t.get("company-2fa-any-profile"),
+                    }),
+                ),
+            ],
+        ),
+        _ => t.get("company-2fa-rule-company"),
+    };
+    RuleRow {
+        id: rec.id,
+        what,
+        deadline: rec.deadline.map_or_else(
+            || t.get("company-2fa-no-deadline"),
+            |d| local_datetime(state, t, d),
+        ),
+        by: r.by.clone(),
+        at: local_datetime(state, t, rec.created_at),
+    }
 }
 
 #[derive(Template)]
@@ -154,6 +207,8 @@ struct CompanyPage {
     rules: Vec<RuleRow>,
     rows: Vec<StatusRow>,
     manage: bool,
+    /// Support looks at the company (the wording is theirs).
+    support: bool,
     unprotected_only: bool,
     /// The viewer's own login has no method (shown prominently).
     unprotected: bool,
@@ -169,7 +224,7 @@ struct CompanyPage {
 
 #[derive(Deserialize, Default)]
 pub struct CompanyQuery {
-    company: Option<String>,
+    pub(super) company: Option<String>,
     filter: Option<String>,
     notice: Option<String>,
 }
@@ -189,7 +244,7 @@ pub struct RuleForm {
     pub company: Option<String>,
 }
 
-fn company_of(raw: Option<&str>) -> Result<Option<Uuid>, espace_app::AppError> {
+pub(super) fn company_of(raw: Option<&str>) -> Result<Option<Uuid>, espace_app::AppError> {
     raw.filter(|s| !s.is_empty()).map(parse_id).transpose()
 }
 
@@ -217,49 +272,11 @@ async fn company_page(
         Ok(u) => u,
         Err(e) => return app_error(ctx, &e),
     };
-    let rules =
-        view.rules
-            .into_iter()
-            .map(|r| {
-                let rec = &r.record;
-                let what = match rec.scope.as_str() {
-                    "login" => t.fmt(
-                        "company-2fa-rule-login",
-                        &[("identifier", Arg::S(r.login.as_deref().unwrap_or("")))],
-                    ),
-                    "rights" => t.fmt(
-                        "company-2fa-rule-rights",
-                        &[
-                            (
-                                "section",
-                                Arg::S(&t.get(&format!(
-                                    "section-{}",
-                                    rec.section.as_deref().unwrap_or("")
-                                ))),
-                            ),
-                            (
-                                "profile",
-                                Arg::S(&match rec.profile.as_deref() {
-                                    Some(p) => t.get(&format!("profile-{p}")),
-                                    None => t.get("company-2fa-any-profile"),
-                                }),
-                            ),
-                        ],
-                    ),
-                    _ => t.get("company-2fa-rule-company"),
-                };
-                RuleRow {
-                    id: rec.id,
-                    what,
-                    deadline: rec.deadline.map_or_else(
-                        || t.get("company-2fa-no-deadline"),
-                        |d| local_datetime(state, &t, d),
-                    ),
-                    by: r.by,
-                    at: local_datetime(state, &t, rec.created_at),
-                }
-            })
-            .collect();
+    let rules = view
+        .rules
+        .into_iter()
+        .map(|r| rule_row(state, &t, &r))
+        .collect();
     let company_param = if view.helper == "support" {
         view.company_id.to_string()
     } else {
@@ -275,9 +292,10 @@ async fn company_page(
             rows: view
                 .logins
                 .into_iter()
-                .map(|s| status_row(state, &t, s))
+                .map(|s| status_row(state, &t, s, true))
                 .collect(),
             manage: true,
+            support: view.helper == "support",
             unprotected_only,
             unprotected,
             wait_hours: typed_wait.unwrap_or_else(|| view.reset_wait_hours.to_string()),
@@ -334,10 +352,22 @@ fn deadline_of(state: &AppState, typed: &str) -> Result<Option<Timestamp>, ()> {
         .map_err(|_| ())
 }
 
-fn back_to(company: Option<Uuid>, notice: &str) -> String {
+pub(super) fn back_to(company: Option<Uuid>, notice: &str) -> String {
     match company {
         Some(c) => format!("/company/two-factor?company={c}&notice={notice}"),
         None => format!("/company/two-factor?notice={notice}"),
+    }
+}
+
+/// The input a refused field of a rule form is: each kind of rule has its
+/// own form (company-wide, by right, one login from its row).
+fn rule_field(scope: &str, field: &str) -> &'static str {
+    match (scope, field) {
+        ("company", _) => "company-deadline",
+        ("rights", "deadline") => "rights-deadline",
+        ("rights", _) => "rights-section",
+        ("login", _) => "deadline",
+        _ => "add-title",
     }
 }
 
@@ -351,93 +381,80 @@ pub async fn add_rule(
         Ok(c) => c,
         Err(e) => return app_error(&ctx, &e),
     };
-    let refuse = |field: &'static str, key: &str| {
-        let mut f = Fields::default();
-        f.push(field, t.get(key));
-        f
+    let login = match form.scope.as_str() {
+        "login" => match parse_id(&form.login) {
+            Ok(id) => Some(id),
+            Err(e) => return app_error(&ctx, &e),
+        },
+        _ => None,
     };
     let scope = match form.scope.as_str() {
         "company" => Some(NewScope::Company),
-        "login" => Uuid::parse_str(&form.login).ok().map(NewScope::Login),
+        "login" => login.map(NewScope::Login),
         "rights" => Some(NewScope::Rights {
             section: form.section.clone(),
             profile: Some(form.profile.clone()).filter(|p| !p.is_empty() && p != "any"),
         }),
         _ => None,
     };
-    let (scope, deadline) = match (scope, deadline_of(&state, &form.deadline)) {
-        (Some(s), Ok(d)) => (s, d),
-        (None, _) => {
-            let f = refuse("scope", "company-2fa-problem-scope");
-            return company_page(
-                &state,
-                &ctx,
-                &session,
-                company,
-                false,
-                None,
-                (form, None),
-                f,
-            )
-            .await;
-        }
-        (_, Err(())) => {
-            let f = refuse("deadline", "company-2fa-problem-deadline");
-            return company_page(
-                &state,
-                &ctx,
-                &session,
-                company,
-                false,
-                None,
-                (form, None),
-                f,
-            )
-            .await;
-        }
+    let refused = match (scope, deadline_of(&state, &form.deadline)) {
+        (None, _) => ("scope", "company-2fa-problem-scope"),
+        (_, Err(())) => ("deadline", "company-2fa-problem-deadline"),
+        (Some(scope), Ok(deadline)) => match state
+            .app
+            .force_strong_auth(&session, company, scope, deadline, &ctx.client)
+            .await
+        {
+            Ok(()) => return Redirect::to(&back_to(company, "forced")).into_response(),
+            Err(FormRejection::Invalid(p)) if p.iter().any(|p| p.field == "deadline") => {
+                ("deadline", "company-2fa-problem-past")
+            }
+            Err(r) => {
+                let mut f = match rejection_fields(&t, r) {
+                    Ok(f) => f,
+                    Err(e) => return app_error(&ctx, &e),
+                };
+                for e in &mut f.errors {
+                    e.field = e.field.map(|name| rule_field(&form.scope, name));
+                }
+                return refused_rule(&state, &ctx, &session, (company, login), form, f).await;
+            }
+        },
     };
-    match state
-        .app
-        .force_strong_auth(&session, company, scope, deadline, &ctx.client)
-        .await
-    {
-        Ok(()) => Redirect::to(&back_to(company, "forced")).into_response(),
-        Err(FormRejection::Invalid(p)) if p.iter().any(|p| p.field == "deadline") => {
-            let f = refuse("deadline", "company-2fa-problem-past");
-            company_page(
-                &state,
-                &ctx,
-                &session,
-                company,
-                false,
-                None,
-                (form, None),
+    let mut f = Fields::default();
+    f.push(rule_field(&form.scope, refused.0), t.get(refused.1));
+    refused_rule(&state, &ctx, &session, (company, login), form, f).await
+}
+
+/// A refused rule comes back on the form it came from: the login's own
+/// page for a rule on one login, else the company page.
+async fn refused_rule(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &espace_app::session::CurrentSession,
+    (company, login): (Option<Uuid>, Option<Uuid>),
+    form: RuleForm,
+    f: Fields,
+) -> Response {
+    match login {
+        Some(login) => {
+            super::two_factor_rules::require_page(
+                state,
+                ctx,
+                session,
+                (company, login),
+                form.deadline,
                 f,
             )
             .await
         }
-        Err(r) => match rejection_fields(&t, r) {
-            Ok(f) => {
-                company_page(
-                    &state,
-                    &ctx,
-                    &session,
-                    company,
-                    false,
-                    None,
-                    (form, None),
-                    f,
-                )
-                .await
-            }
-            Err(e) => app_error(&ctx, &e),
-        },
+        None => company_page(state, ctx, session, company, false, None, (form, None), f).await,
     }
 }
 
 #[derive(Deserialize, Default)]
 pub struct RemoveForm {
-    company: Option<String>,
+    pub(super) company: Option<String>,
 }
 
 pub async fn remove_rule(
@@ -465,6 +482,19 @@ pub async fn request(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
 ) -> Response {
+    // A security manager does not ask himself: he requires it for his own
+    // login, on the company's page.
+    match state.app.manages_own_strong_auth(&session).await {
+        Ok(true) => {
+            return Redirect::to(&format!(
+                "/company/two-factor/logins/{}/require",
+                session.login.id
+            ))
+            .into_response();
+        }
+        Ok(false) => {}
+        Err(e) => return app_error(&ctx, &e),
+    }
     match state.app.request_strong_auth(&session, &ctx.client).await {
         Ok(_) => Redirect::to("/account/security?notice=requested").into_response(),
         Err(e) => app_error(&ctx, &e),
@@ -544,7 +574,7 @@ async fn reset_page(
         ctx,
         &ResetPage {
             c: Chrome::new(state, ctx, "company-2fa-reset-title", "account"),
-            row: status_row(state, &t, row),
+            row: status_row(state, &t, row, true),
             company: view.company,
             company_param: company.map(|c| c.to_string()).unwrap_or_default(),
             intro: t.fmt(
@@ -557,7 +587,10 @@ async fn reset_page(
     )
 }
 
-fn ids(id: &str, company: Option<&str>) -> Result<(Option<Uuid>, Uuid), espace_app::AppError> {
+pub(super) fn ids(
+    id: &str,
+    company: Option<&str>,
+) -> Result<(Option<Uuid>, Uuid), espace_app::AppError> {
     Ok((company_of(company)?, parse_id(id)?))
 }
 

@@ -521,6 +521,54 @@ pub async fn referent(
     after(&state, &ctx, &session, id, outcome, "referent-saved").await
 }
 
+#[derive(Template)]
+#[template(path = "user_remove.html")]
+struct RemovePage {
+    c: Chrome,
+    id: Uuid,
+    name: String,
+    title: String,
+    /// The contracts the person is the referent of: removal is refused
+    /// until that role is handed over.
+    referent_of: String,
+}
+
+/// The confirmation step of removing access (issue 16 item 12): names the
+/// person and what will happen. Read through the same authorisation as the
+/// user page (an administrator of the person's company), so that anyone
+/// else gets the same 404.
+pub async fn remove_form(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    let user = match state.app.company_user(&session, id).await {
+        Ok((_, user)) => user,
+        Err(e) => return app_error(&ctx, &e),
+    };
+    // Nothing to confirm: already removed, or one's own login (refused).
+    if user.login.disabled || user.login.id == session.login.id {
+        return Redirect::to(&format!("/users/{id}")).into_response();
+    }
+    let name = display_name(&user.login);
+    let title = ctx
+        .tr()
+        .fmt("users-remove-confirm-title", &[("name", Arg::S(&name))]);
+    let page = RemovePage {
+        c: Chrome::new(&state, &ctx, "users-remove", "users").about(&name),
+        id,
+        name,
+        title,
+        referent_of: user.referent_of.join(", "),
+    };
+    render(&ctx, &page)
+}
+
+/// Removing access: the confirmation page's button posts here.
 pub async fn remove(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
