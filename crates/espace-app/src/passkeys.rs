@@ -218,14 +218,35 @@ impl App {
         binding: &str,
         ceremony: Uuid,
         typed_label: &str,
+        fallback_label: &str,
         response: &str,
         client: &ClientInfo,
     ) -> Result<Option<String>, FormRejection> {
         self.relying()?;
-        let label =
-            crate::security::label(typed_label).map_err(|p| FormRejection::Invalid(vec![p]))?;
+        // Left empty, the name is chosen here: the browser and system it
+        // was made on, else `fallback_label` (the word "passkey" in the
+        // page's language), numbered if another method bears it already.
+        let typed = (!typed_label.trim().is_empty())
+            .then(|| crate::security::label(typed_label))
+            .transpose()
+            .map_err(|p| FormRejection::Invalid(vec![p]))?;
         let login = &session.login;
         let mut tx = self.store().begin().await?;
+        let label = match typed {
+            Some(label) => label,
+            None => {
+                let base = espace_domain::device::short_name(&client.user_agent)
+                    .unwrap_or_else(|| fallback_label.trim().to_owned());
+                let taken: Vec<String> = tx
+                    .auth_methods_of(login.id)
+                    .await?
+                    .into_iter()
+                    .filter(|m| m.verified_at.is_some())
+                    .map(|m| m.label)
+                    .collect();
+                crate::security::unique_label(&base, &taken)
+            }
+        };
         let registered = self
             .registered_passkey(
                 tx.as_mut(),

@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::account::{ContactOutcome, PURPOSE_EMAIL, PURPOSE_PHONE};
 use espace_app::error::FormRejection;
-use espace_domain::phone::PhoneE164;
 use serde::Deserialize;
 
 use super::forms::{Fields, rejection_fields};
@@ -57,9 +56,7 @@ async fn page(
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return app_error(ctx, &e),
     };
-    let shown_phone = |p: &str| {
-        PhoneE164::parse(p).map_or_else(|_| p.to_owned(), |p| p.international().to_owned())
-    };
+    let shown_phone = espace_domain::phone::for_people;
     let phone = l.phone.as_deref().map(shown_phone).unwrap_or_default();
     let page = ContactPage {
         c: Chrome::new(state, ctx, "contact-title", "account"),
