@@ -6,6 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::error::FormRejection;
+use espace_app::passkeys::PasskeyName;
 use espace_app::security::{MAX_LABEL, MethodChange};
 use espace_app::session::CurrentSession;
 use qrcode::QrCode;
@@ -563,8 +564,10 @@ pub async fn passkey_add(
             &session,
             &ctx.csrf_basis,
             ceremony,
-            &form.label,
-            &ctx.tr().get("security-kind-passkey"),
+            PasskeyName {
+                typed: &form.label,
+                fallback: &ctx.tr().get("security-kind-passkey"),
+            },
             &form.response,
             &ctx.client,
         )
