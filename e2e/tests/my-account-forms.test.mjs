@@ -12,6 +12,8 @@ const W = {
     password: 'Change my password', contact: 'My contact information', company: 'My company', users: 'Users and rights',
     inbox: 'Messages from my customers', invite: 'Invite a user', outbox: 'Demo outbox', dead: 'This link no longer works',
     invitation: 'Choose your password', dollar: 'This character is not allowed: “$”', level: /Level: too weak/,
+    rules5: 'The new password does not follow 5 rules', wrongCurrent: 'The current password is incorrect.',
+    changed: 'Your password has been changed', back: 'Back to My account', show: 'Show password', hide: 'Hide password',
     codeSent: 'A 6-digit code has been sent to the new address', emailChanged: 'Your e-mail address has been changed',
     sent: 'Your message has been sent', needMessage: 'Write your message.', step2: 'Step 2 of 2', invited: 'The invitation has been sent',
     passwordSet: 'Your password is set', undo: 'Undo a change of contact information', undone: 'The change has been undone',
@@ -20,6 +22,8 @@ const W = {
     password: 'Modifier mon mot de passe', contact: 'Mes coordonnées', company: 'Ma société', users: 'Utilisateurs et droits',
     inbox: 'Messages de mes clients', invite: 'Inviter un utilisateur', outbox: 'Boîte d’envoi de la démonstration', dead: 'Ce lien ne fonctionne plus',
     invitation: 'Choisissez votre mot de passe', dollar: 'Ce caractère n’est pas autorisé : « $ »', level: /Niveau : trop faible/,
+    rules5: 'Le nouveau mot de passe ne respecte pas 5 règles', wrongCurrent: 'Le mot de passe actuel est incorrect.',
+    changed: 'Votre mot de passe a été modifié', back: 'Retour à Mon compte', show: 'Afficher le mot de passe', hide: 'Masquer le mot de passe',
     codeSent: 'Un code à 6 chiffres a été envoyé à la nouvelle adresse', emailChanged: 'Votre adresse électronique a été modifiée',
     sent: 'Votre message a été envoyé', needMessage: 'Écrivez votre message.', step2: 'Étape 2 sur 2', invited: 'L’invitation a été envoyée',
     passwordSet: 'Votre mot de passe est enregistré', undo: 'Annuler une modification de coordonnées', undone: 'La modification a été annulée',
@@ -58,10 +62,72 @@ for (const js of [true, false]) {
           }
           await page.locator('#new_password_confirm').fill('abc$');
           await submit(page, page.locator('main form'));
+          // One round, each error once (issue 16 item 10): the summary
+          // counts the broken rules, the field lists them.
           const s = await summary(page);
-          assert.ok(s.all.includes(t.dollar), s.all);
+          assert.ok(s.all.includes(t.rules5), s.all);
+          assert.ok(!s.all.includes(t.dollar), 'not repeated in the summary');
+          const rules = (await page.locator('#new_password-error li').allInnerTexts()).map((x) => x.trim());
+          assert.equal(rules.length, 5, rules.join(' | '));
+          assert.ok(rules.some((r) => r.includes(t.dollar)), rules.join(' | '));
+          assert.equal((await text(page.locator('main'))).split(t.dollar).length - 1, 1, 'shown once');
           assert.equal(await page.locator('#new_password').getAttribute('aria-invalid'), 'true');
+          // The level after submit, also without JavaScript (SPEC §3.1).
+          assert.ok(await page.locator('#new_password-level').isVisible());
+          assert.match(await text(page.locator('#new_password-level')), t.level);
+          // An underscore inside an underlined link stays visible: the
+          // underline sits below the descenders.
+          const offset = await page.locator('#error-summary a').first().evaluate((a) => {
+            const cs = getComputedStyle(a);
+            return parseFloat(cs.textUnderlineOffset) / parseFloat(cs.fontSize);
+          });
+          assert.ok(offset >= 0.25, `underline offset ${offset}em`);
           await axeCheck(page, `/account/password refused (${l})`);
+
+          // A wrong current password and a weak new one: both in one round.
+          await page.locator('#current_password').fill('Wrong#2026x');
+          await page.locator('#new_password').fill('abc$');
+          await page.locator('#new_password_confirm').fill('abc$');
+          await submit(page, page.locator('main form'));
+          const both = await summary(page);
+          assert.equal(both.items.length, 2, both.all);
+          assert.equal(both.items[0], t.wrongCurrent);
+          assert.ok(both.items[1].startsWith(t.rules5), both.all);
+          await axeCheck(page, `/account/password, two fields refused (${l})`);
+
+          // "Show password", as on sign-in: only with JavaScript.
+          const toggle = page.locator('button.toggle-password[aria-controls=current_password]');
+          if (js) {
+            await page.locator('#current_password').fill(PASSWORD);
+            await toggle.click();
+            assert.equal(await page.locator('#current_password').getAttribute('type'), 'text');
+            assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+            assert.match(await text(toggle), new RegExp(t.hide));
+            await toggle.click();
+            assert.equal(await page.locator('#current_password').getAttribute('type'), 'password');
+            assert.equal(await page.locator('button.toggle-password').count(), 3);
+          } else {
+            assert.equal(await toggle.isVisible(), false);
+          }
+
+          // Done: a confirmation page with the way back; then back to the
+          // demo password for the other tests.
+          const changeTo = async (from, to) => {
+            await page.goto('/account/password');
+            await page.locator('#current_password').fill(from);
+            await page.locator('#new_password').fill(to);
+            await page.locator('#new_password_confirm').fill(to);
+            await submit(page, page.locator('main form'));
+          };
+          await changeTo(PASSWORD, 'Lumen#Fibre42_x');
+          assert.equal(new URL(page.url()).pathname, '/account/password/changed');
+          assert.equal(await h1(page), t.changed);
+          assert.equal(await page.locator('form input[name=current_password]').count(), 0, 'not the form again');
+          await axeCheck(page, `/account/password/changed (${l})`);
+          await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: t.back }).click()]);
+          assert.equal(new URL(page.url()).pathname, '/account');
+          await changeTo('Lumen#Fibre42_x', PASSWORD);
+          assert.equal(await h1(page), t.changed);
         } finally {
           await done(page);
         }

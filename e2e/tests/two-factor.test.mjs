@@ -66,7 +66,12 @@ describe('two-factor authentication', { timeout: 240_000 }, () => {
       await click(page, page.locator('main form.form button[type=submit]'));
       assert.match(await text(page.locator('p.notice')), /Two-factor authentication is set up/);
 
-      await page.locator('#passkey-label').fill('Laptop');
+      // The passkey's name: empty, not page-wide, with a hint (issue 16 item 11).
+      const nameField = page.locator('#passkey-label');
+      assert.equal(await nameField.inputValue(), '');
+      assert.ok((await nameField.boundingBox()).width <= 330, `${(await nameField.boundingBox()).width} px`);
+      assert.match(await text(page.locator('#passkey-label-hint')), /Left empty/);
+      await nameField.fill('Laptop');
       await click(page, page.getByRole('button', { name: 'Add a passkey' }));
       assert.match(await text(page.locator('p.notice')), /The method is added/);
       assert.match(await text(page.locator('ul.methods')), /Laptop.*Passkey/s);
@@ -153,7 +158,7 @@ describe('two-factor authentication', { timeout: 240_000 }, () => {
       assert.equal(await h1(page), 'Confirmez votre identité');
       await axeCheck(page, '/account/confirm (fr, no JS)');
       await page.goto('/account/security');
-      await click(page, page.getByRole('button', { name: /Recevoir les codes par courriel/ }));
+      await click(page, page.getByRole('button', { name: /Ajouter les codes par courriel/ }));
       assert.equal(await h1(page), 'Confirmez le code envoyé');
       await axeCheck(page, '/account/security/code/{id} (fr, no JS)');
       await click(page, page.locator('main form.form button[type=submit]'));

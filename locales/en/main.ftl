@@ -140,6 +140,7 @@ a11y-nonaccessible = Known non-conformities:
 a11y-issue-second-step = the second step of sign-in shows the header and navigation of a signed-in person, and does not say where the code was sent (RGAA 12.1, 11.10);
 a11y-issue-security-methods = in “My security”, the methods to add have no heading, and “enabled” and “not enabled” are hard to tell apart (RGAA 9.1, 3.1);
 a11y-issue-password = changing the password reports its errors in two rounds and repeats them, and shows the password level only with JavaScript (RGAA 11.10, 11.11);
+a11y-issue-company-two-factor = the company “Two-factor authentication” page always shows fields that belong to other choices (RGAA 11.5, 11.10);
 a11y-issue-destructive = removing a person’s access, a two-factor rule or a method takes one click, with no confirmation step (WCAG 3.3.4);
 a11y-issue-formats = some dates are in ISO format, phone numbers are not formatted and some French text does not follow French typography (RGAA 8.3, 8.7);
 a11y-issue-activity = the activity timeline has neither pages nor filters, and one action can appear in it twice;
@@ -317,7 +318,11 @@ problem-wrong-password = The current password is incorrect.
 problem-password-locked = Too many wrong passwords: your password is locked for { $minutes } min. Until then no password is checked, even a correct one. “Forgot your password?” on the sign-in page lifts the lock.
 problem-mismatch = The two new passwords are different.
 problem-same-as-before = The new password must be different from the current one.
-problem-policy = The new password does not follow every rule.
+problem-policy = The new password does not follow these rules:
+problem-policy-count = { $count ->
+    [one] The new password does not follow 1 rule: see the list by the field.
+   *[other] The new password does not follow { $count } rules: see the list by the field.
+}
 problem-email-shape = Enter an e-mail address like name@example.com.
 problem-email-length = An e-mail address has at most 254 characters.
 problem-phone-shape = Enter a phone number like 06 12 34 56 78 or +33 6 12 34 56 78.
@@ -368,11 +373,15 @@ password-confirm = New password again
 password-rules-title = Your new password must follow these rules:
 password-others-signed-out = Once it is changed, every other device where you are signed in is signed out, and you receive an e-mail.
 password-submit = Change my password
-password-changed = Your password has been changed. { $count ->
+password-changed-title = Your password has been changed
+password-changed-others = { $count ->
     [0] No other device was signed in.
     [one] 1 other device has been signed out.
    *[other] { $count } other devices have been signed out.
 }
+password-changed-email = An e-mail confirms the change to your address.
+password-changed-next = Use your new password the next time you sign in.
+password-changed-back = Back to My account
 password-level = Level: { $level }
 password-level-too-weak = too weak
 password-level-medium = medium
@@ -759,8 +768,22 @@ security-add-passkey-text = A passkey uses your device’s screen lock (fingerpr
 security-passkey-label = Name of this passkey
 security-add-passkey = Add a passkey
 security-passkey-needs-js = Passkeys need JavaScript in your browser. Every other method works without it.
-security-add-email = Receive codes by e-mail at { $email }
-security-add-sms = Receive codes by SMS at { $phone }
+security-add-email-text = At each sign-in, a 6-digit code sent to your e-mail address.
+security-add-sms-text = At each sign-in, a 6-digit code sent by SMS to your mobile.
+security-codes-will-go = Codes will go to
+security-add-email-button = Add codes by e-mail
+security-add-sms-button = Add codes by SMS
+security-add-email-needs = This needs a confirmed e-mail address: add one in My contact information.
+security-add-sms-needs = This needs a confirmed mobile number: add one in My contact information.
+security-add-already = You already have this method: see My methods above.
+security-sent-to = Codes sent to
+security-passkey-label-hint = Optional, to recognise it later: for example “Work laptop” or “Phone”. Left empty, it is named after this browser and system.
+security-remove-kept = This is your only method and two-factor authentication is required for your login, so it cannot be removed: add another method first.
+security-state-enabled = Enabled
+security-state-disabled = Not enabled
+security-state-pending = Required, not set up yet
+code-method-submit-email = Add codes by e-mail
+code-method-submit-sms = Add codes by SMS
 security-kind-passkey = Passkey
 security-kind-email = Code by e-mail
 security-kind-sms = Code by SMS
@@ -1044,6 +1067,8 @@ whats-new-0-5-titles = Page titles: a form that comes back with errors says so f
 whats-new-0-5-confirm = Removing a person’s access, turning off a two-factor requirement and removing a method now ask first, on a page that says what will happen, with a button to go ahead and a link to cancel.
 whats-new-0-5-company-two-factor = The company’s two-factor authentication page is written for its security manager: each login has its own “Require” and, where it has methods, “Reset methods”; a requirement for everyone and one for the holders of a right each have their own form.
 whats-new-0-5-accessibility = The accessibility statement tells the truth: “not compliant” until an audit is made, the known issues, how and when Espace was evaluated, and how to reach us.
+whats-new-0-5-password = Changing your password: every error is reported at once (a wrong current password and the rules the new one breaks), each rule once, as a list by the field; the level is shown after sending, even without JavaScript; "Show password" as on sign-in; and a confirmation page, with the way back to My account.
+whats-new-0-5-security-methods = My security: each method to add has its own card, with a heading, what it is and one button; codes by e-mail and SMS show where they go, masked; phone numbers are written as people write them (+33 6 12 34 56 78); "Enabled" and "Not enabled" show with an icon; your only method, while two-factor authentication is required, says why it cannot be removed; a passkey left unnamed is named after your browser and system.
 whats-new-0-4-title = Version 0.4
 whats-new-0-4-date = November 2026
 whats-new-0-4-companion = The companion app: link your phone from My security, then approve your sign-ins and confirmations on it, with your fingerprint, face or PIN, by picking the number your screen shows. “This wasn’t me” stops the attempt and warns you.

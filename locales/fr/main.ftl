@@ -140,6 +140,7 @@ a11y-nonaccessible = Non-conformités connues :
 a11y-issue-second-step = la deuxième étape de connexion affiche l’en-tête et la navigation d’une personne connectée, et ne dit pas où le code a été envoyé (RGAA 12.1, 11.10) ;
 a11y-issue-security-methods = dans « Ma sécurité », les méthodes à ajouter n’ont pas de titre, et « activée » et « non activée » se distinguent mal (RGAA 9.1, 3.1) ;
 a11y-issue-password = le changement de mot de passe signale ses erreurs en deux fois et les répète, et n’indique le niveau du mot de passe qu’avec JavaScript (RGAA 11.10, 11.11) ;
+a11y-issue-company-two-factor = la page « Double authentification » de la société affiche en permanence des champs qui appartiennent à d’autres choix (RGAA 11.5, 11.10) ;
 a11y-issue-destructive = retirer l’accès d’une personne, une règle de double authentification ou une méthode se fait en un clic, sans étape de confirmation (WCAG 3.3.4) ;
 a11y-issue-formats = certaines dates sont au format ISO, les numéros de téléphone ne sont pas formatés et quelques textes français ne respectent pas la typographie (RGAA 8.3, 8.7) ;
 a11y-issue-activity = l’historique d’activité n’est ni paginé ni filtrable, et une même action peut y figurer deux fois ;
@@ -317,7 +318,11 @@ problem-wrong-password = Le mot de passe actuel est incorrect.
 problem-password-locked = Trop de mots de passe erronés : votre mot de passe est bloqué pendant { $minutes } min. D’ici là, aucun mot de passe n’est vérifié, même correct. « Mot de passe oublié ? » sur la page de connexion lève le blocage.
 problem-mismatch = Les deux nouveaux mots de passe sont différents.
 problem-same-as-before = Le nouveau mot de passe doit être différent de l’actuel.
-problem-policy = Le nouveau mot de passe ne respecte pas toutes les règles.
+problem-policy = Le nouveau mot de passe ne respecte pas ces règles :
+problem-policy-count = { $count ->
+    [one] Le nouveau mot de passe ne respecte pas 1 règle : voir la liste au niveau du champ.
+   *[other] Le nouveau mot de passe ne respecte pas { $count } règles : voir la liste au niveau du champ.
+}
 problem-email-shape = Saisissez une adresse électronique de la forme nom@exemple.fr.
 problem-email-length = Une adresse électronique compte au plus 254 caractères.
 problem-phone-shape = Saisissez un numéro de la forme 06 12 34 56 78 ou +33 6 12 34 56 78.
@@ -368,12 +373,16 @@ password-confirm = Nouveau mot de passe (confirmation)
 password-rules-title = Votre nouveau mot de passe doit respecter ces règles :
 password-others-signed-out = Une fois modifié, tous vos autres appareils connectés sont déconnectés et vous recevez un courriel.
 password-submit = Modifier mon mot de passe
-password-changed = Votre mot de passe a été modifié. { $count ->
+password-changed-title = Votre mot de passe a été modifié
+password-changed-others = { $count ->
     [0] Aucun autre appareil n’était connecté.
     [one] 1 autre appareil a été déconnecté.
    *[other] { $count } autres appareils ont été déconnectés.
 }
-password-level = Niveau : { $level }
+password-changed-email = Un courriel vous confirme la modification à votre adresse électronique.
+password-changed-next = Utilisez votre nouveau mot de passe à votre prochaine connexion.
+password-changed-back = Retour à Mon compte
+password-level = Niveau : { $level }
 password-level-too-weak = trop faible
 password-level-medium = moyen
 password-level-strong = fort
@@ -761,6 +770,22 @@ security-add-passkey = Ajouter une clé d’accès
 security-passkey-needs-js = Les clés d’accès nécessitent JavaScript dans votre navigateur. Toutes les autres méthodes fonctionnent sans.
 security-add-email = Recevoir les codes par courriel à { $email }
 security-add-sms = Recevoir les codes par SMS au { $phone }
+security-add-email-text = À chaque connexion, un code à 6 chiffres envoyé à votre adresse électronique.
+security-add-sms-text = À chaque connexion, un code à 6 chiffres envoyé par SMS sur votre mobile.
+security-codes-will-go = Les codes seront envoyés à
+security-add-email-button = Ajouter les codes par e-mail
+security-add-sms-button = Ajouter les codes par SMS
+security-add-email-needs = Il faut une adresse électronique confirmée : ajoutez-la dans Mes coordonnées.
+security-add-sms-needs = Il faut un numéro de mobile confirmé : ajoutez-le dans Mes coordonnées.
+security-add-already = Vous avez déjà cette méthode : voir Mes méthodes ci-dessus.
+security-sent-to = Codes envoyés à
+security-passkey-label-hint = Facultatif, pour la reconnaître plus tard : par exemple « Ordinateur du bureau » ou « Téléphone ». Laissé vide, il prend le nom de ce navigateur et de ce système.
+security-remove-kept = C’est votre seule méthode et la double authentification est exigée pour votre identifiant : elle ne peut donc pas être supprimée. Ajoutez d’abord une autre méthode.
+security-state-enabled = Activée
+security-state-disabled = Non activée
+security-state-pending = Exigée, pas encore configurée
+code-method-submit-email = Ajouter les codes par e-mail
+code-method-submit-sms = Ajouter les codes par SMS
 security-kind-passkey = Clé d’accès
 security-kind-email = Code par courriel
 security-kind-sms = Code par SMS
@@ -1044,6 +1069,8 @@ whats-new-0-5-titles = Titres des pages : un formulaire renvoyé avec des erreu
 whats-new-0-5-confirm = Retirer l’accès d’une personne, désactiver une obligation de double authentification ou supprimer une méthode demande d’abord confirmation, sur une page qui dit ce qui va se passer, avec un bouton pour continuer et un lien pour annuler.
 whats-new-0-5-company-two-factor = La page de double authentification de la société s’adresse à son gestionnaire de sécurité : chaque identifiant a son propre « Exiger » et, s’il a des méthodes, « Réinitialiser les méthodes » ; l’obligation pour tous et celle pour les détenteurs d’un droit ont chacune leur formulaire.
 whats-new-0-5-accessibility = La déclaration d’accessibilité dit vrai : « non conforme » tant qu’aucun audit n’est fait, les défauts connus, comment et quand Espace a été évalué, et comment nous joindre.
+whats-new-0-5-password = Modifier son mot de passe : toutes les erreurs sont signalées en une fois (un mot de passe actuel erroné et les règles que le nouveau ne respecte pas), chaque règle une seule fois, en liste au niveau du champ ; le niveau est affiché après l’envoi, même sans JavaScript ; « Afficher le mot de passe » comme à la connexion ; et une page de confirmation, avec le chemin du retour vers Mon compte.
+whats-new-0-5-security-methods = Ma sécurité : chaque méthode à ajouter a sa propre carte, avec un titre, ce qu’elle est et un bouton ; les codes par e-mail et par SMS indiquent où ils partent, masqués ; les numéros de téléphone sont écrits comme on les écrit (+33 6 12 34 56 78) ; « Activée » et « Non activée » s’affichent avec une icône ; votre seule méthode, tant que la double authentification est exigée, explique pourquoi elle ne peut pas être supprimée ; une clé d’accès laissée sans nom prend celui de votre navigateur et de votre système.
 whats-new-0-4-title = Version 0.4
 whats-new-0-4-date = Novembre 2026
 whats-new-0-4-companion = L’application compagnon : liez votre téléphone depuis Ma sécurité, puis approuvez-y vos connexions et confirmations, avec votre empreinte, votre visage ou votre code, en choisissant le nombre affiché sur votre écran. « Ce n’était pas moi » arrête la tentative et vous prévient.

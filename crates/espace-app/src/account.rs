@@ -154,48 +154,59 @@ impl App {
             });
         }
         let new = self.check_password_pair(login, &change.new, &change.confirm, &mut problems);
+        // Every problem is reported in one round (issue 16 item 10): the
+        // current password goes through the one gate even when the new one
+        // breaks a rule, so a lock holds here too and a wrong one counts
+        // towards it; the new one's problems come with its verdict.
+        if !current.is_empty() {
+            let now = self.clock().now();
+            let gated = self
+                .password_gate(PasswordAttempt {
+                    identifier: &login.identifier,
+                    login: Some(login),
+                    password: current,
+                    device: change.device.as_deref(),
+                    client,
+                    failure: AuditEvent::new(AuditKind::PasswordChangeFailed, now, client)
+                        .by_self(login.id)
+                        .detail(json!({})),
+                })
+                .await?;
+            let mut tx = gated.tx;
+            let problem = match gated.verdict {
+                Verdict::Valid => None,
+                Verdict::Locked { until } => {
+                    tx.append_audit(
+                        &AuditEvent::new(AuditKind::PasswordChangeFailed, now, client)
+                            .by_self(login.id)
+                            .detail(json!({ "reason": "locked" })),
+                    )
+                    .await?;
+                    Some(self.password_locked_problem(until))
+                }
+                Verdict::Wrong {
+                    outcome: FailureOutcome::LockedNow { until },
+                } => Some(self.password_locked_problem(until)),
+                Verdict::Wrong { .. } => Some(Problem::WrongPassword),
+            };
+            tx.commit().await?;
+            if let Some(problem) = problem {
+                problems.insert(
+                    0,
+                    FieldProblem {
+                        field: "current_password",
+                        problem,
+                    },
+                );
+            }
+        }
         if !problems.is_empty() {
             return Err(FormRejection::Invalid(problems));
-        }
-        // The current password goes through the one gate: a lock holds
-        // here too, and a wrong one counts towards it.
-        let now = self.clock().now();
-        let gated = self
-            .password_gate(PasswordAttempt {
-                identifier: &login.identifier,
-                login: Some(login),
-                password: current,
-                device: change.device.as_deref(),
-                client,
-                failure: AuditEvent::new(AuditKind::PasswordChangeFailed, now, client)
-                    .by_self(login.id)
-                    .detail(json!({})),
-            })
-            .await?;
-        let mut tx = gated.tx;
-        let problem = match gated.verdict {
-            Verdict::Valid => None,
-            Verdict::Locked { until } => {
-                tx.append_audit(
-                    &AuditEvent::new(AuditKind::PasswordChangeFailed, now, client)
-                        .by_self(login.id)
-                        .detail(json!({ "reason": "locked" })),
-                )
-                .await?;
-                Some(self.password_locked_problem(until))
-            }
-            Verdict::Wrong {
-                outcome: FailureOutcome::LockedNow { until },
-            } => Some(self.password_locked_problem(until)),
-            Verdict::Wrong { .. } => Some(Problem::WrongPassword),
-        };
-        tx.commit().await?;
-        if let Some(problem) = problem {
-            return Err(FormRejection::one("current_password", problem));
         }
         if PasswordPolicy::normalize(current) == new {
             return Err(FormRejection::one("new_password", Problem::SameAsBefore));
         }
+        let now = self.clock().now();
         let phc = self.hasher().hash(SecretString::from(new)).await?;
         let mut tx = self.store().begin().await?;
         tx.set_password_hash(login.id, &phc).await?;

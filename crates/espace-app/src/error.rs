@@ -145,6 +145,20 @@ pub enum Problem {
     OtherBrowser,
 }
 
+impl Problem {
+    /// The stable code of a refusal that is a rule of the service rather
+    /// than a typing mistake: pages show it for support, tests and
+    /// clients rely on it.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            // The last strong method stays while strong authentication is
+            // enforced (SPEC §4.1).
+            Problem::LastMethod => Some("MFA-0001"),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
     /// The form field's name.

@@ -80,6 +80,14 @@ fn stored(method: &AuthMethodRecord) -> Option<Passkey> {
     serde_json::from_slice(method.secret.as_deref()?).ok()
 }
 
+/// The name given to a new passkey: as typed, and the word to fall back
+/// on (in the page's language) when nothing was typed.
+#[derive(Debug, Clone, Copy)]
+pub struct PasskeyName<'a> {
+    pub typed: &'a str,
+    pub fallback: &'a str,
+}
+
 impl App {
     pub(crate) fn relying(&self) -> Result<&Webauthn, AppError> {
         self.passkeys().ok_or(AppError::NotFound)
@@ -217,15 +225,35 @@ impl App {
         session: &CurrentSession,
         binding: &str,
         ceremony: Uuid,
-        typed_label: &str,
+        name: PasskeyName<'_>,
         response: &str,
         client: &ClientInfo,
     ) -> Result<Option<String>, FormRejection> {
         self.relying()?;
-        let label =
-            crate::security::label(typed_label).map_err(|p| FormRejection::Invalid(vec![p]))?;
+        // Left empty, the name is chosen here: the browser and system it
+        // was made on, else `name.fallback` (the word "passkey" in the
+        // page's language), numbered if another method bears it already.
+        let typed = (!name.typed.trim().is_empty())
+            .then(|| crate::security::label(name.typed))
+            .transpose()
+            .map_err(|p| FormRejection::Invalid(vec![p]))?;
         let login = &session.login;
         let mut tx = self.store().begin().await?;
+        let label = match typed {
+            Some(label) => label,
+            None => {
+                let base = espace_domain::device::short_name(&client.user_agent)
+                    .unwrap_or_else(|| name.fallback.trim().to_owned());
+                let taken: Vec<String> = tx
+                    .auth_methods_of(login.id)
+                    .await?
+                    .into_iter()
+                    .filter(|m| m.verified_at.is_some())
+                    .map(|m| m.label)
+                    .collect();
+                crate::security::unique_label(&base, &taken)
+            }
+        };
         let registered = self
             .registered_passkey(
                 tx.as_mut(),

@@ -41,6 +41,9 @@ pub struct MethodView {
     pub is_default: bool,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
+    /// Where a code method's codes go, masked (`a•••@acme.example`,
+    /// `+33 6 •• •• •• 78`); `None` for other kinds.
+    pub target: Option<String>,
 }
 
 /// My security: the verified methods, and whether authenticator apps can
@@ -57,10 +60,13 @@ pub struct SecurityOverview {
     /// The person asked for strong authentication to be turned on.
     pub requested_at: Option<Timestamp>,
     pub recovery_codes_left: i64,
-    /// Where codes by e-mail or SMS would go (verified only), if not
-    /// already a method.
+    /// Where codes by e-mail or SMS would go (verified only, masked), if
+    /// not already a method.
     pub email_target: Option<String>,
     pub sms_target: Option<String>,
+    /// The only method left cannot be removed: strong authentication is
+    /// enforced for this login (SPEC §4.1).
+    pub last_method_kept: bool,
 }
 
 /// An authenticator-app enrolment waiting for its first code.
@@ -102,6 +108,16 @@ pub(crate) fn view(m: AuthMethodRecord) -> MethodView {
         is_default: m.is_default,
         created_at: m.created_at,
         last_used_at: m.last_used_at,
+        target: None,
+    }
+}
+
+/// Where the codes of a method by e-mail or SMS go, masked for display;
+/// `None` for other kinds or unverified channels.
+pub(crate) fn masked_target(login: &LoginRecord, kind: &str) -> Option<String> {
+    match code_recipient(login, kind)? {
+        Recipient::Email(address) => Some(crate::account::masked_email(address)),
+        Recipient::Sms(number) => Some(espace_domain::phone::masked_for_people(number)),
     }
 }
 
@@ -139,6 +155,29 @@ pub(crate) fn label(typed: &str) -> Result<String, FieldProblem> {
     })
 }
 
+/// `base`, or `base 2`, `base 3`… the first that no label in `taken`
+/// bears, cut to [`MAX_LABEL`] characters.
+pub(crate) fn unique_label(base: &str, taken: &[String]) -> String {
+    let base: String = base.chars().take(MAX_LABEL - 4).collect();
+    let base = if base.trim().is_empty() {
+        "Passkey".to_owned()
+    } else {
+        base
+    };
+    let free = |l: &str| !taken.iter().any(|t| t.eq_ignore_ascii_case(l));
+    if free(&base) {
+        return base;
+    }
+    let mut n = 2;
+    loop {
+        let label = format!("{base} {n}");
+        if free(&label) {
+            return label;
+        }
+        n += 1;
+    }
+}
+
 impl App {
     pub async fn security_overview(
         &self,
@@ -151,9 +190,14 @@ impl App {
             .await?
             .into_iter()
             .filter(|m| m.verified_at.is_some())
-            .map(view)
+            .map(|m| MethodView {
+                target: masked_target(login, &m.kind),
+                ..view(m)
+            })
             .collect();
         let (status, _) = self.strong_status(tx.as_mut(), login).await?;
+        let last_method_kept =
+            methods.len() == 1 && self.forced(tx.as_mut(), login).await?.is_some();
         let has = |kind: &str| methods.iter().any(|m| m.kind == kind);
         Ok(SecurityOverview {
             totp_available: self.sealer().available(),
@@ -162,14 +206,9 @@ impl App {
             status,
             requested_at: tx.strong_auth_request(login.id).await?,
             recovery_codes_left: tx.recovery_codes_left(login.id).await?,
-            email_target: login
-                .email
-                .clone()
-                .filter(|_| login.email_verified && !has(KIND_EMAIL)),
-            sms_target: login
-                .phone
-                .clone()
-                .filter(|_| login.phone_verified && !has(KIND_SMS)),
+            email_target: masked_target(login, KIND_EMAIL).filter(|_| !has(KIND_EMAIL)),
+            sms_target: masked_target(login, KIND_SMS).filter(|_| !has(KIND_SMS)),
+            last_method_kept,
             methods,
         })
     }
@@ -421,7 +460,8 @@ impl App {
         let target = if m.kind == KIND_EMAIL {
             login.email.clone()
         } else {
-            login.phone.clone()
+            // As people write it, never raw E.164.
+            login.phone.as_deref().map(espace_domain::phone::for_people)
         };
         Ok(CodeEnrolment {
             id,
@@ -575,5 +615,27 @@ impl App {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_default_label_is_numbered_when_taken() {
+        let taken = vec![
+            "Chrome · Linux".to_owned(),
+            "Passkey".to_owned(),
+            "passkey 2".to_owned(),
+        ];
+        assert_eq!(
+            unique_label("Firefox · Windows 10", &taken),
+            "Firefox · Windows 10"
+        );
+        assert_eq!(unique_label("Chrome · Linux", &taken), "Chrome · Linux 2");
+        assert_eq!(unique_label("Passkey", &taken), "Passkey 3");
+        assert_eq!(unique_label("  ", &[]), "Passkey");
+        assert!(unique_label(&"x".repeat(200), &[]).chars().count() <= MAX_LABEL);
     }
 }

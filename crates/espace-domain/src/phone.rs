@@ -133,6 +133,25 @@ impl PhoneE164 {
     }
 }
 
+/// A stored number (E.164) as people write it: `+33 6 12 34 56 78`,
+/// `+44 7400 123456`. What does not parse is shown as it is.
+pub fn for_people(stored: &str) -> String {
+    PhoneE164::parse(stored).map_or_else(|_| stored.to_owned(), |p| p.international)
+}
+
+/// A stored number, masked but grouped for people: `+33 6 •• •• •• 78`.
+/// What does not parse keeps only its last two digits.
+pub fn masked_for_people(stored: &str) -> String {
+    match PhoneE164::parse(stored) {
+        Ok(p) => p.masked(),
+        Err(_) => {
+            let digits: Vec<char> = stored.chars().filter(char::is_ascii_digit).collect();
+            let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
+            format!("•• {tail}")
+        }
+    }
+}
+
 impl fmt::Debug for PhoneE164 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Personal data: never whole in logs.
@@ -197,5 +216,29 @@ mod tests {
         let p = PhoneE164::parse("+33 6 12 34 56 78").unwrap();
         assert_eq!(p.masked(), "+33 6 •• •• •• 78");
         assert!(!format!("{p:?}").contains("12 34"));
+    }
+
+    #[test]
+    fn stored_numbers_are_shown_grouped_as_in_their_country() {
+        // France, its overseas regions, and a few other countries: the
+        // international form with the country's own grouping.
+        assert_eq!(for_people("+33612345678"), "+33 6 12 34 56 78");
+        assert_eq!(for_people("+33144556677"), "+33 1 44 55 66 77");
+        assert_eq!(for_people("+262692123456"), "+262 692 12 34 56");
+        assert_eq!(for_people("+32470123456"), "+32 470 12 34 56");
+        assert_eq!(for_people("+447400123456"), "+44 7400 123456");
+        assert_eq!(for_people("+4915123456789"), "+49 1512 3456789");
+        assert_eq!(for_people("+12015550123"), "+1 201-555-0123");
+        // Never raw E.164 for a valid number; what does not parse stays.
+        assert_eq!(for_people("n/a"), "n/a");
+    }
+
+    #[test]
+    fn stored_numbers_are_masked_but_grouped() {
+        assert_eq!(masked_for_people("+33612345678"), "+33 6 •• •• •• 78");
+        assert_eq!(masked_for_people("+32470123456"), "+32 4•• •• •• 56");
+        assert_eq!(masked_for_people("+447400123456"), "+44 7••• ••••56");
+        assert_eq!(masked_for_people("garbage 12345"), "•• 45");
+        assert!(!masked_for_people("+4915123456789").contains("2345"));
     }
 }

@@ -87,6 +87,13 @@ mod tests {
             ]
             .map(|k| format!("security-kind-{k}")),
         );
+        keys.extend(
+            [
+                espace_app::security::KIND_EMAIL,
+                espace_app::security::KIND_SMS,
+            ]
+            .map(|k| format!("code-method-submit-{k}")),
+        );
         // Built in the templates (contact.html, users_invite.html).
         keys.extend(["mrs", "mr", "unspecified"].map(|v| format!("title-{v}")));
         // Every argument these messages take (a message with variables does

@@ -295,6 +295,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::password::show).post(pages::password::submit),
         )
         .route("/account/password/check", post(pages::password::check))
+        .route("/account/password/changed", get(pages::password::changed))
         .route("/account/contact", get(pages::contact::show))
         .route("/account/contact/title", post(pages::contact::title))
         .route("/account/contact/{what}", post(pages::contact::change))

@@ -12,7 +12,9 @@ document.documentElement.classList.add("js");
       var show = input.type === "password";
       input.type = show ? "text" : "password";
       button.setAttribute("aria-pressed", show ? "true" : "false");
-      button.textContent = show ? button.dataset.hide : button.dataset.show;
+      // Only the visible words change; a hidden part may name the field.
+      var text = button.querySelector("[data-toggle-text]") || button;
+      text.textContent = show ? button.dataset.hide : button.dataset.show;
     });
   });
 

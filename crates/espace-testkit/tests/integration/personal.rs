@@ -22,10 +22,16 @@ both_engines!(
             .submit("/account/password", "/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", "abc$"), ("new_password_confirm", "abc$")])
             .await;
         assert_eq!(r.status, 200);
+        // The summary counts the broken rules once; the field lists them,
+        // each once (issue 16 item 10).
         let summary = r.error_summary().unwrap();
+        assert!(summary.contains("The new password does not follow 5 rules: see the list by the field."), "{summary}");
+        let field = field_error(&r.body, "new_password");
         for needle in ["fewer than 8 characters", "no upper-case letter", "no digit", "no special character", "This character is not allowed: “$”"] {
-            assert!(summary.contains(needle), "{needle} in {summary}");
+            assert!(field.contains(&format!("<li>{needle}")) || field.contains(needle), "{needle} in {field}");
+            assert_eq!(r.body.matches(needle).count(), 1, "{needle} shown once");
         }
+        assert!(field.contains("<ul>"), "a list: {field}");
         assert!(r.body.contains("aria-invalid=\"true\""));
         // Wrong current password, mismatch, empty fields: each tied to its field.
         let r = b
@@ -45,8 +51,67 @@ both_engines!(
         let r = fr
             .submit("/account/password", "/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", "Abcdefg1$"), ("new_password_confirm", "Abcdefg1$")])
             .await;
-        assert!(r.error_summary().unwrap().contains("Ce caractère n’est pas autorisé : « $ »"), "{}", r.error_summary().unwrap());
+        assert!(field_error(&r.body, "new_password").contains("Ce caractère n’est pas autorisé : « $ »"), "{}", r.body);
+        assert!(r.error_summary().unwrap().contains("Le nouveau mot de passe ne respecte pas 2 règles : voir la liste au niveau du champ."), "{}", r.error_summary().unwrap());
         assert!(audit_kinds(&app, "alice.martin").await.contains(&"password.change-failed".to_owned()));
+    }
+);
+
+/// The markup of a field's error (`id="{field}-error"`), up to the input.
+fn field_error(body: &str, field: &str) -> String {
+    let Some(start) = body.find(&format!("id=\"{field}-error\"")) else {
+        return String::new();
+    };
+    let end = body[start..]
+        .find("<input")
+        .map_or(body.len(), |e| e + start);
+    body[start..end].to_owned()
+}
+
+both_engines!(
+    async fn a_wrong_current_password_and_a_weak_new_one_are_reported_in_one_round(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = alice(&app).await;
+        let r = b
+            .submit("/account/password", "/account/password", &[("current_password", "Wrong#2026x"), ("new_password", "qjxvmzkwt"), ("new_password_confirm", "qjxvmzkwt")])
+            .await;
+        assert_eq!(r.status, 200);
+        let summary = r.error_summary().unwrap();
+        assert!(summary.contains("The current password is incorrect."), "{summary}");
+        assert!(summary.contains("The new password does not follow 3 rules"), "{summary}");
+        assert!(summary.find("current password").unwrap() < summary.find("new password").unwrap(), "in the order of the fields");
+        let field = field_error(&r.body, "new_password");
+        for needle in ["no upper-case letter", "no digit", "no special character"] {
+            assert!(field.contains(needle), "{needle} in {field}");
+        }
+        // The wrong one went through the one gate: counted and audited.
+        assert_eq!(audit_kinds(&app, "alice.martin").await.iter().filter(|k| *k == "password.change-failed").count(), 1);
+        // The level, shown without JavaScript after submit (SPEC §3.1).
+        assert!(r.body.contains("class=\"password-level level-too-weak\""), "{}", r.body);
+        assert!(r.body.contains("Level: too weak"));
+        // Four more wrong ones with broken new passwords: the lock holds.
+        for n in 0..4 {
+            // Each a different wrong one: the same one again counts once.
+            let wrong = format!("Wrong#2026y{n}");
+            b.submit("/account/password", "/account/password", &[("current_password", &wrong), ("new_password", "abc"), ("new_password_confirm", "abc")]).await;
+        }
+        let r = b
+            .submit("/account/password", "/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", "Solide#2026"), ("new_password_confirm", "Solide#2026")])
+            .await;
+        assert!(r.error_summary().unwrap().contains("Too many wrong passwords"), "{:?}", r.error_summary());
+        // A right current password and a weak new one: only the new one's
+        // problems, and its level (French).
+        let app = TestApp::spawn(engine).await;
+        let fr = app.browser().with_header("accept-language", "fr");
+        fr.sign_in("bruno.leroy", DEMO_PASSWORD).await;
+        let r = fr
+            .submit("/account/password", "/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", "Qjxvmzk7w"), ("new_password_confirm", "Qjxvmzk7w")])
+            .await;
+        let summary = r.error_summary().unwrap();
+        assert!(!summary.contains("actuel"), "{summary}");
+        assert!(summary.contains("Le nouveau mot de passe ne respecte pas"), "{summary}");
+        assert!(r.body.contains("Niveau : trop faible"), "{}", r.body);
+        assert!(!audit_kinds(&app, "bruno.leroy").await.contains(&"password.change-failed".to_owned()));
     }
 );
 
@@ -58,8 +123,18 @@ both_engines!(
         let r = b
             .submit("/account/password", "/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", "Solide#2026"), ("new_password_confirm", "Solide#2026")])
             .await;
-        assert_eq!(r.location(), Some("/account/password?notice=changed&count=1"));
-        assert!(b.get("/account/password?notice=changed&count=1").await.body.contains("1 other device has been signed out."));
+        // A confirmation page of its own, with the way back (issue 16 item 10).
+        assert_eq!(r.location(), Some("/account/password/changed?count=1"));
+        let done = b.get("/account/password/changed?count=1").await;
+        assert_eq!(done.status, 200);
+        assert!(done.body.contains("<h1>Your password has been changed</h1>"), "{}", done.body);
+        assert!(done.body.contains("1 other device has been signed out."));
+        assert!(done.body.contains("An e-mail confirms the change"));
+        assert!(done.body.contains("<a href=\"/account\" id=\"back-to-account\">Back to My account</a>"));
+        assert!(!done.body.contains("name=\"current_password\""), "not the form again");
+        // My account, where it leads back: the phone written for people.
+        let account = b.get("/account").await.body;
+        assert!(account.contains("+33 6 12 34 56 78") && !account.contains("+33612345678"), "{account}");
         assert_eq!(other.get("/").await.status, 303, "the other device is out");
         assert_eq!(b.get("/").await.status, 200, "this one stays");
         let mail = app.outbox().await.into_iter().find(|m| m.kind == "password-changed").unwrap();

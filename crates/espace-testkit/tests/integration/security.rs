@@ -129,3 +129,147 @@ both_engines!(
         assert!(kinds.contains(&"mfa.method-changed".to_owned()) && kinds.contains(&"mfa.method-removed".to_owned()));
     }
 );
+
+/// The markup of `My security` from `from` to the next `to`.
+fn part<'a>(body: &'a str, from: &str, to: &str) -> &'a str {
+    let start = body
+        .find(from)
+        .unwrap_or_else(|| panic!("{from} in {body}"));
+    let end = body[start..].find(to).map_or(body.len(), |e| e + start);
+    &body[start..end]
+}
+
+both_engines!(
+    async fn each_method_to_add_has_a_heading_a_line_and_one_action_with_masked_targets(engine) {
+        let app = TestApp::spawn(engine).await;
+        let b = app.browser().with_header("accept-language", "en");
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let page = b.get("/account/security").await;
+        assert_eq!(page.status, 200);
+        // Not enabled, at a glance: an icon and a word, not a colour alone.
+        let state = part(&page.body, "id=\"security-state\"", "</p>");
+        assert!(state.contains("✕") && state.contains("Not enabled"), "{state}");
+        let add = part(&page.body, "<h2 id=\"add\">Add a method</h2>", "</section>");
+        for heading in ["Authenticator app", "Code by e-mail", "Code by SMS"] {
+            assert!(add.contains(&format!("<h3>{heading}</h3>")), "{heading} in {add}");
+        }
+        // Where codes would go, masked and grouped; never raw E.164.
+        let email = part(add, "id=\"add-email\"", "</li>");
+        assert!(email.contains("a•••@acme.example") && !email.contains("alice.martin@"), "{email}");
+        assert!(email.contains(">Add codes by e-mail</button>"), "{email}");
+        let sms = part(add, "id=\"add-sms\"", "</li>");
+        assert!(sms.contains("+33 6 •• •• •• 78") && !sms.contains("+33612345678"), "{sms}");
+        assert!(!page.body.contains("+33612345678"), "no raw E.164 anywhere");
+
+        // SMS, in French (before any method: no step-up by a second factor yet): the number the code went to is written for people.
+        let fr = app.browser().with_header("accept-language", "fr");
+        fr.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let r = fr.submit("/account/security", "/account/security/code-method/sms", &[]).await;
+        let path = r.location().unwrap().to_owned();
+        let code_page = fr.get(&path).await;
+        assert!(code_page.body.contains("+33 6 12 34 56 78"), "{}", code_page.body);
+        assert!(code_page.body.contains(">Ajouter les codes par SMS</button>"));
+        assert!(!code_page.body.contains("+33612345678"));
+        let page = fr.get("/account/security").await;
+        assert!(page.body.contains("<h2 id=\"add\">Ajouter une méthode</h2>"));
+        assert!(part(&page.body, "id=\"security-state\"", "</p>").contains("Non activée"));
+        // Adding codes by e-mail: the button says so, not "Add this app".
+        let r = b.submit("/account/security", "/account/security/code-method/email", &[]).await;
+        let path = r.location().unwrap().to_owned();
+        let code_page = b.get(&path).await;
+        assert!(code_page.body.contains(">Add codes by e-mail</button>"), "{}", code_page.body);
+        assert!(!code_page.body.contains("Add this app"));
+        let code = app.last_code_to("alice.martin@acme.example").await;
+        let r = b.submit(&path, &path, &[("label", "Mail"), ("code", &code)]).await;
+        assert_eq!(r.location(), Some("/account/security?notice=added"));
+        let page = b.get("/account/security").await;
+        let card = part(&page.body, "<h3>Mail", "</li>");
+        assert!(card.contains("Codes sent to") && card.contains("a•••@acme.example"), "{card}");
+        // Not enforced: the only method may go.
+        assert!(card.contains("/remove\""), "{card}");
+        let add = part(&page.body, "<h2 id=\"add\">Add a method</h2>", "</section>");
+        assert!(part(add, "id=\"add-email\"", "</li>").contains("You already have this method"));
+
+    }
+);
+
+both_engines!(
+    async fn the_last_method_of_an_enforced_login_offers_no_remove_and_its_post_is_refused_with_a_code(engine) {
+        let app = TestApp::spawn(engine).await;
+        crate::strong::force_alice(&app).await;
+        let b = app.browser().with_header("accept-language", "en");
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let page = b.get("/account/security").await;
+        let state = part(&page.body, "id=\"security-state\"", "</p>");
+        assert!(state.contains("Required, not set up yet"), "{state}");
+        let (path, key) = start(&b).await;
+        let r = b.submit(&path, &path, &[("label", "Phone"), ("code", &oathtool(&app, &key, 0))]).await;
+        assert_eq!(r.location(), Some("/account/security?notice=enrolled"));
+        let page = b.get("/account/security").await;
+        let state = part(&page.body, "id=\"security-state\"", "</p>");
+        assert!(state.contains("✓") && state.contains("Enabled"), "{state}");
+        let card = part(&page.body, "<h3>Phone", "</li>");
+        assert!(!card.contains("/remove\""), "no Remove on the last method: {card}");
+        assert!(card.contains("This is your only method and two-factor authentication is required"), "{card}");
+        let method = {
+            let at = card.find("/account/security/methods/").unwrap() + "/account/security/methods/".len();
+            card[at..at + 36].to_owned()
+        };
+        // A forged POST is refused too, with a stable code.
+        let r = b.submit("/account/security", &format!("/account/security/methods/{method}/remove"), &[]).await;
+        assert_eq!(r.status, 409);
+        let summary = r.error_summary().unwrap();
+        assert!(summary.contains("last two-factor method") && summary.contains("MFA-0001"), "{summary}");
+        assert!(b.get("/account/security").await.body.contains("<h3>Phone"), "still there");
+        // With a second method, each may go.
+        let (path, key) = start(&b).await;
+        app.clock.advance(SignedDuration::from_secs(30));
+        let r = b.submit(&path, &path, &[("label", "Tablet"), ("code", &oathtool(&app, &key, 0))]).await;
+        assert_eq!(r.location(), Some("/account/security?notice=added"));
+        let page = b.get("/account/security").await;
+        assert!(part(&page.body, "<h3>Phone", "</li>").contains("/remove\""));
+        assert!(!page.body.contains("This is your only method"));
+    }
+);
+
+both_engines!(
+    async fn a_passkey_left_unnamed_is_named_after_the_browser_or_numbered(engine) {
+        const ORIGIN: &str = "https://espace.test";
+        const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        let app = TestApp::spawn_with(engine, |s| s.web.public_origin = Some(ORIGIN.into())).await;
+        let b = app.browser().with_header("accept-language", "en").with_header("user-agent", CHROME);
+        b.sign_in("alice.martin", DEMO_PASSWORD).await;
+        let page = b.get("/account/security").await;
+        let field = part(&page.body, "<input id=\"passkey-label\"", ">");
+        assert!(!field.contains("value="), "not prefilled: {field}");
+        assert!(field.contains("class=\"input-name\"") && field.contains("aria-describedby=\"passkey-label-hint\""), "{field}");
+        assert!(page.body.contains("Left empty, it is named after this browser and system."));
+        for expected in ["Chrome · Linux", "Chrome · Linux 2"] {
+            // A new credential each time (one authenticator holds one).
+            let mut key = espace_testkit::phone::SoftPasskey::new(ORIGIN);
+            let csrf = b.get("/account/security").await.csrf_token().unwrap();
+            let options = b.post_form("/account/security/passkeys/options", &[("csrf_token", &csrf)]).await;
+            let options: serde_json::Value = serde_json::from_str(&options.body).unwrap();
+            let response = key.create(&options["options"]);
+            let r = b
+                .submit("/account/security", "/account/security/passkeys", &[("label", "  "), ("ceremony", options["ceremony"].as_str().unwrap()), ("response", &response)])
+                .await;
+            assert_eq!(r.location(), Some("/account/security?notice=added"), "{:?}", app.app.activity(crate::login_id(&app, "alice.martin").await, 5).await.unwrap().into_iter().map(|(e, _)| format!("{} {}", e.kind, e.detail)).collect::<Vec<_>>());
+            assert!(b.get("/account/security").await.body.contains(&format!("<h3>{expected}")), "{expected}");
+        }
+        // An unknown browser: the word "passkey" in the page's language.
+        // (bruno: alice's passkeys would ask her a second factor first.)
+        let fr = app.browser().with_header("accept-language", "fr").with_header("user-agent", "curl-ish");
+        fr.sign_in("bruno.leroy", DEMO_PASSWORD).await;
+        let csrf = fr.get("/account/security").await.csrf_token().unwrap();
+        let options = fr.post_form("/account/security/passkeys/options", &[("csrf_token", &csrf)]).await;
+        let options: serde_json::Value = serde_json::from_str(&options.body).unwrap();
+        let mut key = espace_testkit::phone::SoftPasskey::new(ORIGIN);
+        let response = key.create(&options["options"]);
+        let r = fr
+            .submit("/account/security", "/account/security/passkeys", &[("label", ""), ("ceremony", options["ceremony"].as_str().unwrap()), ("response", &response)])
+            .await;
+        assert_eq!(r.location(), Some("/account/security?notice=added"), "{}", r.body);
+        assert!(fr.get("/account/security").await.body.contains("<h3>Clé d’accès"));
+    }
+);

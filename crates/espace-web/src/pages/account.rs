@@ -89,11 +89,13 @@ pub async fn hub(
             .to_owned(),
         title: t.get(&format!("title-{}", o.login.title)),
         email: o.login.email.clone().unwrap_or_else(not_set),
+        // Written for people (+33 6 12 34 56 78), never raw E.164.
         phone: o
             .login
             .phone
             .as_deref()
-            .map_or_else(not_set, super::shown_phone),
+            .map(espace_domain::phone::for_people)
+            .unwrap_or_else(not_set),
         // The preference kept for the login (its messages' language).
         language: match preference {
             Some(l) => t.get(&format!("language-{}", l.code())),

@@ -57,11 +57,8 @@ async fn page(
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return app_error(ctx, &e),
     };
-    let phone = l
-        .phone
-        .as_deref()
-        .map(super::shown_phone)
-        .unwrap_or_default();
+    let shown_phone = espace_domain::phone::for_people;
+    let phone = l.phone.as_deref().map(shown_phone).unwrap_or_default();
     let page = ContactPage {
         c: Chrome::new(state, ctx, "contact-title", "account"),
         notice,
@@ -72,7 +69,7 @@ async fn page(
         pending_email: pe.map(|p| (p.target, local_datetime(state, &t, p.expires_at))),
         pending_phone: pp.map(|p| {
             (
-                super::shown_phone(&p.target),
+                shown_phone(&p.target),
                 local_datetime(state, &t, p.expires_at),
             )
         }),

@@ -16,6 +16,16 @@ pub struct Fields {
     pub errors: Vec<FormError>,
     /// Extra lines of the summary (below the list).
     pub help: Vec<String>,
+    /// Refusals made of several parts (the rules a new password breaks):
+    /// the summary says how many, the field lists them, each once.
+    pub lists: Vec<FieldList>,
+}
+
+/// The parts of one field's refusal, listed at the field under `intro`.
+pub struct FieldList {
+    pub field: &'static str,
+    pub intro: String,
+    pub items: Vec<String>,
 }
 
 impl Fields {
@@ -23,8 +33,20 @@ impl Fields {
         let mut f = Fields::default();
         for p in problems {
             f.push(p.field, problem_message(t, p.field, &p.problem));
+            if let Problem::Policy(violations) = &p.problem {
+                f.lists.push(FieldList {
+                    field: p.field,
+                    intro: t.get("problem-policy"),
+                    items: violations.iter().map(|v| violation_message(t, v)).collect(),
+                });
+            }
         }
         f
+    }
+
+    /// The list of parts of a field's refusal, if it has one.
+    pub fn list(&self, field: &str) -> Option<&FieldList> {
+        self.lists.iter().find(|l| l.field == field)
     }
 
     pub fn push(&mut self, field: &'static str, message: String) {
@@ -87,10 +109,12 @@ pub fn problem_message(t: &Tr, field: &str, problem: &Problem) -> String {
         }
         Problem::Mismatch => t.get("problem-mismatch"),
         Problem::SameAsBefore => t.get("problem-same-as-before"),
-        Problem::Policy(violations) => {
-            let list: Vec<String> = violations.iter().map(|v| violation_message(t, v)).collect();
-            format!("{} {}", t.get("problem-policy"), list.join(" "))
-        }
+        // In the summary, one line that counts them; the field lists them
+        // (`Fields::lists`), so that each is shown once.
+        Problem::Policy(violations) => t.fmt(
+            "problem-policy-count",
+            &[("count", Arg::N(violations.len() as i64))],
+        ),
         Problem::Email(EmailError::Shape) => t.get("problem-email-shape"),
         Problem::Email(EmailError::Length) => t.get("problem-email-length"),
         Problem::Phone(PhoneError::Shape) => t.get("problem-phone-shape"),

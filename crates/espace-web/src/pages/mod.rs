@@ -229,13 +229,6 @@ pub fn email_breaks(address: &str) -> String {
     out
 }
 
-/// A phone number for people (`+33 6 12 34 56 78`), never raw E.164; what
-/// is not a valid number (typed by a requester, say) is shown as typed.
-pub fn shown_phone(raw: &str) -> String {
-    espace_domain::phone::PhoneE164::parse(raw)
-        .map_or_else(|_| raw.to_owned(), |p| p.international().to_owned())
-}
-
 /// Company and staff role codes, as their names in the page's language.
 pub fn role_names<'a>(t: &Tr, roles: impl IntoIterator<Item = &'a String>) -> Vec<String> {
     roles

@@ -1,6 +1,8 @@
 //! `/account/password` (SPEC §3.1, §6): current password, the new one
 //! twice, every rule listed before the field and a live level indicator
-//! (computed by the server's own policy, `/account/password/check`).
+//! (computed by the server's own policy, `/account/password/check`), and
+//! without JavaScript after submit. Every error comes in one round; a
+//! change done leads to its own confirmation page.
 
 use askama::Template;
 use axum::Json;
@@ -9,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::account::PasswordChange;
 use espace_app::error::FormRejection;
+use espace_domain::password::{PasswordPolicy, Strength};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -18,29 +21,40 @@ use crate::AppState;
 use crate::context::{Authenticated, Ctx};
 use crate::error::app_error;
 use crate::form::HtmlForm;
-use crate::i18n::Arg;
+use crate::i18n::{Arg, Tr};
 
 #[derive(Template)]
 #[template(path = "password.html")]
 struct PasswordPage {
     c: Chrome,
-    notice: Option<String>,
     rules: Vec<String>,
+    /// The level of the password just submitted (shown without
+    /// JavaScript, SPEC §3.1).
+    level: Option<Level>,
     f: Fields,
 }
 
-#[derive(Deserialize, Default)]
-pub struct NoticeQuery {
-    notice: Option<String>,
-    count: Option<i64>,
+/// A password level, worded.
+struct Level {
+    /// `too-weak`, `medium` or `strong`.
+    code: &'static str,
+    label: String,
 }
 
-fn page(state: &AppState, ctx: &Ctx, f: Fields, notice: Option<String>) -> PasswordPage {
+fn level(t: &Tr, strength: Strength) -> Level {
+    let name = t.get(&format!("password-level-{}", strength.as_str()));
+    Level {
+        code: strength.as_str(),
+        label: t.fmt("password-level", &[("level", Arg::S(&name))]),
+    }
+}
+
+fn page(state: &AppState, ctx: &Ctx, f: Fields, level: Option<Level>) -> PasswordPage {
     let t = ctx.tr();
     PasswordPage {
         c: Chrome::new(state, ctx, "password-title", "account"),
-        notice,
         rules: password_rules(&t, &state.app.config().password_policy()),
+        level,
         f,
     }
 }
@@ -48,23 +62,47 @@ fn page(state: &AppState, ctx: &Ctx, f: Fields, notice: Option<String>) -> Passw
 pub async fn show(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
-    let q = query.map(|q| q.0).unwrap_or_default();
     // Confirm who you are before typing anything (SPEC §4.5).
-    if q.notice.is_none()
-        && let Err(e) = state.app.require_recent_auth(&session).await
-    {
+    if let Err(e) = state.app.require_recent_auth(&session).await {
         return app_error(&ctx, &e);
     }
+    render(&ctx, &page(&state, &ctx, Fields::default(), None))
+}
+
+#[derive(Template)]
+#[template(path = "password_changed.html")]
+struct ChangedPage {
+    c: Chrome,
+    signed_out: String,
+    /// The login has an address the confirmation went to.
+    emailed: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ChangedQuery {
+    count: Option<i64>,
+}
+
+/// The confirmation after a change: what happened, and the way back.
+pub async fn changed(
+    State(state): State<AppState>,
+    Authenticated(session, ctx): Authenticated,
+    query: Result<Query<ChangedQuery>, QueryRejection>,
+) -> Response {
+    let q = query.map(|q| q.0).unwrap_or_default();
     let t = ctx.tr();
-    let notice = (q.notice.as_deref() == Some("changed")).then(|| {
-        t.fmt(
-            "password-changed",
-            &[("count", Arg::N(q.count.unwrap_or(0)))],
-        )
-    });
-    render(&ctx, &page(&state, &ctx, Fields::default(), notice))
+    render(
+        &ctx,
+        &ChangedPage {
+            c: Chrome::new(&state, &ctx, "password-changed-title", "account"),
+            signed_out: t.fmt(
+                "password-changed-others",
+                &[("count", Arg::N(q.count.unwrap_or(0).max(0)))],
+            ),
+            emailed: session.login.email.is_some(),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -83,6 +121,7 @@ pub async fn submit(
     HtmlForm(form): HtmlForm<PasswordForm>,
 ) -> Response {
     let t = ctx.tr();
+    let typed = PasswordPolicy::normalize(&form.new_password);
     let change = PasswordChange {
         current: SecretString::from(form.current_password),
         new: SecretString::from(form.new_password),
@@ -94,9 +133,7 @@ pub async fn submit(
         .change_password(&session, change, &ctx.client)
         .await
     {
-        Ok(n) => {
-            Redirect::to(&format!("/account/password?notice=changed&count={n}")).into_response()
-        }
+        Ok(n) => Redirect::to(&format!("/account/password/changed?count={n}")).into_response(),
         Err(FormRejection::App(espace_app::AppError::Busy)) => {
             let mut f = Fields::default();
             f.errors.push(super::FormError {
@@ -106,7 +143,20 @@ pub async fn submit(
             render(&ctx, &page(&state, &ctx, f, None))
         }
         Err(r) => match rejection_fields(&t, r) {
-            Ok(f) => render(&ctx, &page(&state, &ctx, f, None)),
+            Ok(f) => {
+                // The level of what was typed, as the live indicator would
+                // have shown it (SPEC §3.1: also without JavaScript).
+                let level = (!typed.is_empty()).then(|| {
+                    level(
+                        &t,
+                        state
+                            .app
+                            .check_new_password(&session.login, &typed)
+                            .strength,
+                    )
+                });
+                render(&ctx, &page(&state, &ctx, f, level))
+            }
             Err(e) => app_error(&ctx, &e),
         },
     }
@@ -133,9 +183,10 @@ pub async fn check(
         .iter()
         .map(|v| violation_message(&t, v))
         .collect();
+    let l = level(&t, e.strength);
     Json(serde_json::json!({
-        "level": e.strength.as_str(),
-        "label": t.fmt("password-level", &[("level", Arg::S(&t.get(&format!("password-level-{}", e.strength.as_str()))))]),
+        "level": l.code,
+        "label": l.label,
         "unmet": unmet,
     }))
     .into_response()

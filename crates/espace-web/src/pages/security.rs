@@ -6,6 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::error::FormRejection;
+use espace_app::passkeys::PasskeyName;
 use espace_app::security::{MAX_LABEL, MethodChange};
 use espace_app::session::CurrentSession;
 use qrcode::QrCode;
@@ -21,7 +22,7 @@ use crate::error::app_error;
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
 use crate::security::safe_return_to;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use espace_domain::strong::{Stage, Status};
 
 struct MethodRow {
@@ -31,6 +32,8 @@ struct MethodRow {
     is_default: bool,
     added: String,
     last_used: String,
+    /// Where a code method's codes go, masked.
+    target: Option<String>,
     /// `label` on the row whose rename was refused (the error summary
     /// links there), else unique per row.
     input_id: String,
@@ -62,8 +65,16 @@ struct SecurityPage {
     /// authentication itself; the link to do so for its own login.
     require_own: Option<String>,
     recovery_text: String,
+    /// Where codes by e-mail or SMS would go (masked), when they can be
+    /// added.
     add_email: Option<String>,
     add_sms: Option<String>,
+    /// Already methods of the login.
+    has_email: bool,
+    has_sms: bool,
+    has_franceconnect: bool,
+    /// The only method stays: strong authentication is enforced.
+    last_method_kept: bool,
     f: Fields,
 }
 
@@ -114,6 +125,12 @@ async fn security_page(
     };
     let t = ctx.tr();
     let never = t.get("security-never");
+    let has = |kind: &str| overview.methods.iter().any(|m| m.kind == kind);
+    let (has_email, has_sms, has_franceconnect) = (
+        has(espace_app::security::KIND_EMAIL),
+        has(espace_app::security::KIND_SMS),
+        has(espace_app::security::KIND_FRANCECONNECT),
+    );
     let methods = overview
         .methods
         .into_iter()
@@ -130,6 +147,7 @@ async fn security_page(
             id: m.id,
             kind: t.get(&format!("security-kind-{}", m.kind)),
             label: m.label,
+            target: m.target,
             is_default: m.is_default,
             added: local_datetime(state, &t, m.created_at),
             last_used: m
@@ -191,12 +209,12 @@ async fn security_page(
                 "security-recovery-left",
                 &[("count", Arg::N(overview.recovery_codes_left))],
             ),
-            add_email: overview
-                .email_target
-                .map(|e| t.fmt("security-add-email", &[("email", Arg::S(&e))])),
-            add_sms: overview
-                .sms_target
-                .map(|p| t.fmt("security-add-sms", &[("phone", Arg::S(&p))])),
+            add_email: overview.email_target,
+            add_sms: overview.sms_target,
+            has_email,
+            has_sms,
+            has_franceconnect,
+            last_method_kept: overview.last_method_kept,
             f,
         },
     )
@@ -386,10 +404,23 @@ pub async fn change(
             let f = Fields::from_problems(&ctx.tr(), &p);
             security_page(&state, &ctx, &session, None, Some(id), f).await
         }
-        Err(r) => match rejection_fields(&ctx.tr(), r) {
-            Ok(f) => security_page(&state, &ctx, &session, None, None, f).await,
-            Err(e) => app_error(&ctx, &e),
-        },
+        Err(FormRejection::Invalid(p)) => {
+            // A rule refused it (the last method while strong
+            // authentication is enforced): 409, with its stable code.
+            let t = ctx.tr();
+            let mut f = Fields::from_problems(&t, &p);
+            let codes: Vec<&str> = p.iter().filter_map(|p| p.problem.code()).collect();
+            for code in &codes {
+                f.help
+                    .push(t.fmt("error-operation-id", &[("id", Arg::S(code))]));
+            }
+            let mut res = security_page(&state, &ctx, &session, None, None, f).await;
+            if !codes.is_empty() && res.status() == StatusCode::OK {
+                *res.status_mut() = StatusCode::CONFLICT;
+            }
+            res
+        }
+        Err(FormRejection::App(e)) => app_error(&ctx, &e),
     }
 }
 
@@ -490,6 +521,8 @@ struct CodePage {
     until: String,
     label: String,
     max_label: usize,
+    /// The button: what is added (not "this app").
+    submit: String,
     f: Fields,
 }
 
@@ -511,6 +544,7 @@ async fn code_page(
     } else {
         label
     };
+    let submit = t.get(&format!("code-method-submit-{}", e.kind));
     render(
         ctx,
         &CodePage {
@@ -526,6 +560,7 @@ async fn code_page(
             ),
             label,
             max_label: MAX_LABEL,
+            submit,
             f,
         },
     )
@@ -609,7 +644,10 @@ pub async fn passkey_add(
             &session,
             &ctx.csrf_basis,
             ceremony,
-            &form.label,
+            PasskeyName {
+                typed: &form.label,
+                fallback: &ctx.tr().get("security-kind-passkey"),
+            },
             &form.response,
             &ctx.client,
         )
