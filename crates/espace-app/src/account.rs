@@ -460,9 +460,35 @@ impl App {
         code: &str,
         client: &ClientInfo,
     ) -> Result<Result<CodeRecord, Problem>, AppError> {
+        let (problem, outcome) = match self.judge_code(tx, login_id, purpose, code).await? {
+            Ok(stored) => return Ok(Ok(stored)),
+            // No code to judge: nothing happened to record.
+            Err((problem, None)) => return Ok(Err(problem)),
+            Err((problem, Some(outcome))) => (problem, outcome),
+        };
+        let now = self.clock().now();
+        let mut event = AuditEvent::new(AuditKind::CodeRejected, now, client)
+            .subject(Some(login_id))
+            .detail(json!({ "purpose": purpose, "outcome": outcome }));
+        event.actor_login_id = actor;
+        tx.append_audit(&event).await?;
+        Ok(Err(problem))
+    }
+
+    /// [`Self::check_code`] without its audit record, for a caller that
+    /// records the refusal itself as one event (the second step: a wrong
+    /// code is one "second step failed", not two events). Returns the
+    /// problem and the outcome's name (none if there was no code).
+    pub(crate) async fn judge_code(
+        &self,
+        tx: &mut dyn Tx,
+        login_id: Uuid,
+        purpose: &str,
+        code: &str,
+    ) -> Result<Result<CodeRecord, (Problem, Option<String>)>, AppError> {
         let now = self.clock().now();
         let Some(stored) = tx.code(login_id, purpose).await? else {
-            return Ok(Err(Problem::CodeVoid));
+            return Ok(Err((Problem::CodeVoid, None)));
         };
         let matches =
             self.keys()
@@ -487,12 +513,7 @@ impl App {
                 Problem::CodeVoid
             }
         };
-        let mut event = AuditEvent::new(AuditKind::CodeRejected, now, client)
-            .subject(Some(login_id))
-            .detail(json!({ "purpose": purpose, "outcome": format!("{outcome:?}") }));
-        event.actor_login_id = actor;
-        tx.append_audit(&event).await?;
-        Ok(Err(problem))
+        Ok(Err((problem, Some(format!("{outcome:?}")))))
     }
 
     /// Checks the code of a pending change and applies it.

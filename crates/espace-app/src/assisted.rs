@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::App;
 use crate::account::masked_email;
-use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::crypto::{normalize_reference, random_reference};
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
@@ -602,6 +602,7 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::RecoveryIdentityVerified, now, client)
                 .by(session.login.id, login.id)
+                .acting_as(ActingRole::SupportAgent)
                 .detail(json!({ "case": case.id, "reference": case.reference, "method": method })),
         )
         .await?;

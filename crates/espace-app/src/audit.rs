@@ -267,6 +267,10 @@ pub struct AuditEvent {
     pub user_agent: String,
     pub request_id: String,
     pub detail: serde_json::Value,
+    /// The role under which someone else acted on the login (staff or a
+    /// company role), as it was when they acted; `None` for the person
+    /// themself, nobody, or events older than the record of roles.
+    pub actor_role: Option<ActingRole>,
 }
 
 impl AuditEvent {
@@ -283,7 +287,22 @@ impl AuditEvent {
             user_agent: client.user_agent.clone(),
             request_id: client.request_id.clone(),
             detail: serde_json::Value::Null,
+            actor_role: None,
         }
+    }
+
+    /// The role under which the actor acted (see [`Self::by`]).
+    pub fn acting_as(mut self, role: ActingRole) -> Self {
+        self.actor_role = Some(role);
+        self
+    }
+
+    /// The event's reference: what the person reads on its line of the
+    /// timeline and support types in the back office to find it. The last
+    /// 12 hexadecimal digits of its id (random in a UUIDv7), in capitals.
+    pub fn reference(&self) -> String {
+        let hex = self.id.simple().to_string().to_ascii_uppercase();
+        hex[hex.len().saturating_sub(REFERENCE_LEN)..].to_owned()
     }
 
     /// The person acted on their own login.
@@ -377,6 +396,84 @@ impl crate::App {
     }
 }
 
+/// How many hexadecimal digits an event's reference has.
+pub const REFERENCE_LEN: usize = 12;
+
+/// A reference for people: `A1B2-C3D4-E5F6`.
+pub fn format_reference(reference: &str) -> String {
+    reference
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A reference as typed (any case, with spaces or dashes), as stored;
+/// `None` if it cannot be one.
+pub fn parse_reference(typed: &str) -> Option<String> {
+    let clean: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    (clean.len() == REFERENCE_LEN && clean.chars().all(|c| c.is_ascii_hexdigit())).then_some(clean)
+}
+
+/// The role under which someone acted on another person's login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ActingRole {
+    /// Provider staff: a support agent.
+    SupportAgent,
+    /// Provider staff: the web account manager of the company.
+    WebAccountManager,
+    /// The company's security manager.
+    SecurityManager,
+    /// A company administrator (users and rights).
+    CompanyAdministrator,
+}
+
+impl ActingRole {
+    pub const ALL: &'static [ActingRole] = &[
+        ActingRole::SupportAgent,
+        ActingRole::WebAccountManager,
+        ActingRole::SecurityManager,
+        ActingRole::CompanyAdministrator,
+    ];
+
+    /// The stored name (stable).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActingRole::SupportAgent => "support-agent",
+            ActingRole::WebAccountManager => "web-account-manager",
+            ActingRole::SecurityManager => "security-manager",
+            ActingRole::CompanyAdministrator => "company-administrator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == s)
+    }
+
+    /// The role of a helper as the use cases name it (`support`, or the
+    /// company's `security-manager`).
+    pub fn of_helper(helper: &str) -> Self {
+        if helper == "support" {
+            ActingRole::SupportAgent
+        } else {
+            ActingRole::SecurityManager
+        }
+    }
+
+    /// Whether the provider's staff acted (not the customer's company).
+    pub fn is_staff(self) -> bool {
+        matches!(
+            self,
+            ActingRole::SupportAgent | ActingRole::WebAccountManager
+        )
+    }
+}
+
 /// Who acted, as the timeline says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
@@ -397,5 +494,37 @@ mod tests {
     fn a_user_agent_is_kept_without_control_characters() {
         let c = ClientInfo::new("127.0.0.1", "Evil\0Agent\t\u{7f}/1.0", "r");
         assert_eq!(c.user_agent, "EvilAgent/1.0");
+    }
+
+    #[test]
+    fn a_reference_is_the_end_of_the_id_and_reads_back_however_typed() {
+        let mut e = AuditEvent::new(
+            AuditKind::SignInFailed,
+            Timestamp::UNIX_EPOCH,
+            &ClientInfo::default(),
+        );
+        e.id = Uuid::parse_str("01890a5d-ac96-774b-bcce-b302099a8057").unwrap();
+        assert_eq!(e.reference(), "B302099A8057");
+        assert_eq!(format_reference(&e.reference()), "B302-099A-8057");
+        assert_eq!(
+            parse_reference(" b302-099a-8057 ").as_deref(),
+            Some("B302099A8057")
+        );
+        assert_eq!(
+            parse_reference("B302 099A 8057").as_deref(),
+            Some("B302099A8057")
+        );
+        assert_eq!(parse_reference("B302-099A-805"), None);
+        assert_eq!(parse_reference("G302-099A-8057"), None);
+        assert_eq!(parse_reference(""), None);
+    }
+
+    #[test]
+    fn acting_roles_round_trip() {
+        for r in ActingRole::ALL {
+            assert_eq!(ActingRole::parse(r.as_str()), Some(*r));
+        }
+        assert!(ActingRole::SupportAgent.is_staff());
+        assert!(!ActingRole::SecurityManager.is_staff());
     }
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
-use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
 use crate::ports::{CompanyRecord, LoginRecord, Tx, WamMessageRecord};
@@ -266,7 +266,8 @@ impl App {
         .await?;
         tx.append_audit(
             &AuditEvent::new(AuditKind::ManagerReplied, now, client)
-                .by(session.login.id, customer.id),
+                .by(session.login.id, customer.id)
+                .acting_as(ActingRole::WebAccountManager),
         )
         .await?;
         if let Some(email) = &customer.email {

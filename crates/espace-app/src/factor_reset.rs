@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
-use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::Notice;
@@ -198,6 +198,7 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::FactorResetRequested, now, client)
                 .by(session.login.id, target.id)
+                .acting_as(ActingRole::of_helper(helper))
                 .detail(json!({ "reset": reset.id, "by": helper,
                     "effective_at": effective_at.to_string(), "reason": reason })),
         )

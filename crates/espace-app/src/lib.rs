@@ -5,6 +5,7 @@
 //! here, never only in a route or a template.
 
 pub mod account;
+pub mod activity;
 pub mod assisted;
 pub mod audit;
 pub mod auth;
@@ -24,6 +25,7 @@ pub mod overview;
 pub mod passkeys;
 pub mod ports;
 pub mod recovery;
+pub mod rights;
 pub mod second_factor;
 pub mod security;
 pub mod session;

@@ -29,6 +29,9 @@ pub enum StaffTool {
     RecoveryCases,
     /// Messages from the companies a web account manager looks after.
     Messages,
+    /// Find an audit event by the reference a person reads from their
+    /// timeline (support agents; see `rights::policy::event_lookup`).
+    Events,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +60,11 @@ pub fn navigation_for(company: &[CompanyRole], staff: &[StaffRole]) -> Navigatio
     let mut tools = Vec::new();
     for role in staff {
         let given: &[StaffTool] = match role {
-            StaffRole::SupportAgent => &[StaffTool::Logins, StaffTool::RecoveryCases],
+            StaffRole::SupportAgent => &[
+                StaffTool::Logins,
+                StaffTool::RecoveryCases,
+                StaffTool::Events,
+            ],
             StaffRole::WebAccountManager => &[StaffTool::Messages],
             StaffRole::Moderator | StaffRole::Administrator => &[],
         };
@@ -131,7 +138,14 @@ mod tests {
             n.sections,
             vec![Section::Dashboard, Section::BackOffice, Section::Account]
         );
-        assert_eq!(n.tools, vec![StaffTool::Logins, StaffTool::RecoveryCases]);
+        assert_eq!(
+            n.tools,
+            vec![
+                StaffTool::Logins,
+                StaffTool::RecoveryCases,
+                StaffTool::Events
+            ]
+        );
         let n = navigation_for(
             &[],
             &[StaffRole::WebAccountManager, StaffRole::SupportAgent],
@@ -141,7 +155,8 @@ mod tests {
             vec![
                 StaffTool::Messages,
                 StaffTool::Logins,
-                StaffTool::RecoveryCases
+                StaffTool::RecoveryCases,
+                StaffTool::Events
             ]
         );
         let n = navigation_for(&[], &[StaffRole::Moderator]);

@@ -7,6 +7,7 @@
 
 use espace_domain::lockout::{FailureOutcome, Gate};
 use espace_domain::onetime::normalize_code;
+use espace_domain::phone::PhoneE164;
 use espace_domain::totp;
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
@@ -14,6 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
+use crate::account::masked_email;
 use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::auth::{PasswordAttempt, Verdict};
 use crate::crypto::{random_bytes, random_token, sha256_hex};
@@ -104,6 +106,9 @@ pub struct FactorChoices {
     /// Linked phones not seen for a while (SPEC §4.6): the method, and
     /// whole days since; their approval may never arrive.
     pub unseen_phones: Vec<(Uuid, i64)>,
+    /// Where each code method sends its code, masked (`a•••@acme.example`,
+    /// `+33 6 •• •• •• 78`): the page says where to look.
+    pub sent_to: Vec<(Uuid, String)>,
 }
 
 pub(crate) fn factor_attempt_key(login: Uuid) -> String {
@@ -191,7 +196,19 @@ impl App {
             .attempt_state(&factor_attempt_key(login.id))
             .await?
             .refreshed(now);
+        let sent_to = methods
+            .iter()
+            .filter_map(|m| {
+                let masked = match code_recipient(&login, &m.kind)? {
+                    Recipient::Email(address) => masked_email(address),
+                    Recipient::Sms(number) => PhoneE164::parse(number)
+                        .map_or_else(|_| masked_email(number), |p| p.masked()),
+                };
+                Some((m.id, masked))
+            })
+            .collect();
         Ok(FactorChoices {
+            sent_to,
             unseen_phones: self.unseen_phones(tx.as_mut(), &methods).await?,
             methods,
             recovery_codes_left: tx.recovery_codes_left(login.id).await?,
@@ -277,7 +294,7 @@ impl App {
         }
         let accepted = match proof {
             Proof::Code { method, code } => {
-                self.check_method_code(tx.as_mut(), login, method, code, asker, client)
+                self.check_method_code(tx.as_mut(), login, method, code, asker)
                     .await?
             }
             Proof::RecoveryCode(code) => {
@@ -419,7 +436,6 @@ impl App {
         method: Uuid,
         code: &str,
         asker: Asker<'_>,
-        client: &ClientInfo,
     ) -> Result<Option<String>, AppError> {
         let now = self.clock().now();
         let Some(mut m) = tx
@@ -443,9 +459,9 @@ impl App {
                 }
             }
             KIND_EMAIL | KIND_SMS => {
-                let checked = self
-                    .check_code(tx, login.id, Some(login.id), CODE_PURPOSE, &code, client)
-                    .await?;
+                // Not audited here: the refusal is recorded once, as the
+                // second step's failure (see `count_factor_failure`).
+                let checked = self.judge_code(tx, login.id, CODE_PURPOSE, &code).await?;
                 match checked {
                     Ok(c) if c.target == m.id.to_string() => {
                         if let Some(Recipient::Email(to) | Recipient::Sms(to)) =

@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
-use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::{AppError, FormRejection, Problem};
 use crate::factor_reset::PendingReset;
@@ -257,6 +257,7 @@ impl App {
         (before, after): (Vec<bool>, Vec<bool>),
         detail: serde_json::Value,
         deadline: Option<Timestamp>,
+        role: ActingRole,
         client: &ClientInfo,
     ) -> Result<(), AppError> {
         let now = self.clock().now();
@@ -276,6 +277,7 @@ impl App {
             tx.append_audit(
                 &AuditEvent::new(kind, now, client)
                     .by(session.login.id, login.id)
+                    .acting_as(role)
                     .detail(detail.clone()),
             )
             .await?;
@@ -509,6 +511,7 @@ impl App {
             (before, after),
             detail,
             deadline,
+            ActingRole::of_helper(helper),
             client,
         )
         .await?;
@@ -541,6 +544,7 @@ impl App {
             (before, after),
             detail,
             None,
+            ActingRole::of_helper(helper),
             client,
         )
         .await?;

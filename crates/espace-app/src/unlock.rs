@@ -9,7 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
-use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::AppError;
 use crate::notify::{Notice, Recipient};
@@ -108,6 +108,7 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::LoginUnlocked, now, client)
                 .by(session.login.id, login.id)
+                .acting_as(ActingRole::of_helper(helper))
                 .detail(json!({ "reason": format!("unlocked-by-{helper}"), "was_locked": was_locked, "failures": state.failures })),
         )
         .await?;

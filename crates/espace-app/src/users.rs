@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
-use crate::audit::{AuditEvent, AuditKind, ClientInfo};
+use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
@@ -426,7 +426,11 @@ impl App {
             )
             .await?;
         }
-        let audit = |kind| AuditEvent::new(kind, now, client).by(session.login.id, login.id);
+        let audit = |kind| {
+            AuditEvent::new(kind, now, client)
+                .by(session.login.id, login.id)
+                .acting_as(ActingRole::CompanyAdministrator)
+        };
         tx.append_audit(&audit(AuditKind::UserInvited).detail(json!({ "reused": reused })))
             .await?;
         tx.commit().await?;
@@ -460,6 +464,7 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::RightsChanged, now, client)
                 .by(session.login.id, login.id)
+                .acting_as(ActingRole::CompanyAdministrator)
                 .detail(json!({ "before": current.len(), "after": planned.len() })),
         )
         .await?;
@@ -499,6 +504,7 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::ReferentChanged, now, client)
                 .by(session.login.id, target.id)
+                .acting_as(ActingRole::CompanyAdministrator)
                 .detail(detail.clone()),
         )
         .await?;
@@ -506,6 +512,7 @@ impl App {
             tx.append_audit(
                 &AuditEvent::new(AuditKind::ReferentChanged, now, client)
                     .by(session.login.id, previous)
+                    .acting_as(ActingRole::CompanyAdministrator)
                     .detail(detail),
             )
             .await?;
@@ -550,6 +557,7 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::AccessRemoved, now, client)
                 .by(session.login.id, login.id)
+                .acting_as(ActingRole::CompanyAdministrator)
                 .detail(json!({ "sessions_signed_out": sessions })),
         )
         .await?;

@@ -1,12 +1,12 @@
 //! The [`Store`] and [`Tx`] ports, implemented once for both engines.
 
 use async_trait::async_trait;
-use espace_app::audit::AuditEvent;
+use espace_app::audit::{ActingRole, AuditEvent};
 use espace_app::ports::{
-    ActionTokenRecord, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord, ContractRecord,
-    DeviceSeen, FactorResetRecord, IdpLinkRecord, JoseKeyRecord, LoginRecord, OutboxRecord,
-    PushRequestRecord, RecoveryCaseRecord, RecoveryRequestRecord, RightRecord, SessionRecord,
-    Store, StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
+    ActionTokenRecord, AuditPage, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord,
+    ContractRecord, DeviceSeen, FactorResetRecord, IdpLinkRecord, JoseKeyRecord, LoginRecord,
+    OutboxRecord, PushRequestRecord, RecoveryCaseRecord, RecoveryRequestRecord, RightRecord,
+    SessionRecord, Store, StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::ratelimit::RateWindow;
@@ -74,6 +74,16 @@ macro_rules! push_query {
         concat!(
             "SELECT id, login_id, method_id, waiter, session_hash, link_hash, purpose, number, choices, \
              ip, user_agent, status, created_at, expires_at, answered_at FROM push_requests ",
+            $tail
+        )
+    };
+}
+
+macro_rules! audit_query {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, at, kind, actor_login_id, subject_login_id, identifier, ip, user_agent, \
+             request_id, detail, actor_role FROM audit_events ",
             $tail
         )
     };
@@ -335,6 +345,9 @@ macro_rules! store_impl {
                     user_agent: Self::col(&row, "user_agent")?,
                     request_id: Self::col(&row, "request_id")?,
                     detail: serde_json::from_str(&detail).map_err(err)?,
+                    actor_role: Self::col::<Option<String>>(&row, "actor_role")?
+                        .as_deref()
+                        .and_then(ActingRole::parse),
                 })
             }
 
@@ -1840,8 +1853,8 @@ macro_rules! store_impl {
 
             async fn append_audit(&mut self, e: &AuditEvent) -> StoreResult<()> {
                 sqlx::query(
-                    "INSERT INTO audit_events (id, at, kind, actor_login_id, subject_login_id, identifier, ip, user_agent, request_id, detail) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO audit_events (id, at, kind, actor_login_id, subject_login_id, identifier, ip, user_agent, request_id, detail, reference, actor_role) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(e.id)
                 .bind(ms(e.at))
@@ -1853,6 +1866,8 @@ macro_rules! store_impl {
                 .bind(&e.user_agent)
                 .bind(&e.request_id)
                 .bind(e.detail.to_string())
+                .bind(e.reference())
+                .bind(e.actor_role.map(ActingRole::as_str))
                 .execute(&mut *self.tx)
                 .await
                 .map_err(err)?;
@@ -1861,14 +1876,66 @@ macro_rules! store_impl {
 
             async fn audit_for_login(&mut self, login_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>> {
                 let rows = sqlx::query(
-                    "SELECT id, at, kind, actor_login_id, subject_login_id, identifier, ip, user_agent, request_id, detail \
-                     FROM audit_events WHERE subject_login_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+                    audit_query!("WHERE subject_login_id = $1 ORDER BY at DESC, id DESC LIMIT $2"),
                 )
                 .bind(login_id)
                 .bind(limit)
                 .fetch_all(&mut *self.tx)
                 .await
                 .map_err(err)?;
+                rows.iter().map(Self::audit).collect()
+            }
+
+            async fn audit_page(&mut self, p: &AuditPage) -> StoreResult<Vec<AuditEvent>> {
+                // Static SQL for both engines: the kinds travel as one
+                // `|kind|kind|` string; the first page starts after the
+                // greatest cursor there is.
+                let sql = if p.older {
+                    audit_query!(
+                        "WHERE subject_login_id = $1 AND ($2 IS NULL OR $2 LIKE ('%|' || kind || '|%')) \
+                         AND (NOT $3 OR (actor_login_id IS NOT NULL AND actor_login_id <> subject_login_id)) \
+                         AND at >= $4 AND (at < $5 OR (at = $5 AND id < $6)) \
+                         ORDER BY at DESC, id DESC LIMIT $7"
+                    )
+                } else {
+                    audit_query!(
+                        "WHERE subject_login_id = $1 AND ($2 IS NULL OR $2 LIKE ('%|' || kind || '|%')) \
+                         AND (NOT $3 OR (actor_login_id IS NOT NULL AND actor_login_id <> subject_login_id)) \
+                         AND at >= $4 AND (at > $5 OR (at = $5 AND id > $6)) \
+                         ORDER BY at ASC, id ASC LIMIT $7"
+                    )
+                };
+                let (at, id) = p.cursor.map_or((i64::MAX, Uuid::max()), |(at, id)| (ms(at), id));
+                let rows = sqlx::query(sql)
+                    .bind(p.subject)
+                    .bind(p.kinds.as_deref())
+                    .bind(p.by_others)
+                    .bind(p.since.map_or(i64::MIN, ms))
+                    .bind(at)
+                    .bind(id)
+                    .bind(p.limit)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                rows.iter().map(Self::audit).collect()
+            }
+
+            async fn audit_event_of(&mut self, subject: Uuid, id: Uuid) -> StoreResult<Option<AuditEvent>> {
+                let row = sqlx::query(audit_query!("WHERE subject_login_id = $1 AND id = $2"))
+                    .bind(subject)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
+                row.as_ref().map(Self::audit).transpose()
+            }
+
+            async fn audit_by_reference(&mut self, reference: &str) -> StoreResult<Vec<AuditEvent>> {
+                let rows = sqlx::query(audit_query!("WHERE reference = $1 ORDER BY at DESC, id DESC LIMIT 20"))
+                    .bind(reference)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(err)?;
                 rows.iter().map(Self::audit).collect()
             }
 

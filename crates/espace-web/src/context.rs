@@ -66,6 +66,17 @@ impl Ctx {
         self.session.as_ref().or(self.partial.as_ref())
     }
 
+    /// The session the header shows as signed in ("Signed in as", sign
+    /// out, "Stay signed in"): a full one, or one owing only its first
+    /// method; not one still owing its second factor, whose person has not
+    /// proved who they are yet (its page offers "Cancel" instead).
+    pub fn shown_session(&self) -> Option<&Arc<CurrentSession>> {
+        self.session.as_ref().or(self
+            .partial
+            .as_ref()
+            .filter(|p| p.stage != Stage::SecondFactor))
+    }
+
     /// Where a session that owes a step is sent.
     pub fn owed_step(&self) -> Option<String> {
         let partial = self.partial.as_ref()?;

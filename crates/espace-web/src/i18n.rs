@@ -94,6 +94,22 @@ mod tests {
             ]
             .map(|k| format!("code-method-submit-{k}")),
         );
+        // The timeline's filters and roles (activity.rs).
+        keys.push("activity-category-all".into());
+        keys.extend(
+            espace_app::activity::Category::ALL
+                .iter()
+                .map(|c| format!("activity-category-{}", c.as_str())),
+        );
+        keys.extend(
+            espace_app::activity::Period::ALL
+                .iter()
+                .map(|p| format!("activity-period-{}", p.as_str())),
+        );
+        for r in espace_app::audit::ActingRole::ALL {
+            keys.push(format!("activity-role-{}", r.as_str()));
+            keys.push(format!("backoffice-events-role-{}", r.as_str()));
+        }
         // Built in the templates (contact.html, users_invite.html).
         keys.extend(["mrs", "mr", "unspecified"].map(|v| format!("title-{v}")));
         // Every argument these messages take (a message with variables does

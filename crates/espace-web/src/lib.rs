@@ -289,7 +289,7 @@ pub fn router(state: AppState) -> Router {
             "/account/sessions/revoke-others",
             post(pages::sessions::revoke_others),
         )
-        .route("/account/activity", get(pages::sessions::activity))
+        .route("/account/activity", get(pages::activity::activity))
         .route(
             "/account/password",
             get(pages::password::show).post(pages::password::submit),
@@ -404,6 +404,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logins/{id}/lock", get(pages::unlock::show))
         .route("/logins/{id}/unlock", post(pages::unlock::unlock))
         .route("/backoffice/logins", get(pages::unlock::search))
+        .route("/backoffice/events", get(pages::activity::find_event))
         .route(
             "/recover-account",
             get(pages::assisted::request).post(pages::assisted::request_submit),

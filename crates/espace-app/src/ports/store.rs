@@ -17,6 +17,24 @@ pub struct StoreError(pub String);
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// One page of a login's security timeline: its events of some kinds,
+/// since a time, next to a cursor, in time order (`at`, then `id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    pub subject: Uuid,
+    /// The kinds shown, as `|kind|kind|` (every kind if `None`).
+    pub kinds: Option<String>,
+    /// Only what someone else did on the login (staff, administrators).
+    pub by_others: bool,
+    /// Events at or after this time only.
+    pub since: Option<Timestamp>,
+    /// The event next to which the page starts (excluded), and the side:
+    /// older (newest first) or newer (oldest first). No cursor: the newest.
+    pub cursor: Option<(Timestamp, Uuid)>,
+    pub older: bool,
+    pub limit: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// A transaction that will write (on SQLite: `BEGIN IMMEDIATE`).
@@ -708,6 +726,13 @@ pub trait Tx: Send {
     async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()>;
     async fn audit_for_login(&mut self, login_id: Uuid, limit: i64)
     -> StoreResult<Vec<AuditEvent>>;
+    /// One page of a login's timeline (see [`AuditPage`]).
+    async fn audit_page(&mut self, page: &AuditPage) -> StoreResult<Vec<AuditEvent>>;
+    /// One event of a login's timeline, if it is one of that login's.
+    async fn audit_event_of(&mut self, subject: Uuid, id: Uuid) -> StoreResult<Option<AuditEvent>>;
+    /// The events of a reference (one, but a reference is short: maybe
+    /// more), newest first.
+    async fn audit_by_reference(&mut self, reference: &str) -> StoreResult<Vec<AuditEvent>>;
 
     // Provisioning (demo data now; invitations and back office later).
     async fn insert_person(&mut self, id: Uuid, now: Timestamp) -> StoreResult<bool>;

@@ -3,6 +3,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod account;
+mod activity;
 mod assisted;
 mod auth;
 mod boundary;
@@ -19,6 +20,7 @@ mod limits;
 mod navigation;
 mod personal;
 mod recovery;
+mod second_step;
 mod security;
 mod sessions;
 mod staff_strong;

@@ -38,7 +38,8 @@ both_engines!(
         assert!(audit_kinds(&app, "alice.martin").await.contains(&"login.unlocked".to_owned()));
         let timeline = app.browser().with_header("accept-language", "en");
         timeline.sign_in("alice.martin", DEMO_PASSWORD).await;
-        assert!(timeline.get("/account/activity").await.body.contains("Your company administrator"));
+        // The role under which he acted (issue 16 item 17), not a guess.
+        assert!(timeline.get("/account/activity").await.body.contains("s security manager"));
     }
 );
 

@@ -1,6 +1,7 @@
 //! One module per page: `get` renders, `post` calls one use case.
 
 pub mod account;
+pub mod activity;
 pub mod assisted;
 pub mod companion;
 pub mod company;
@@ -73,6 +74,11 @@ pub fn tool_link(tool: StaffTool) -> (&'static str, &'static str, &'static str) 
         StaffTool::Logins => ("/backoffice/logins", "support-title", "tool-logins-text"),
         StaffTool::RecoveryCases => ("/backoffice/recovery", "cases-title", "tool-recovery-text"),
         StaffTool::Messages => ("/backoffice/messages", "inbox-title", "tool-messages-text"),
+        StaffTool::Events => (
+            "/backoffice/events",
+            "backoffice-events-title",
+            "tool-events-text",
+        ),
     }
 }
 
@@ -114,7 +120,7 @@ impl Chrome {
     pub fn new(state: &AppState, ctx: &Ctx, title_key: &str, nav: &'static str) -> Self {
         let t = ctx.tr();
         let policy = state.app.config().session_policy();
-        let user = ctx.any_session().map(|s| {
+        let user = ctx.shown_session().map(|s| {
             let l = &s.login;
             let name = format!("{} {}", l.first_name, l.last_name);
             UserChrome {

@@ -20,6 +20,7 @@ use espace_app::error::FormRejection;
 use espace_app::passkeys::Ceremony;
 use espace_app::second_factor::{Asker, Proof, Purpose};
 use espace_app::session::CurrentSession;
+use espace_domain::locale::Locale;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
@@ -31,7 +32,7 @@ use crate::AppState;
 use crate::context::{Authenticated, Ctx, SESSION_COOKIE, SecondStep, set_cookie};
 use crate::error::app_error;
 use crate::form::HtmlForm;
-use crate::i18n::Arg;
+use crate::i18n::{Arg, Tr};
 use crate::security::safe_return_to;
 
 struct MethodChoice {
@@ -42,6 +43,11 @@ struct MethodChoice {
     is_default: bool,
     /// A code was just sent for this method.
     sent: bool,
+    /// Where its code goes, masked, as a sentence (code methods only):
+    /// "A code is sent to a•••@acme.example…" once sent.
+    sent_to: Option<String>,
+    /// A code was refused for this method: offer a new one.
+    refused: bool,
     /// `code` (or `passkey`) on the method whose try was refused and on
     /// the first of its kind otherwise, so that the error summary leads
     /// there; unique per row.
@@ -172,7 +178,29 @@ pub(crate) async fn factor_page(
             }
             (m, anchor, field)
         })
-        .map(|(m, anchor, field)| MethodChoice {
+        .map(|(m, anchor, field)| {
+            let kind_name = t.get(&format!("security-kind-{}", m.kind));
+            // A label that is only the kind's name (in any language) is
+            // shown once, in the page's language.
+            let plain = Locale::ALL
+                .iter()
+                .any(|l| Tr::new(*l).get(&format!("security-kind-{}", m.kind)) == m.label);
+            (m, anchor, field, kind_name, plain)
+        })
+        .map(|(m, anchor, field, kind_name, plain)| MethodChoice {
+            sent_to: choices
+                .sent_to
+                .iter()
+                .find(|(id, _)| *id == m.id)
+                .map(|(_, to)| {
+                    let key = if sent == Some(m.id) {
+                        "second-factor-code-sent-to"
+                    } else {
+                        "second-factor-code-goes-to"
+                    };
+                    t.fmt(key, &[("to", Arg::S(to))])
+                }),
+            refused: refused == Some(m.id),
             input_id: if anchor {
                 field.to_owned()
             } else {
@@ -190,10 +218,10 @@ pub(crate) async fn factor_page(
                     )
                 }),
             sent: sent == Some(m.id),
-            kind_name: t.get(&format!("security-kind-{}", m.kind)),
+            label: if plain { kind_name.clone() } else { m.label },
+            kind_name: if plain { String::new() } else { kind_name },
             id: m.id,
             kind: m.kind,
-            label: m.label,
             is_default: m.is_default,
         })
         .collect();

@@ -1,11 +1,10 @@
 //! `/account/sessions`: signed-in devices, sign out one or all others
-//! (SPEC §6, ASVS 7.5.2), and `/account/activity`: the security timeline.
+//! (SPEC §6, ASVS 7.5.2). The security timeline is in `activity`.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use espace_app::audit::Actor;
 use serde::Deserialize;
 
 use super::{Chrome, Notice, local_datetime, render};
@@ -118,55 +117,4 @@ pub async fn revoke_others(
         .into_response(),
         Err(e) => app_error(&ctx, &e),
     }
-}
-
-#[derive(Template)]
-#[template(path = "activity.html")]
-struct ActivityPage {
-    c: Chrome,
-    rows: Vec<ActivityRow>,
-}
-
-struct ActivityRow {
-    when: String,
-    when_iso: String,
-    event: String,
-    from: String,
-    by: String,
-}
-
-/// How many events the timeline shows.
-const ACTIVITY_LIMIT: i64 = 200;
-
-pub async fn activity(
-    State(state): State<AppState>,
-    Authenticated(session, ctx): Authenticated,
-) -> Response {
-    let events = match state.app.activity(session.login.id, ACTIVITY_LIMIT).await {
-        Ok(e) => e,
-        Err(e) => return app_error(&ctx, &e),
-    };
-    let t = ctx.tr();
-    let rows = events
-        .iter()
-        .map(|(e, actor)| ActivityRow {
-            when: local_datetime(&state, &t, e.at),
-            when_iso: e.at.to_string(),
-            event: t.get(&format!("activity-kind-{}", e.kind.replace('.', "-"))),
-            from: format!("{} — {}", device_name(&t, &e.user_agent), e.ip),
-            by: t.get(match actor {
-                Actor::You => "activity-by-you",
-                Actor::Staff => "activity-by-staff",
-                Actor::Administrator => "activity-by-administrator",
-                Actor::Nobody => "activity-by-unknown",
-            }),
-        })
-        .collect();
-    render(
-        &ctx,
-        &ActivityPage {
-            c: Chrome::new(&state, &ctx, "activity-title", "account"),
-            rows,
-        },
-    )
 }
