@@ -160,7 +160,7 @@ pub async fn activity(
         .lines
         .iter()
         .map(|l| ActivityRow {
-            when: local_datetime(&state, l.event.at),
+            when: local_datetime(&state, &t, l.event.at),
             when_iso: l.event.at.to_string(),
             event: event_name(&t, &l.event.kind),
             from: format!("{} — {}", device_name(&t, &l.event.user_agent), l.event.ip),
@@ -272,7 +272,7 @@ pub async fn find_event(
                     .iter()
                     .map(|e| FoundRow {
                         reference: format_reference(&e.reference),
-                        when: local_datetime(&state, e.event.at),
+                        when: local_datetime(&state, &t, e.event.at),
                         when_iso: e.event.at.to_string(),
                         event: event_name(&t, &e.event.kind),
                         subject: e

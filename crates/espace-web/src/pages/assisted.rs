@@ -419,7 +419,9 @@ async fn case_detail(
         (t.get("cases-new-email"), c.new_email.clone()),
         (
             t.get("cases-phone"),
-            c.phone.as_deref().map_or_else(none, espace_domain::phone::for_people),
+            c.phone
+                .as_deref()
+                .map_or_else(none, espace_domain::phone::for_people),
         ),
         (
             t.get("cases-login"),

@@ -476,6 +476,7 @@ pub async fn confirm_change(
             id: m.id,
             kind: t.get(&format!("security-kind-{}", m.kind)),
             label: m.label,
+            target: m.target,
             is_default: m.is_default,
             added: local_datetime(&state, &t, m.created_at),
             last_used: m
