@@ -18,7 +18,7 @@ const W = {
     turnOffTitle: 'Turn off this requirement?',
     turnOffButton: 'Turn off this requirement',
     everyone: 'Require it for every login',
-    removeAccess: "Remove this person's access",
+    removeAccess: 'Remove this person’s access',
     removeAccessTitle: 'Remove Alice Martin’s access?',
     removeAccessButton: 'Remove this access',
     referent: /referent of these contracts/,

@@ -18,7 +18,7 @@ const WORDS = {
     send: 'Send me a code', resend: 'Send a new code', submit: 'Continue', stay: 'Stay signed in', who: 'Signed in as',
   },
   fr: {
-    kind: 'Code par e-mail', goes: `Le code est envoyé à ${MASKED}.`, sent: `Un code est envoyé à ${MASKED}.`,
+    kind: 'Code par courriel', goes: `Le code est envoyé à ${MASKED}.`, sent: `Un code est envoyé à ${MASKED}.`,
     send: 'M’envoyer un code', resend: 'Envoyer un nouveau code', submit: 'Continuer', stay: 'Rester connecté', who: 'Connecté en tant que',
   },
 };

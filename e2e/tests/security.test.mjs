@@ -12,7 +12,7 @@ const W = {
   en: { link: 'My security: two-factor methods', title: 'My security', add: 'Add an authenticator app', totp: 'Add an authenticator app', added: /The method is added/, renamed: /The method is renamed/, removed: /The method is removed/, remove: 'Remove', rename: 'Rename',
     addTitle: 'Add a method', off: 'Not enabled', email: 'Code by e-mail', sms: 'Code by SMS', app: 'Authenticator app', addEmail: 'Add codes by e-mail', sentTo: 'Codes sent to', code: 'Confirm the code we sent' },
   fr: { link: 'Ma sécurité : méthodes de double authentification', title: 'Ma sécurité', add: 'Ajouter une application d’authentification', totp: 'Ajouter une application d’authentification', added: /La méthode est ajoutée/, renamed: /La méthode est renommée/, removed: /La méthode est supprimée/, remove: 'Supprimer', rename: 'Renommer',
-    addTitle: 'Ajouter une méthode', off: 'Non activée', email: 'Code par e-mail', sms: 'Code par SMS', app: 'Application d’authentification', addEmail: 'Ajouter les codes par e-mail', sentTo: 'Codes envoyés à', code: 'Confirmez le code envoyé' },
+    addTitle: 'Ajouter une méthode', off: 'Non activée', email: 'Code par courriel', sms: 'Code par SMS', app: 'Application d’authentification', addEmail: 'Ajouter les codes par courriel', sentTo: 'Codes envoyés à', code: 'Confirmez le code envoyé' },
 };
 
 const oathtool = (key) => execFileSync('oathtool', ['--totp', '-b', key]).toString().trim();
