@@ -63,7 +63,7 @@ both_engines!(
             ("en", "Signed in as", "Stay signed in", "The code goes to a•••@acme.example.",
              "A code is sent to a•••@acme.example.", "Send a new code", "Code by e-mail"),
             ("fr", "Connecté en tant que", "Rester connecté", "Le code est envoyé à a•••@acme.example.",
-             "Un code est envoyé à a•••@acme.example.", "Envoyer un nouveau code", "Code par e-mail"),
+             "Un code est envoyé à a•••@acme.example.", "Envoyer un nouveau code", "Code par courriel"),
         ] {
             let b = at_second_step(&app, lang).await;
             let page = b.get("/login/second-factor").await;
@@ -80,7 +80,7 @@ both_engines!(
             assert!(!body.contains("alice.martin@acme.example"), "{lang}");
             // The method named once, in the page's language.
             assert!(body.contains(kind) && !body.contains(&format!("({kind})")), "{lang}");
-            assert!(!body.contains("(Code by e-mail)") && !body.contains("(Code par e-mail)"), "{lang}");
+            assert!(!body.contains("(Code by e-mail)") && !body.contains("(Code par courriel)"), "{lang}");
             // Sent: said where.
             let r = b.submit("/login/second-factor", "/login/second-factor/send", &[("method", &method), ("next", "/")]).await;
             let page = b.get(r.location().unwrap()).await.body.replace(['\u{2068}', '\u{2069}'], "");
