@@ -51,7 +51,7 @@ pub(super) fn status_row(state: &AppState, t: &Tr, s: LoginStatus, manage: bool)
         Status::Enabled => t.get("two-factor-explain-enabled"),
         Status::Pending { deadline: Some(d) } => t.fmt(
             "two-factor-explain-pending-deadline",
-            &[("time", Arg::S(&local_datetime(state, &t, d)))],
+            &[("time", Arg::S(&local_datetime(state, t, d)))],
         ),
         Status::Pending { deadline: None } => t.get("two-factor-explain-pending"),
         Status::Disabled if s.methods > 0 => t.get("two-factor-explain-disabled-methods"),
@@ -72,7 +72,7 @@ pub(super) fn status_row(state: &AppState, t: &Tr, s: LoginStatus, manage: bool)
         requested: s.requested_at.map(|at| {
             t.fmt(
                 "two-factor-requested-on",
-                &[("time", Arg::S(&local_datetime(state, &t, at)))],
+                &[("time", Arg::S(&local_datetime(state, t, at)))],
             )
         }),
         current: s.current,
@@ -81,7 +81,7 @@ pub(super) fn status_row(state: &AppState, t: &Tr, s: LoginStatus, manage: bool)
                 "two-factor-reset-pending",
                 &[
                     ("name", Arg::S(&r.by)),
-                    ("time", Arg::S(&local_datetime(state, &t, r.effective_at))),
+                    ("time", Arg::S(&local_datetime(state, t, r.effective_at))),
                 ],
             )
         }),
