@@ -319,11 +319,14 @@ for (const js of [true, false]) {
         const page = await env.page({ js, locale: LOCALE.en });
         try {
           await signIn(page, 'bruno.leroy');
+          // Selects: the by-right rule form of the company two-factor page
+          // (beside its date field); radios: the invitation's title.
+          await go(page, '/company/two-factor');
+          const rules = await controls(page);
+          const selects = rules.filter((c) => c.what.startsWith('select'));
+          const inputs = rules.filter((c) => ['text', 'email', 'date'].includes(c.type));
           await go(page, '/users/invite');
-          const all = await controls(page);
-          const radios = all.filter((c) => c.type === 'radio');
-          const selects = all.filter((c) => c.what.startsWith('select'));
-          const inputs = all.filter((c) => ['text', 'email', 'date'].includes(c.type));
+          const radios = (await controls(page)).filter((c) => c.type === 'radio');
           assert.ok(radios.length > 0 && selects.length > 0);
           for (const r of radios) assert.ok(r.width >= 38 && r.height >= 38, `${r.what}: ${r.width}×${r.height}`);
           const inputHeight = inputs.length ? Math.min(...inputs.map((c) => c.height)) : 44;
