@@ -67,7 +67,7 @@ for (const js of [true, false]) {
           const s = await summary(page);
           assert.ok(s.all.includes(t.rules5), s.all);
           assert.ok(!s.all.includes(t.dollar), 'not repeated in the summary');
-          const rules = (await page.locator('#new_password-error li').allInnerTexts()).map((x) => x.trim());
+          const rules = (await page.locator('#new_password-error li').allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim());
           assert.equal(rules.length, 5, rules.join(' | '));
           assert.ok(rules.some((r) => r.includes(t.dollar)), rules.join(' | '));
           assert.equal((await text(page.locator('main'))).split(t.dollar).length - 1, 1, 'shown once');
