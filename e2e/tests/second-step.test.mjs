@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { axeCheck } from '../lib/axe.mjs';
-import { LOCALE, PASSWORD, done, jsLabel, newestMessageTo, signIn, submitLogin, summary, text, useEnvironment } from '../lib/app.mjs';
+import { LOCALE, PASSWORD, done, jsLabel, newestMessageTo, requireFor, signIn, submitLogin, summary, text, useEnvironment } from '../lib/app.mjs';
 
 const ADDRESS = 'alice.martin@acme.example';
 const MASKED = 'a•••@acme.example';
@@ -51,10 +51,7 @@ describe('the second step of sign-in', { timeout: 180_000 }, () => {
     try {
       await signIn(bruno, 'bruno.leroy');
       await bruno.goto('/company/two-factor');
-      const alice = await bruno.locator('#login option', { hasText: 'alice.martin' }).getAttribute('value');
-      await bruno.locator('#scope-login').check();
-      await bruno.locator('#login').selectOption(alice);
-      await click(bruno, bruno.getByRole('button', { name: 'Require it' }));
+      await requireFor(bruno, 'alice.martin');
       assert.match(await text(bruno.locator('p.notice')), /now required/);
     } finally {
       await done(bruno);
