@@ -707,9 +707,23 @@ impl App {
             birthdate: identity.birthdate.clone(),
             created_at: now,
         };
-        if tx.insert_idp_link(&link).await.is_err() {
-            // A concurrent link won the unique index: nothing is kept.
-            return Ok(Err(FcProblem::Taken));
+        match tx.insert_idp_link(&link).await {
+            Ok(()) => {}
+            // A concurrent link won a unique index: nothing is kept, and
+            // what won is read once the transaction is gone (PostgreSQL
+            // refuses any further statement in it). Any other failure is
+            // the storage's, never "taken".
+            Err(e) if e.is_conflict() => {
+                drop(tx);
+                let mut read = self.store().begin_read().await?;
+                let mine = read.idp_link_of_login(login.id).await?.is_some();
+                return Ok(Err(if mine {
+                    FcProblem::AlreadyLinked
+                } else {
+                    FcProblem::Taken
+                }));
+            }
+            Err(e) => return Err(e.into()),
         }
         let label = format!("{} {}", identity.given_name, identity.family_name)
             .trim()

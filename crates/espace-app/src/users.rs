@@ -120,22 +120,39 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
-    async fn summary(
+    /// The summaries of the company's logins that `keep` keeps, read with
+    /// one query per table whatever their number (not two per login).
+    async fn summaries(
         tx: &mut dyn Tx,
-        login: LoginRecord,
+        company_id: Uuid,
         contracts: &[ContractRecord],
-    ) -> Result<UserSummary, AppError> {
-        Ok(UserSummary {
-            rights: tx.rights_of(login.id).await?,
-            roles: tx.company_roles_of(login.id).await?,
-            referent_of: contracts
-                .iter()
-                .filter(|c| c.referent_login_id == Some(login.id))
-                .map(|c| c.reference.clone())
-                .collect(),
-            invited: login.password_hash.is_none() && !login.disabled,
-            login,
-        })
+        keep: impl Fn(&LoginRecord) -> bool,
+    ) -> Result<Vec<UserSummary>, AppError> {
+        let mut rights: BTreeMap<Uuid, Vec<RightRecord>> = BTreeMap::new();
+        for (login, right) in tx.rights_in_company(company_id).await? {
+            rights.entry(login).or_default().push(right);
+        }
+        let mut roles: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+        for (login, role) in tx.company_roles_in_company(company_id).await? {
+            roles.entry(login).or_default().push(role);
+        }
+        Ok(tx
+            .logins_of_company(company_id)
+            .await?
+            .into_iter()
+            .filter(|l| keep(l))
+            .map(|login| UserSummary {
+                rights: rights.remove(&login.id).unwrap_or_default(),
+                roles: roles.remove(&login.id).unwrap_or_default(),
+                referent_of: contracts
+                    .iter()
+                    .filter(|c| c.referent_login_id == Some(login.id))
+                    .map(|c| c.reference.clone())
+                    .collect(),
+                invited: login.password_hash.is_none() && !login.disabled,
+                login,
+            })
+            .collect())
     }
 
     /// `/users`: the company's logins, filtered by `search` (identifier,
@@ -149,20 +166,19 @@ impl App {
         let scope = self.admin_scope(tx.as_mut(), session).await?;
         let contracts = tx.contracts_of_company(scope.company_id).await?;
         let needle = search.trim().to_lowercase();
-        let mut users = Vec::new();
-        for login in tx.logins_of_company(scope.company_id).await? {
-            let haystack = format!(
-                "{} {} {} {}",
-                login.identifier,
-                login.first_name,
-                login.last_name,
-                login.email.as_deref().unwrap_or("")
-            )
-            .to_lowercase();
-            if needle.is_empty() || haystack.contains(&needle) {
-                users.push(Self::summary(tx.as_mut(), login, &contracts).await?);
-            }
-        }
+        let users = Self::summaries(tx.as_mut(), scope.company_id, &contracts, |login| {
+            needle.is_empty()
+                || format!(
+                    "{} {} {} {}",
+                    login.identifier,
+                    login.first_name,
+                    login.last_name,
+                    login.email.as_deref().unwrap_or("")
+                )
+                .to_lowercase()
+                .contains(&needle)
+        })
+        .await?;
         Ok(Directory {
             contracts,
             users,
@@ -180,17 +196,20 @@ impl App {
         let scope = self.admin_scope(tx.as_mut(), session).await?;
         let login = Self::company_login(tx.as_mut(), &scope, id).await?;
         let contracts = tx.contracts_of_company(scope.company_id).await?;
-        let user = Self::summary(tx.as_mut(), login.clone(), &contracts).await?;
-        let mut users = Vec::new();
-        for l in tx.logins_of_company(scope.company_id).await? {
-            if !l.disabled && l.password_hash.is_some() {
-                users.push(Self::summary(tx.as_mut(), l, &contracts).await?);
-            }
-        }
+        let mut everyone = Self::summaries(tx.as_mut(), scope.company_id, &contracts, |l| {
+            l.id == login.id || (!l.disabled && l.password_hash.is_some())
+        })
+        .await?;
+        let user = everyone
+            .iter()
+            .find(|u| u.login.id == login.id)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        everyone.retain(|u| !u.login.disabled && u.login.password_hash.is_some());
         Ok((
             Directory {
                 contracts,
-                users,
+                users: everyone,
                 own_rights: scope.own_rights,
             },
             user,

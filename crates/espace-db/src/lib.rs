@@ -6,6 +6,7 @@
 //! differs is passed to the macro: how a write transaction begins and the
 //! row-locking suffix.
 
+mod error;
 mod store;
 
 use std::str::FromStr;
@@ -13,6 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use espace_app::ports::{Store, StoreError};
+
+use crate::error::{err, other};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -32,7 +35,7 @@ impl Engine {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Engine::Postgres)
         } else {
-            Err(StoreError(
+            Err(StoreError::Other(
                 "database_url must start with sqlite: or postgres://".into(),
             ))
         }
@@ -59,17 +62,13 @@ impl std::fmt::Debug for Database {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
-
 impl Database {
     /// Connects (creating a SQLite file if missing). Does not migrate.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         match Engine::of_url(url)? {
             Engine::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)
-                    .map_err(err)?
+                    .map_err(other)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -83,7 +82,7 @@ impl Database {
                 Ok(Database::Sqlite(SqliteStore::new(pool)))
             }
             Engine::Postgres => {
-                let options = PgConnectOptions::from_str(url).map_err(err)?;
+                let options = PgConnectOptions::from_str(url).map_err(other)?;
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
@@ -108,11 +107,11 @@ impl Database {
             Database::Sqlite(s) => sqlx::migrate!("../../migrations/sqlite")
                 .run(s.pool())
                 .await
-                .map_err(err),
+                .map_err(other),
             Database::Postgres(s) => sqlx::migrate!("../../migrations/postgres")
                 .run(s.pool())
                 .await
-                .map_err(err),
+                .map_err(other),
         }
     }
 

@@ -6,7 +6,7 @@ use espace_app::ports::{
     ActionTokenRecord, AuditPage, AuthMethodRecord, CeremonyRecord, CodeRecord, CompanyRecord,
     ContractRecord, DeviceSeen, FactorResetRecord, IdpLinkRecord, JoseKeyRecord, LoginRecord,
     OutboxRecord, PushRequestRecord, RecoveryCaseRecord, RecoveryRequestRecord, RightRecord,
-    SessionRecord, Store, StoreError, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
+    SessionRecord, Store, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::ratelimit::RateWindow;
@@ -15,16 +15,14 @@ use jiff::Timestamp;
 use sqlx::Row;
 use uuid::Uuid;
 
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
+use crate::error::{decode, err, other};
 
 fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
 fn ts(ms: i64) -> StoreResult<Timestamp> {
-    Timestamp::from_millisecond(ms).map_err(err)
+    Timestamp::from_millisecond(ms).map_err(decode)
 }
 
 macro_rules! login_query {
@@ -326,7 +324,7 @@ macro_rules! store_impl {
                 let locked_until: Option<i64> = Self::col(&row, "locked_until")?;
                 Ok(AttemptState {
                     failures: u32::try_from(failures).unwrap_or(0),
-                    fingerprints: serde_json::from_str(&fingerprints).map_err(err)?,
+                    fingerprints: serde_json::from_str(&fingerprints).map_err(decode)?,
                     locked_until: locked_until.map(ts).transpose()?,
                     last_was_repeat: Self::col(&row, "last_was_repeat")?,
                 })
@@ -344,7 +342,7 @@ macro_rules! store_impl {
                     ip: Self::col(&row, "ip")?,
                     user_agent: Self::col(&row, "user_agent")?,
                     request_id: Self::col(&row, "request_id")?,
-                    detail: serde_json::from_str(&detail).map_err(err)?,
+                    detail: serde_json::from_str(&detail).map_err(decode)?,
                     actor_role: Self::col::<Option<String>>(&row, "actor_role")?
                         .as_deref()
                         .and_then(ActingRole::parse),
@@ -674,7 +672,7 @@ macro_rules! store_impl {
                     token_hash: Self::col(&row, "token_hash")?,
                     purpose: Self::col(&row, "purpose")?,
                     login_id: Self::col(&row, "login_id")?,
-                    payload: serde_json::from_str(&payload).map_err(err)?,
+                    payload: serde_json::from_str(&payload).map_err(decode)?,
                     created_at: ts(Self::col(&row, "created_at")?)?,
                     expires_at: ts(Self::col(&row, "expires_at")?)?,
                     used_at: Self::col::<Option<i64>>(&row, "used_at")?.map(ts).transpose()?,
@@ -1544,7 +1542,7 @@ macro_rules! store_impl {
                         .map_err(err)?;
                     return Ok(());
                 }
-                let fingerprints = serde_json::to_string(&state.fingerprints).map_err(err)?;
+                let fingerprints = serde_json::to_string(&state.fingerprints).map_err(other)?;
                 sqlx::query(
                     "INSERT INTO signin_attempts (attempt_key, failures, fingerprints, locked_until, last_was_repeat, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) \
@@ -2155,6 +2153,44 @@ macro_rules! store_impl {
 
             async fn company_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>> {
                 self.strings("SELECT role FROM company_roles WHERE login_id = $1 ORDER BY role", login_id).await
+            }
+
+            async fn rights_in_company(&mut self, company_id: Uuid) -> StoreResult<Vec<(Uuid, RightRecord)>> {
+                let rows = sqlx::query(
+                    "SELECT r.login_id, r.contract_id, r.section, r.profile FROM contract_rights r \
+                     JOIN logins l ON l.id = r.login_id WHERE l.company_id = $1 \
+                     ORDER BY r.login_id, r.contract_id, r.section",
+                )
+                .bind(company_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            Self::col(&row, "login_id")?,
+                            RightRecord {
+                                contract_id: Self::col(&row, "contract_id")?,
+                                section: Self::col(&row, "section")?,
+                                profile: Self::col(&row, "profile")?,
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn company_roles_in_company(&mut self, company_id: Uuid) -> StoreResult<Vec<(Uuid, String)>> {
+                let rows = sqlx::query(
+                    "SELECT r.login_id, r.role FROM company_roles r JOIN logins l ON l.id = r.login_id \
+                     WHERE l.company_id = $1 ORDER BY r.login_id, r.role",
+                )
+                .bind(company_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(err)?;
+                rows.iter()
+                    .map(|row| Ok((Self::col(&row, "login_id")?, Self::col(&row, "role")?)))
+                    .collect()
             }
 
             async fn staff_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>> {

@@ -127,7 +127,8 @@ impl Settings {
         self.web.validate().map_err(ConfigError::Invalid)?;
         self.notify.validate().map_err(ConfigError::Invalid)?;
         if let Some(url) = &self.database_url {
-            espace_db::Engine::of_url(url).map_err(|e| ConfigError::Invalid(e.0))?;
+            espace_db::Engine::of_url(url)
+                .map_err(|e| ConfigError::Invalid(e.detail().to_owned()))?;
         }
         if let Some(m) = self.metrics_listen.as_deref().filter(|m| !m.is_empty()) {
             m.parse::<SocketAddr>().map_err(|_| {

@@ -15,7 +15,7 @@ pub use config::Settings;
 pub enum StartError {
     #[error(transparent)]
     Config(#[from] config::ConfigError),
-    #[error("database: {0}")]
+    #[error("{0}")]
     Database(String),
     #[error("{0}")]
     App(#[from] AppError),
@@ -40,8 +40,10 @@ pub async fn open(
     }
     let db = Database::connect(&url, settings.database_max_connections)
         .await
-        .map_err(|e| StartError::Database(e.0))?;
-    db.migrate().await.map_err(|e| StartError::Database(e.0))?;
+        .map_err(|e| StartError::Database(e.to_string()))?;
+    db.migrate()
+        .await
+        .map_err(|e| StartError::Database(e.to_string()))?;
     let tz = jiff::tz::TimeZone::get(&settings.web.display_timezone)
         .map_err(|e| AppError::Config(format!("web.display_timezone: {e}")))?;
     let vapid = vapid_key(settings, db.store().as_ref()).await?;

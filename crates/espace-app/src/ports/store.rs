@@ -11,9 +11,46 @@ use uuid::Uuid;
 
 use crate::audit::AuditEvent;
 
-#[derive(Debug, thiserror::Error)]
-#[error("storage: {0}")]
-pub struct StoreError(pub String);
+/// Why the storage failed, by kind, so that a use case never guesses a
+/// conflict from a failure (DESIGN §3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A unique index or primary key refused the row. `constraint` is what
+    /// the engine names: the index on PostgreSQL, the columns on SQLite
+    /// (`table.column, table.column`), which does not name its indexes.
+    #[error("storage: conflict on {constraint}")]
+    Conflict { constraint: String },
+    /// The database is locked by another writer, or the transaction lost a
+    /// serialisation race: trying again may succeed.
+    #[error("storage: busy: {0}")]
+    Busy(String),
+    /// The database cannot be reached (pool exhausted or closed, network).
+    #[error("storage: unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value could not be read back into its type.
+    #[error("storage: cannot decode: {0}")]
+    Decode(String),
+    /// Anything else: a failed statement, a migration, a configuration.
+    #[error("storage: {0}")]
+    Other(String),
+}
+
+impl StoreError {
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
+
+    /// What the engine said, without the kind.
+    pub fn detail(&self) -> &str {
+        match self {
+            StoreError::Conflict { constraint } => constraint,
+            StoreError::Busy(m)
+            | StoreError::Unavailable(m)
+            | StoreError::Decode(m)
+            | StoreError::Other(m) => m,
+        }
+    }
+}
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -778,5 +815,16 @@ pub trait Tx: Send {
     async fn contracts_of_company(&mut self, company_id: Uuid) -> StoreResult<Vec<ContractRecord>>;
     async fn rights_of(&mut self, login_id: Uuid) -> StoreResult<Vec<RightRecord>>;
     async fn company_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>>;
+    /// The rights of every login of a company, in one query, as
+    /// `(login, right)` ordered like [`Tx::rights_of`] within a login.
+    async fn rights_in_company(
+        &mut self,
+        company_id: Uuid,
+    ) -> StoreResult<Vec<(Uuid, RightRecord)>>;
+    /// The company roles of every login of a company, in one query.
+    async fn company_roles_in_company(
+        &mut self,
+        company_id: Uuid,
+    ) -> StoreResult<Vec<(Uuid, String)>>;
     async fn staff_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>>;
 }
