@@ -2,10 +2,14 @@
 //! up in the logs, never a stack trace.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use askama::Template;
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use espace_app::AppError;
 use espace_domain::locale::Locale;
 
 use crate::context::Ctx;
@@ -95,13 +99,63 @@ pub fn error_page(locale: Locale, request_id: &str, kind: ErrorKind) -> Response
 #[derive(Debug, Clone, Copy)]
 pub struct StepUpAsked;
 
+/// What a handler answers when a use case fails: it returns
+/// `Result<_, HtmlError>` and uses `?`. The answer is marked, and
+/// [`render_errors`], which knows the request's language, its operation id
+/// and the page to come back to, turns it into the localised page (or the
+/// step-up detour).
+#[derive(Debug)]
+pub struct HtmlError(pub AppError);
+
+impl From<AppError> for HtmlError {
+    fn from(e: AppError) -> Self {
+        HtmlError(e)
+    }
+}
+
+/// The failure a marked answer stands for (a response extension must be
+/// `Clone`).
+#[derive(Clone)]
+struct Failed(Arc<AppError>);
+
+impl IntoResponse for HtmlError {
+    fn into_response(self) -> Response {
+        let mut res = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        res.extensions_mut().insert(Failed(Arc::new(self.0)));
+        res
+    }
+}
+
+/// The innermost layer of the pages: renders what a handler answered as
+/// an [`HtmlError`]. Inside the CSRF layer, so that a step-up detour still
+/// keeps the refused form for after it.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let page = req
+        .extensions()
+        .get::<Ctx>()
+        .map(|c| (c.locale, c.client.request_id.clone(), c.back.clone()));
+    let res = next.run(req).await;
+    match (res.extensions().get::<Failed>(), page) {
+        (Some(Failed(e)), Some((locale, request_id, back))) => {
+            error_response(locale, &request_id, &back, e)
+        }
+        (Some(Failed(e)), None) => error_response(Locale::default(), "", "/", e),
+        (None, _) => res,
+    }
+}
+
 /// Maps a use-case error to a page.
-pub fn app_error(ctx: &Ctx, e: &espace_app::AppError) -> Response {
+pub fn app_error(ctx: &Ctx, e: &AppError) -> Response {
+    error_response(ctx.locale, &ctx.client.request_id, &ctx.back, e)
+}
+
+/// Maps a use-case error to a page in `locale`, with the operation
+/// reference `request_id`; a step-up comes back to `back`.
+fn error_response(locale: Locale, request_id: &str, back: &str, e: &AppError) -> Response {
     let kind = match e {
-        espace_app::AppError::StepUpRequired => {
+        AppError::StepUpRequired => {
             // Confirm who you are, then come back to the page (SPEC §4.5).
-            let next =
-                serde_urlencoded::to_string([("next", ctx.back.as_str())]).unwrap_or_default();
+            let next = serde_urlencoded::to_string([("next", back)]).unwrap_or_default();
             let mut res =
                 axum::response::Redirect::to(&format!("/account/confirm?{next}")).into_response();
             // The CSRF layer, which holds the form's body, keeps it for
@@ -109,15 +163,15 @@ pub fn app_error(ctx: &Ctx, e: &espace_app::AppError) -> Response {
             res.extensions_mut().insert(StepUpAsked);
             return res;
         }
-        espace_app::AppError::Busy => ErrorKind::Busy,
-        espace_app::AppError::NotFound | espace_app::AppError::Forbidden => ErrorKind::NotFound,
-        espace_app::AppError::Unauthenticated => ErrorKind::Csrf,
-        espace_app::AppError::Config(_) | espace_app::AppError::Unexpected(_) => {
+        AppError::Busy => ErrorKind::Busy,
+        AppError::NotFound | AppError::Forbidden => ErrorKind::NotFound,
+        AppError::Unauthenticated => ErrorKind::Csrf,
+        AppError::Config(_) | AppError::Unexpected(_) => {
             tracing::error!(code = e.code(), error = %e, "request failed");
             ErrorKind::Internal
         }
     };
-    error_page(ctx.locale, &ctx.client.request_id, kind)
+    error_page(locale, request_id, kind)
 }
 
 pub async fn not_found(ctx: Ctx) -> Response {

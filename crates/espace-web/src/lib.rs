@@ -5,6 +5,7 @@
 mod assets;
 mod context;
 mod error;
+mod extract;
 mod form;
 pub mod i18n;
 mod pages;
@@ -461,7 +462,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(
                     state.clone(),
                     security::csrf,
-                )),
+                ))
+                .layer(middleware::from_fn(error::render_errors)),
         );
 
     Router::new()

@@ -15,10 +15,11 @@ use uuid::Uuid;
 
 use super::forms::{Fields, Input, rejection_fields};
 use super::recovery::PublicForm;
-use super::{Chrome, local_datetime, parse_id, render};
+use super::{Chrome, local_datetime, render};
 use crate::AppState;
 use crate::context::{Authenticated, Ctx};
 use crate::error::app_error;
+use crate::extract::{IdAnd, IdPath};
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
 
@@ -495,13 +496,9 @@ async fn case_detail(
 pub async fn case_show(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     query: Result<Query<CasesQuery>, QueryRejection>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let q = query.map(|q| q.0).unwrap_or_default();
     case_detail(
         &state,
@@ -530,13 +527,9 @@ pub struct CaseActionForm {
 pub async fn case_action(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path((id, action)): Path<(String, String)>,
+    IdAnd(id, action): IdAnd,
     HtmlForm(form): HtmlForm<CaseActionForm>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let (outcome, done): (Result<(), FormRejection>, &str) = match action.as_str() {
         "verify" => (
             state

@@ -23,6 +23,7 @@ use super::{Chrome, local_datetime, local_time, parse_id, render};
 use crate::AppState;
 use crate::context::{Ctx, Enrolling, cookie};
 use crate::error::app_error;
+use crate::extract::IdPath;
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
 
@@ -83,13 +84,9 @@ pub async fn start_link(
 pub async fn link_show(
     State(state): State<AppState>,
     Enrolling(session, ctx): Enrolling,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let link = match parse_id(&id) {
-        Ok(id) => state.app.companion_link(&session, id).await,
-        Err(e) => Err(e),
-    };
-    let link = match link {
+    let link = match state.app.companion_link(&session, id).await {
         Ok(l) => l,
         Err(e) => return app_error(&ctx, &e),
     };
@@ -427,12 +424,9 @@ pub async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(form): HtmlForm<AnswerForm>,
 ) -> Response {
-    let Ok(id) = parse_id(&id) else {
-        return app_error(&ctx, &AppError::NotFound);
-    };
     let ceremony = Uuid::parse_str(&form.ceremony).unwrap_or_default();
     let answer = match form.answer.as_str() {
         "deny" => Answer::Deny,

@@ -4,17 +4,18 @@
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::company::{MessageView, display_name};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::forms::{Fields, rejection_fields};
-use super::{Chrome, local_datetime, parse_id, render};
+use super::{Chrome, local_datetime, render};
 use crate::AppState;
 use crate::context::{Authenticated, Ctx};
 use crate::error::app_error;
+use crate::extract::IdPath;
 use crate::form::HtmlForm;
 use crate::i18n::Tr;
 
@@ -239,13 +240,9 @@ async fn conversation_page(
 pub async fn conversation(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let q = query.map(|q| q.0).unwrap_or_default();
     let notice =
         (q.notice.as_deref() == Some("sent")).then(|| ctx.tr().get("conversation-notice-sent"));
@@ -264,13 +261,9 @@ pub async fn conversation(
 pub async fn reply(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(form): HtmlForm<MessageForm>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     match state
         .app
         .manager_reply(&session, id, &form.message, &ctx.client)

@@ -2,14 +2,15 @@
 //! first. Routed only with `--demo`; anywhere else it does not exist.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::{Chrome, local_datetime, parse_id, render};
+use super::{Chrome, local_datetime, render};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::app_error;
+use crate::extract::IdPath;
 
 #[derive(Template)]
 #[template(path = "outbox.html")]
@@ -64,11 +65,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
 
 /// The HTML version of one e-mail, as a mail client would show it: no
 /// script, no form, nothing loaded from elsewhere.
-pub async fn html(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
+pub async fn html(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath) -> Response {
     match state.app.outbox_message(id).await {
         Ok(m) => match m.body_html {
             Some(body) => {

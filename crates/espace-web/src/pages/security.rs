@@ -15,10 +15,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::forms::{Fields, rejection_fields};
-use super::{Chrome, Notice, local_datetime, local_time, parse_id, render};
+use super::{Chrome, Notice, local_datetime, local_time, render};
 use crate::AppState;
 use crate::context::{Authenticated, Ctx, Enrolling, SESSION_COOKIE, set_cookie};
 use crate::error::app_error;
+use crate::extract::{IdAnd, IdPath};
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
 use crate::security::safe_return_to;
@@ -317,12 +318,9 @@ async fn totp_page(
 pub async fn totp(
     State(state): State<AppState>,
     Enrolling(session, ctx): Enrolling,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    match parse_id(&id) {
-        Ok(id) => totp_page(&state, &ctx, &session, id, String::new(), Fields::default()).await,
-        Err(e) => app_error(&ctx, &e),
-    }
+    totp_page(&state, &ctx, &session, id, String::new(), Fields::default()).await
 }
 
 #[derive(Deserialize)]
@@ -336,13 +334,9 @@ pub struct TotpForm {
 pub async fn totp_confirm(
     State(state): State<AppState>,
     Enrolling(session, ctx): Enrolling,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(form): HtmlForm<TotpForm>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     match state
         .app
         .confirm_totp(&session, id, &form.label, &form.code, &ctx.client)
@@ -381,13 +375,9 @@ pub struct MethodForm {
 pub async fn change(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path((id, action)): Path<(String, String)>,
+    IdAnd(id, action): IdAnd,
     HtmlForm(form): HtmlForm<MethodForm>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let (change, notice) = match action.as_str() {
         "rename" => (MethodChange::Rename(&form.label), "renamed"),
         "default" => (MethodChange::MakeDefault, "default"),
@@ -445,13 +435,11 @@ struct RemovePage {
 pub async fn confirm_change(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path((id, action)): Path<(String, String)>,
+    IdAnd(id, action): IdAnd,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) if action == "remove" => id,
-        Ok(_) => return app_error(&ctx, &espace_app::AppError::NotFound),
-        Err(e) => return app_error(&ctx, &e),
-    };
+    if action != "remove" {
+        return app_error(&ctx, &espace_app::AppError::NotFound);
+    }
     let overview = match state.app.security_overview(&session).await {
         Ok(o) => o,
         Err(e) => return app_error(&ctx, &e),
@@ -570,24 +558,17 @@ async fn code_page(
 pub async fn code(
     State(state): State<AppState>,
     Enrolling(session, ctx): Enrolling,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    match parse_id(&id) {
-        Ok(id) => code_page(&state, &ctx, &session, id, String::new(), Fields::default()).await,
-        Err(e) => app_error(&ctx, &e),
-    }
+    code_page(&state, &ctx, &session, id, String::new(), Fields::default()).await
 }
 
 pub async fn code_confirm(
     State(state): State<AppState>,
     Enrolling(session, ctx): Enrolling,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(form): HtmlForm<TotpForm>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     match state
         .app
         .confirm_code_method(&session, id, &form.label, &form.code, &ctx.client)

@@ -4,16 +4,17 @@
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::company::display_name;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, local_datetime, parse_id, render};
+use super::{Chrome, local_datetime, render};
 use crate::AppState;
 use crate::context::Authenticated;
 use crate::error::app_error;
+use crate::extract::IdPath;
 use crate::i18n::{Arg, device_name};
 
 #[derive(Template)]
@@ -40,13 +41,9 @@ pub struct LockQuery {
 pub async fn show(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     query: Result<Query<LockQuery>, QueryRejection>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let view = match state.app.lock_view(&session, id).await {
         Ok(v) => v,
         Err(e) => return app_error(&ctx, &e),
@@ -99,12 +96,8 @@ pub async fn show(
 pub async fn unlock(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     match state.app.unlock_login(&session, id, &ctx.client).await {
         Ok(done) => Redirect::to(&format!(
             "/logins/{id}/lock?notice={}",

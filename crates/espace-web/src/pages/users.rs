@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::AppError;
 use espace_app::company::display_name;
@@ -18,10 +18,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::forms::{Fields, rejection_fields};
-use super::{Chrome, Notice, parse_id, render, role_names};
+use super::{Chrome, Notice, render, role_names};
 use crate::AppState;
 use crate::context::{Authenticated, Ctx};
 use crate::error::app_error;
+use crate::extract::IdPath;
 use crate::form::HtmlForm;
 use crate::i18n::{Arg, Tr};
 
@@ -443,13 +444,9 @@ async fn user_page(
 pub async fn show(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let q = query.map(|q| q.0).unwrap_or_default();
     let notice = match q.notice.as_deref() {
         Some(n @ ("invited" | "rights-added" | "rights-saved" | "referent-saved" | "removed")) => {
@@ -480,13 +477,9 @@ async fn after(
 pub async fn rights(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(fields): HtmlForm<Vec<(String, String)>>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let outcome = match choices(&fields) {
         Ok(c) => {
             state
@@ -502,13 +495,9 @@ pub async fn rights(
 pub async fn referent(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(fields): HtmlForm<Vec<(String, String)>>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let outcome = match Uuid::parse_str(field(&fields, "contract")) {
         Ok(contract) => {
             state
@@ -540,12 +529,8 @@ struct RemovePage {
 pub async fn remove_form(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let user = match state.app.company_user(&session, id).await {
         Ok((_, user)) => user,
         Err(e) => return app_error(&ctx, &e),
@@ -572,12 +557,8 @@ pub async fn remove_form(
 pub async fn remove(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return app_error(&ctx, &e),
-    };
     let outcome = state.app.remove_access(&session, id, &ctx.client).await;
     after(&state, &ctx, &session, id, outcome, "removed").await
 }
