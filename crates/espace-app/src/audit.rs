@@ -360,39 +360,15 @@ impl crate::App {
         Ok(())
     }
 
-    /// The security timeline of a login, newest first, with who acted.
-    pub async fn activity(
+    /// The newest `limit` events of a login, newest first, as stored (the
+    /// timeline with who acted is [`App::activity_page`]).
+    pub async fn recent_events(
         &self,
         login_id: Uuid,
         limit: i64,
-    ) -> Result<Vec<(AuditEvent, Actor)>, crate::AppError> {
+    ) -> Result<Vec<AuditEvent>, crate::AppError> {
         let mut tx = self.store().begin_read().await?;
-        let events = tx.audit_for_login(login_id, limit).await?;
-        let mut staff: std::collections::HashMap<Uuid, bool> = Default::default();
-        let mut out = Vec::with_capacity(events.len());
-        for e in events {
-            let actor = match e.actor_login_id {
-                None => Actor::Nobody,
-                Some(a) if a == login_id => Actor::You,
-                Some(a) => {
-                    let is_staff = match staff.get(&a) {
-                        Some(s) => *s,
-                        None => {
-                            let s = !tx.staff_roles_of(a).await?.is_empty();
-                            staff.insert(a, s);
-                            s
-                        }
-                    };
-                    if is_staff {
-                        Actor::Staff
-                    } else {
-                        Actor::Administrator
-                    }
-                }
-            };
-            out.push((e, actor));
-        }
-        Ok(out)
+        Ok(tx.audit_for_login(login_id, limit).await?)
     }
 }
 

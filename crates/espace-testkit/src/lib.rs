@@ -21,6 +21,8 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::Connection;
 
 pub use espace_db::Engine;
+/// `#[espace_testkit::test]`: one async test run on both engines.
+pub use espace_testkit_macros::test;
 
 /// A clock that only moves when the test says so.
 #[derive(Debug, Clone)]
@@ -433,30 +435,6 @@ impl Browser {
         )
         .await
     }
-}
-
-/// Runs the async test body once on SQLite and once on PostgreSQL.
-#[macro_export]
-macro_rules! both_engines {
-    ($(#[$meta:meta])* async fn $name:ident($engine:ident) $body:block) => {
-        $(#[$meta])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($engine: $crate::Engine) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run($crate::Engine::Sqlite).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                run($crate::Engine::Postgres).await
-            }
-        }
-    };
 }
 
 pub const DEMO_PASSWORD: &str = espace_app::demo::DEMO_PASSWORD;

@@ -2,7 +2,7 @@
 //! of any form is a field error, never a 500 (PostgreSQL refuses a NUL in
 //! text), and a refused sign-in is still counted and audited.
 
-use espace_testkit::{Browser, DEMO_PASSWORD, TestApp, both_engines};
+use espace_testkit::{Browser, DEMO_PASSWORD, Engine, TestApp};
 
 use crate::audit_kinds;
 
@@ -347,161 +347,194 @@ fn body(fields: &[&str], target: &str, bad: &str, token: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-both_engines!(
-    async fn a_control_character_in_any_field_of_any_form_is_refused_never_a_500(engine) {
-        let app = TestApp::spawn(engine).await;
-        let mut browsers = Vec::new();
-        for who in [Who::Anonymous, Who::Customer, Who::Manager, Who::Support] {
-            browsers.push((who, browser_for(&app, who).await));
-        }
-        let mut failures = Vec::new();
-        for form in forms() {
-            let b = &browsers.iter().find(|(w, _)| *w == form.who).unwrap().1;
-            let from = if form.who == Who::Anonymous { "/login" } else { "/account" };
-            let token = b.get(from).await.csrf_token().unwrap();
-            for field in form.fields {
-                for bad in ["\u{0}", "\u{1b}", "\u{7f}"] {
-                    let r = b
-                        .post_raw(
-                            form.path,
-                            "application/x-www-form-urlencoded",
-                            body(form.fields, field, bad, &token),
-                        )
-                        .await;
-                    let refused = r.status == 422 && r.error_summary().is_some();
-                    if r.status >= 500 || (form.reaches_boundary && !refused) {
-                        failures.push(format!(
-                            "{:?} {} {field}={bad:?}: {}",
-                            form.who, form.path, r.status
-                        ));
-                    }
+#[espace_testkit::test]
+async fn a_control_character_in_any_field_of_any_form_is_refused_never_a_500(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let mut browsers = Vec::new();
+    for who in [Who::Anonymous, Who::Customer, Who::Manager, Who::Support] {
+        browsers.push((who, browser_for(&app, who).await));
+    }
+    let mut failures = Vec::new();
+    for form in forms() {
+        let b = &browsers.iter().find(|(w, _)| *w == form.who).unwrap().1;
+        let from = if form.who == Who::Anonymous {
+            "/login"
+        } else {
+            "/account"
+        };
+        let token = b.get(from).await.csrf_token().unwrap();
+        for field in form.fields {
+            for bad in ["\u{0}", "\u{1b}", "\u{7f}"] {
+                let r = b
+                    .post_raw(
+                        form.path,
+                        "application/x-www-form-urlencoded",
+                        body(form.fields, field, bad, &token),
+                    )
+                    .await;
+                let refused = r.status == 422 && r.error_summary().is_some();
+                if r.status >= 500 || (form.reaches_boundary && !refused) {
+                    failures.push(format!(
+                        "{:?} {} {field}={bad:?}: {}",
+                        form.who, form.path, r.status
+                    ));
                 }
             }
         }
-        assert!(failures.is_empty(), "{failures:#?}");
-
-        // Query strings and path parameters that could reach the database.
-        let support = &browsers.iter().find(|(w, _)| *w == Who::Support).unwrap().1;
-        let manager = &browsers.iter().find(|(w, _)| *w == Who::Manager).unwrap().1;
-        for (b, path) in [
-            (support, "/backoffice/logins?q=a%00b"),
-            (support, "/backoffice/recovery?q=%01"),
-            (manager, "/users?q=%00"),
-            (manager, "/users/%00"),
-            (manager, "/company/two-factor?company=%00"),
-            (support, "/recover-account/case/REF%00"),
-        ] {
-            let r = b.get(path).await;
-            assert_eq!(r.status, 400, "{path}: {}", r.status);
-        }
-        // Still fine: an ordinary search, and a line break in a query.
-        assert_eq!(support.get("/backoffice/logins?q=dubois%0A").await.status, 200);
     }
-);
+    assert!(failures.is_empty(), "{failures:#?}");
 
-both_engines!(
-    async fn a_refused_field_comes_back_as_its_field_error_and_nothing_is_done(engine) {
-        let app = TestApp::spawn(engine).await;
-        let alice = browser_for(&app, Who::Customer).await;
-        let r = alice
-            .submit(
-                "/account/company",
-                "/account/company/contact",
-                &[("message", "Hello\u{0} there")],
-            )
-            .await;
-        assert_eq!(r.status, 422);
-        let summary = r.error_summary().unwrap();
-        assert!(summary.contains("U+0000"), "{summary}");
-        assert!(r.body.contains("href=\"#message\""), "the summary links to the field");
-        assert!(r.body.contains("aria-describedby=\"message-error\""));
-        assert!(r.body.contains("aria-invalid=\"true\""));
-        // Shown again to be checked, without the refused character.
-        assert!(r.body.contains(">Hello there</textarea>"));
-        assert!(r.body.contains("action=\"/account/company/contact\""));
-        // Nothing was sent: the company's page lists no message.
-        assert!(!alice.get("/account/company").await.body.contains("there"));
-        // Line breaks and tabs are fine in a text area…
-        let ok = alice
-            .submit(
-                "/account/company",
-                "/account/company/contact",
-                &[("message", "Line one\r\n\tLine two")],
-            )
-            .await;
-        assert_eq!(ok.status, 303, "{}", ok.body);
-        // …but not in a one-line field, where a password is never echoed.
-        let r = alice
-            .submit(
-                "/account/password",
-                "/account/password",
-                &[
-                    ("current_password", DEMO_PASSWORD),
-                    ("new_password", "Tab\tNew#Password2026"),
-                    ("new_password_confirm", "Tab\tNew#Password2026"),
-                ],
-            )
-            .await;
-        assert_eq!(r.status, 422);
-        assert!(r.body.contains("href=\"#new_password\""));
-        assert!(!r.body.contains(DEMO_PASSWORD) && !r.body.contains("New#Password2026"));
-        // French too.
-        let fr = app.browser().with_header("accept-language", "fr");
-        let r = fr.submit("/forgot-password", "/forgot-password", &[("login", "alice\u{0}")]).await;
-        assert_eq!(r.status, 422);
-        assert!(r.error_summary().unwrap().contains("caractère de contrôle"));
+    // Query strings and path parameters that could reach the database.
+    let support = &browsers.iter().find(|(w, _)| *w == Who::Support).unwrap().1;
+    let manager = &browsers.iter().find(|(w, _)| *w == Who::Manager).unwrap().1;
+    for (b, path) in [
+        (support, "/backoffice/logins?q=a%00b"),
+        (support, "/backoffice/recovery?q=%01"),
+        (manager, "/users?q=%00"),
+        (manager, "/users/%00"),
+        (manager, "/company/two-factor?company=%00"),
+        (support, "/recover-account/case/REF%00"),
+    ] {
+        let r = b.get(path).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.status);
     }
-);
+    // Still fine: an ordinary search, and a line break in a query.
+    assert_eq!(
+        support.get("/backoffice/logins?q=dubois%0A").await.status,
+        200
+    );
+}
 
-both_engines!(
-    async fn a_sign_in_refused_for_a_control_character_is_counted_and_audited(engine) {
-        let app = TestApp::spawn(engine).await;
-        let before = audit_kinds(&app, "alice.martin").await;
-        let failed = |k: &Vec<String>| k.iter().filter(|k| *k == "signin.failed").count();
-        for i in 0..5 {
-            let b = app.browser().with_header("accept-language", "en");
-            let r = b.sign_in("alice.martin", &format!("Wrong{i}\u{0}pass")).await;
-            if i < 4 {
-                assert_eq!(r.status, 422, "try {i}");
-                assert!(r.body.contains("href=\"#password\""), "try {i}");
-                assert!(r.error_summary().unwrap().contains("U+0000"));
-                assert!(r.body.contains("value=\"alice.martin\""), "the identifier stays");
-            }
-            assert!(b.cookie("__Host-espace-session").is_none());
-        }
-        let after = audit_kinds(&app, "alice.martin").await;
-        assert_eq!(failed(&after) - failed(&before), 5, "each refused try is audited");
-        // Counted toward the lock: the right password is now refused.
-        let r = app.browser().with_header("accept-language", "en").sign_in("alice.martin", DEMO_PASSWORD).await;
-        assert_eq!(r.status, 200);
-        assert!(r.error_summary().unwrap().contains("locked"), "{:?}", r.error_summary());
-
-        // A control character in the identifier: never a 500, never a
-        // session, the field error on the identifier.
-        let b = app.browser().with_header("accept-language", "en");
-        let r = b.sign_in("chloe.dubois\u{0}", DEMO_PASSWORD).await;
-        assert_eq!(r.status, 422);
-        assert!(r.body.contains("href=\"#login\""));
-        assert!(b.cookie("__Host-espace-session").is_none());
-        let r = b.sign_in("\u{0}", "\u{0}").await;
-        assert_eq!(r.status, 422);
-    }
-);
-
-both_engines!(
-    async fn a_user_agent_with_control_characters_is_stored_without_them(engine) {
-        let app = TestApp::spawn(engine).await;
-        let b = app.browser().with_header("user-agent", "Evil\tAgent");
-        let r = b.sign_in("alice.martin", DEMO_PASSWORD).await;
-        assert_eq!(r.status, 303);
-        assert_eq!(b.get("/account/sessions").await.status, 200);
-        let tabs = crate::scalar_i64(
-            &app,
-            "SELECT COUNT(*) FROM sessions WHERE user_agent LIKE '%Agent%' AND user_agent <> 'EvilAgent'",
+#[espace_testkit::test]
+async fn a_refused_field_comes_back_as_its_field_error_and_nothing_is_done(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let alice = browser_for(&app, Who::Customer).await;
+    let r = alice
+        .submit(
+            "/account/company",
+            "/account/company/contact",
+            &[("message", "Hello\u{0} there")],
         )
         .await;
-        assert_eq!(tabs, 0, "stored without the control character");
-        let clean = crate::scalar_i64(&app, "SELECT COUNT(*) FROM sessions WHERE user_agent = 'EvilAgent'").await;
-        assert_eq!(clean, 1);
+    assert_eq!(r.status, 422);
+    let summary = r.error_summary().unwrap();
+    assert!(summary.contains("U+0000"), "{summary}");
+    assert!(
+        r.body.contains("href=\"#message\""),
+        "the summary links to the field"
+    );
+    assert!(r.body.contains("aria-describedby=\"message-error\""));
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    // Shown again to be checked, without the refused character.
+    assert!(r.body.contains(">Hello there</textarea>"));
+    assert!(r.body.contains("action=\"/account/company/contact\""));
+    // Nothing was sent: the company's page lists no message.
+    assert!(!alice.get("/account/company").await.body.contains("there"));
+    // Line breaks and tabs are fine in a text area…
+    let ok = alice
+        .submit(
+            "/account/company",
+            "/account/company/contact",
+            &[("message", "Line one\r\n\tLine two")],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    // …but not in a one-line field, where a password is never echoed.
+    let r = alice
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "Tab\tNew#Password2026"),
+                ("new_password_confirm", "Tab\tNew#Password2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#new_password\""));
+    assert!(!r.body.contains(DEMO_PASSWORD) && !r.body.contains("New#Password2026"));
+    // French too.
+    let fr = app.browser().with_header("accept-language", "fr");
+    let r = fr
+        .submit(
+            "/forgot-password",
+            "/forgot-password",
+            &[("login", "alice\u{0}")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.error_summary().unwrap().contains("caractère de contrôle"));
+}
+
+#[espace_testkit::test]
+async fn a_sign_in_refused_for_a_control_character_is_counted_and_audited(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let before = audit_kinds(&app, "alice.martin").await;
+    let failed = |k: &Vec<String>| k.iter().filter(|k| *k == "signin.failed").count();
+    for i in 0..5 {
+        let b = app.browser().with_header("accept-language", "en");
+        let r = b
+            .sign_in("alice.martin", &format!("Wrong{i}\u{0}pass"))
+            .await;
+        if i < 4 {
+            assert_eq!(r.status, 422, "try {i}");
+            assert!(r.body.contains("href=\"#password\""), "try {i}");
+            assert!(r.error_summary().unwrap().contains("U+0000"));
+            assert!(
+                r.body.contains("value=\"alice.martin\""),
+                "the identifier stays"
+            );
+        }
+        assert!(b.cookie("__Host-espace-session").is_none());
     }
-);
+    let after = audit_kinds(&app, "alice.martin").await;
+    assert_eq!(
+        failed(&after) - failed(&before),
+        5,
+        "each refused try is audited"
+    );
+    // Counted toward the lock: the right password is now refused.
+    let r = app
+        .browser()
+        .with_header("accept-language", "en")
+        .sign_in("alice.martin", DEMO_PASSWORD)
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.error_summary().unwrap().contains("locked"),
+        "{:?}",
+        r.error_summary()
+    );
+
+    // A control character in the identifier: never a 500, never a
+    // session, the field error on the identifier.
+    let b = app.browser().with_header("accept-language", "en");
+    let r = b.sign_in("chloe.dubois\u{0}", DEMO_PASSWORD).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#login\""));
+    assert!(b.cookie("__Host-espace-session").is_none());
+    let r = b.sign_in("\u{0}", "\u{0}").await;
+    assert_eq!(r.status, 422);
+}
+
+#[espace_testkit::test]
+async fn a_user_agent_with_control_characters_is_stored_without_them(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let b = app.browser().with_header("user-agent", "Evil\tAgent");
+    let r = b.sign_in("alice.martin", DEMO_PASSWORD).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(b.get("/account/sessions").await.status, 200);
+    let tabs = crate::scalar_i64(
+        &app,
+        "SELECT COUNT(*) FROM sessions WHERE user_agent LIKE '%Agent%' AND user_agent <> 'EvilAgent'",
+    )
+    .await;
+    assert_eq!(tabs, 0, "stored without the control character");
+    let clean = crate::scalar_i64(
+        &app,
+        "SELECT COUNT(*) FROM sessions WHERE user_agent = 'EvilAgent'",
+    )
+    .await;
+    assert_eq!(clean, 1);
+}

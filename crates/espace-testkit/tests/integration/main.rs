@@ -1,5 +1,5 @@
 //! The one integration-test binary of Espace. Every test runs on SQLite and
-//! on PostgreSQL (`both_engines!`), through HTTP against the real router.
+//! on PostgreSQL (`#[espace_testkit::test]`), through HTTP against the real router.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod account;
@@ -35,11 +35,11 @@ pub async fn audit_kinds(app: &espace_testkit::TestApp, login: &str) -> Vec<Stri
     let id = login_id(app, login).await;
     let mut kinds: Vec<String> = app
         .app
-        .activity(id, 500)
+        .recent_events(id, 500)
         .await
         .unwrap()
         .into_iter()
-        .map(|(e, _)| e.kind)
+        .map(|e| e.kind)
         .collect();
     kinds.reverse();
     kinds
