@@ -1,6 +1,7 @@
 //! French and English through Fluent (SPEC §9). The files live in
-//! `locales/{fr,en}/` (`main.ftl` for pages, `email.ftl` for messages) and
-//! are embedded at compile time. Shared by the pages and the e-mails.
+//! `locales/{fr,en}/`, one per capability (`auth.ftl`, `mfa.ftl`…, with
+//! `common.ftl` for the frame of every page and `email.ftl` for the
+//! messages), and are embedded at compile time. Shared by the pages and the e-mails.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -130,6 +131,81 @@ pub fn device_name(t: &Tr, user_agent: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Every file of both languages: one per capability (and `email` for
+    /// the messages), as `(name, English, French)`.
+    const FILES: &[(&str, &str, &str)] = &[
+        (
+            "common",
+            include_str!("../../../locales/en/common.ftl"),
+            include_str!("../../../locales/fr/common.ftl"),
+        ),
+        (
+            "auth",
+            include_str!("../../../locales/en/auth.ftl"),
+            include_str!("../../../locales/fr/auth.ftl"),
+        ),
+        (
+            "dashboard",
+            include_str!("../../../locales/en/dashboard.ftl"),
+            include_str!("../../../locales/fr/dashboard.ftl"),
+        ),
+        (
+            "account",
+            include_str!("../../../locales/en/account.ftl"),
+            include_str!("../../../locales/fr/account.ftl"),
+        ),
+        (
+            "activity",
+            include_str!("../../../locales/en/activity.ftl"),
+            include_str!("../../../locales/fr/activity.ftl"),
+        ),
+        (
+            "rights",
+            include_str!("../../../locales/en/rights.ftl"),
+            include_str!("../../../locales/fr/rights.ftl"),
+        ),
+        (
+            "mfa",
+            include_str!("../../../locales/en/mfa.ftl"),
+            include_str!("../../../locales/fr/mfa.ftl"),
+        ),
+        (
+            "recovery",
+            include_str!("../../../locales/en/recovery.ftl"),
+            include_str!("../../../locales/fr/recovery.ftl"),
+        ),
+        (
+            "franceconnect",
+            include_str!("../../../locales/en/franceconnect.ftl"),
+            include_str!("../../../locales/fr/franceconnect.ftl"),
+        ),
+        (
+            "backoffice",
+            include_str!("../../../locales/en/backoffice.ftl"),
+            include_str!("../../../locales/fr/backoffice.ftl"),
+        ),
+        (
+            "email",
+            include_str!("../../../locales/en/email.ftl"),
+            include_str!("../../../locales/fr/email.ftl"),
+        ),
+    ];
+
+    #[test]
+    fn every_file_of_the_locales_is_checked_and_both_languages_have_the_same() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../locales");
+        for language in ["en", "fr"] {
+            let mut names: Vec<String> = std::fs::read_dir(dir.join(language))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            let mut listed: Vec<String> = FILES.iter().map(|(n, ..)| format!("{n}.ftl")).collect();
+            listed.sort();
+            assert_eq!(names, listed, "locales/{language}/ and FILES");
+        }
+    }
+
     fn keys(src: &str) -> Vec<String> {
         let mut k: Vec<String> = src
             .lines()
@@ -154,18 +230,11 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_keys_and_every_message_resolves() {
-        for (en, fr) in [
-            (
-                include_str!("../../../locales/en/main.ftl"),
-                include_str!("../../../locales/fr/main.ftl"),
-            ),
-            (
-                include_str!("../../../locales/en/email.ftl"),
-                include_str!("../../../locales/fr/email.ftl"),
-            ),
-        ] {
+        let mut everywhere: Vec<String> = Vec::new();
+        for (name, en, fr) in FILES {
             let keys_en = keys(en);
-            assert_eq!(keys_en, keys(fr));
+            assert_eq!(keys_en, keys(fr), "{name}.ftl");
+            everywhere.extend(keys_en.iter().cloned());
             let names = placeholders(&format!("{en}{fr}"));
             let args: Vec<(&'static str, Arg<'_>)> = names
                 .iter()
@@ -181,6 +250,10 @@ mod tests {
                 }
             }
         }
+        let count = everywhere.len();
+        everywhere.sort();
+        everywhere.dedup();
+        assert_eq!(everywhere.len(), count, "a key lives in one file only");
     }
 
     #[test]
@@ -251,10 +324,7 @@ mod tests {
 
     #[test]
     fn french_typography_and_one_term_per_idea() {
-        for src in [
-            include_str!("../../../locales/fr/main.ftl"),
-            include_str!("../../../locales/fr/email.ftl"),
-        ] {
+        for src in FILES.iter().map(|(_, _, fr)| fr) {
             for (key, text) in texts(src) {
                 let chars: Vec<char> = text.chars().collect();
                 for (i, c) in chars.iter().enumerate() {
@@ -306,10 +376,7 @@ mod tests {
 
     #[test]
     fn english_uses_english_quotes() {
-        for src in [
-            include_str!("../../../locales/en/main.ftl"),
-            include_str!("../../../locales/en/email.ftl"),
-        ] {
+        for src in FILES.iter().map(|(_, en, _)| en) {
             for (key, text) in texts(src) {
                 assert!(
                     !text.contains(['"', '«', '»']),

@@ -1,0 +1,80 @@
+# Espace, English: the back office: logins and locks, recovery cases, messages, events. Keys are shared with fr/backoffice.ftl.
+
+backoffice-title = Back office
+backoffice-intro = The tools your staff roles give you.
+backoffice-no-tool = No back-office tool comes with your role yet.
+inbox-title = Messages from my customers
+inbox-intro = The conversations with the customers of the companies assigned to you, the most recent first.
+inbox-empty = No message yet.
+inbox-customer = Customer
+inbox-company = Company
+inbox-last = Last message
+inbox-when = Date
+inbox-state = State
+inbox-awaiting = Awaiting your answer
+inbox-answered = Answered
+conversation-title = Conversation
+conversation-reply-label = Your answer
+conversation-send = Send the answer
+conversation-notice-sent = Your answer has been sent to the customer.
+
+lock-title = Lock status
+lock-status = Status
+lock-status-locked = Locked until { $time }
+lock-status-open = Not locked
+lock-why = Why
+lock-failures = { $count ->
+    [0] No wrong password counted.
+    [one] 1 distinct wrong password counted.
+   *[other] { $count } distinct wrong passwords counted.
+}
+lock-recent = Latest failed sign-ins
+lock-recent-none = No failed sign-in recorded.
+lock-unlock = Unlock and forget the wrong passwords
+lock-unlock-explain = Check first that the person asked for it. They are told by e-mail, and the action appears in their activity.
+lock-notice-unlocked = The login is unlocked; the person has been told.
+lock-notice-nothing = There was nothing to unlock.
+user-lock-link = Lock status and unlock
+support-title = Logins (support)
+support-intro = Find any login by its identifier, name or e-mail address, to see its lock and unlock it.
+support-none = No login found.
+cases-title = Assisted recovery requests
+cases-intro = Requests from people whose e-mail address is out of date. Verify identity, match the login, then send a code to the new address; the requester types it on their page.
+cases-show-open = Show the open requests
+cases-show-all = Show every request
+cases-empty = No request here.
+cases-none-yet = —
+cases-login = Login
+cases-agent = Agent
+cases-method = How identity was verified
+cases-method-call-back = Called back on a number on file at the company
+cases-method-identity-document = Identity document checked
+cases-method-company-administrator = Confirmed by a company administrator
+cases-method-other = Other (described in the note)
+cases-note = Verification note
+cases-closing-note = Why the request is closed
+cases-notice-verified = Identity recorded. Send the code when the requester is ready.
+cases-notice-code-sent = Code sent to the new address.
+cases-notice-rejected = The request is closed; the requester was told.
+cases-method-franceconnect = FranceConnect+ (by the requester)
+cases-who = Login or name given
+cases-company = Company given
+cases-new-email = New e-mail address requested
+cases-phone = Call-back number
+cases-message = The requester’s message
+backoffice-events-title = Find an event
+backoffice-events-intro = A person reads you the reference of a line of their security activity: type it to see the event, the login it concerns and who acted.
+backoffice-events-reference = Event reference
+backoffice-events-reference-hint = 12 characters, for example B302-099A-8057 (dashes and case do not matter).
+backoffice-events-submit = Find
+backoffice-events-none = No event has this reference. Check it with the person.
+backoffice-events-error-shape = Type the 12 characters of the reference, letters A to F and digits, for example B302-099A-8057.
+backoffice-events-subject = Login concerned
+backoffice-events-no-subject = None (no login recognised)
+backoffice-events-request = Request
+backoffice-events-by-self = The person themself
+backoffice-events-by-removed = A login that no longer exists
+backoffice-events-role-support-agent = support agent
+backoffice-events-role-web-account-manager = web account manager
+backoffice-events-role-security-manager = the company’s security manager
+backoffice-events-role-company-administrator = company administrator

@@ -1,0 +1,81 @@
+# Espace, English: users, invitations, roles and rights. Keys are shared with fr/rights.ftl.
+
+role-administrator = Company administrator
+role-security-manager = Security manager
+role-support-agent = Support agent
+role-web-account-manager = Web account manager
+role-moderator = Moderator
+rights-contract = Contract
+rights-section = Section
+rights-profile = Profile
+section-contracts = Contracts
+section-invoices = Invoices
+section-consumption = Consumption
+section-requests = Requests
+section-users = Users
+section-documents = Documents
+section-reports = Reports
+profile-visitor = Visitor (reads)
+profile-manager = Manager (acts)
+rights-title = My rights
+rights-intro = What you may do on each contract of your company: visitors read, managers act. This is the same information as your profile.
+rights-matrix = Rights per contract and section
+rights-none = No access
+rights-no-role = You have no company role.
+rights-help = Your company administrator gives and removes rights; ask them if you need more.
+invitation-title = Choose your password
+invitation-welcome = You are invited to the customer space of
+invitation-identifier = Your login:
+invitation-submit = Save my password
+
+users-title = Users and rights
+users-intro = The logins of your company and their rights on each contract. You can give only the rights you hold yourself.
+users-invite = Invite a user
+users-search = Search by name, login or e-mail
+users-search-button = Search
+users-count = { $count ->
+    [0] No login found.
+    [one] 1 login.
+   *[other] { $count } logins.
+}
+users-name = Name
+users-rights = Rights
+users-status = Status
+users-status-active = Active
+users-status-invited = Invited (no password yet)
+users-status-removed = Access removed
+users-rights-caption = Rights per contract and section
+users-rights-locked = A greyed-out choice is a right you do not hold yourself: you cannot change it.
+users-save-rights = Save the rights
+users-referent = Contract referent
+users-referent-explain = Each contract has one referent login, the provider’s contact for that contract.
+users-referent-now = referent:
+users-make-referent = Make this person the referent
+users-remove = Remove access
+users-remove-explain = The login is disabled at once: its rights and roles are removed and its devices signed out. Its history is kept.
+users-remove-button = Remove this person’s access
+users-remove-confirm-title = Remove { $name }’s access?
+users-remove-confirm-intro = If you remove this access:
+users-remove-confirm-rights = all their rights and roles in the company are removed;
+users-remove-confirm-login = their login is disabled: they can no longer sign in;
+users-remove-confirm-sessions = every session they have open ends at once.
+users-remove-confirm-kept = Their history is kept. An administrator can invite them again later.
+users-remove-confirm-button = Remove this access
+users-remove-confirm-referent = This access cannot be removed yet: this person is the referent of these contracts, a role to hand over to someone else first:
+users-remove-confirm-hand-over = Hand the referent role over
+user-notice-invited = The invitation has been sent: the person chooses a password through the link in the e-mail (valid 7 days).
+user-notice-rights-added = This person already had a login in your company: the rights have been added to it.
+user-notice-rights-saved = The rights have been saved.
+user-notice-referent-saved = The referent has been changed.
+user-notice-removed = The access has been removed.
+invite-title = Invite a user
+invite-step = Step { $step } of { $count }
+invite-person = Who
+invite-first-name = First name
+invite-last-name = Last name
+invite-email-hint = The invitation is sent to this address. If a login of your company already uses it, that login is kept and gets the rights.
+invite-next = Next: the rights
+invite-rights = Rights
+invite-reused = A login of your company already uses this address ({ $identifier }): the rights below will be added to it.
+invite-send = Send the invitation
+profile-none = None

@@ -1,0 +1,80 @@
+# Espace, French: the back office: logins and locks, recovery cases, messages, events. Keys are shared with en/backoffice.ftl.
+
+backoffice-title = Back-office
+backoffice-intro = Les outils que vous donnent vos rôles de personnel.
+backoffice-no-tool = Aucun outil de back-office n’accompagne encore votre rôle.
+inbox-title = Messages de mes clients
+inbox-intro = Les conversations avec les clients des sociétés qui vous sont affectées, les plus récentes d’abord.
+inbox-empty = Aucun message pour l’instant.
+inbox-customer = Client
+inbox-company = Société
+inbox-last = Dernier message
+inbox-when = Date
+inbox-state = État
+inbox-awaiting = En attente de votre réponse
+inbox-answered = Répondu
+conversation-title = Conversation
+conversation-reply-label = Votre réponse
+conversation-send = Envoyer la réponse
+conversation-notice-sent = Votre réponse a été envoyée au client.
+
+lock-title = État du blocage
+lock-status = État
+lock-status-locked = Bloqué jusqu’au { $time }
+lock-status-open = Non bloqué
+lock-why = Pourquoi
+lock-failures = { $count ->
+    [0] Aucun mauvais mot de passe compté.
+    [one] 1 mauvais mot de passe distinct compté.
+   *[other] { $count } mauvais mots de passe distincts comptés.
+}
+lock-recent = Dernières connexions échouées
+lock-recent-none = Aucune connexion échouée enregistrée.
+lock-unlock = Débloquer et oublier les mauvais mots de passe
+lock-unlock-explain = Vérifiez d’abord que la personne l’a demandé. Elle est prévenue par courriel, et l’action apparaît dans son activité.
+lock-notice-unlocked = L’identifiant est débloqué ; la personne a été prévenue.
+lock-notice-nothing = Il n’y avait rien à débloquer.
+user-lock-link = État du blocage et déblocage
+support-title = Identifiants (support)
+support-intro = Retrouvez n’importe quel identifiant par son nom, son identifiant ou son adresse électronique, pour voir son blocage et le lever.
+support-none = Aucun identifiant trouvé.
+cases-title = Demandes de récupération assistée
+cases-intro = Les demandes de personnes dont l’adresse électronique n’est plus à jour. Vérifiez l’identité, associez l’identifiant, puis envoyez un code à la nouvelle adresse ; le demandeur le saisit sur sa page.
+cases-show-open = Afficher les demandes ouvertes
+cases-show-all = Afficher toutes les demandes
+cases-empty = Aucune demande ici.
+cases-none-yet = —
+cases-login = Identifiant
+cases-agent = Agent
+cases-method = Vérification de l’identité
+cases-method-call-back = Rappel à un numéro connu de l’entreprise
+cases-method-identity-document = Pièce d’identité contrôlée
+cases-method-company-administrator = Confirmée par un administrateur de l’entreprise
+cases-method-other = Autre (décrite dans la note)
+cases-note = Note de vérification
+cases-closing-note = Motif de clôture
+cases-notice-verified = Vérification enregistrée. Envoyez le code quand le demandeur est prêt.
+cases-notice-code-sent = Code envoyé à la nouvelle adresse.
+cases-notice-rejected = La demande est close ; le demandeur a été prévenu.
+cases-method-franceconnect = FranceConnect+ (par le demandeur)
+cases-who = Identifiant ou nom indiqué
+cases-company = Entreprise indiquée
+cases-new-email = Nouvelle adresse électronique demandée
+cases-phone = Numéro de rappel
+cases-message = Le message du demandeur
+backoffice-events-title = Retrouver un événement
+backoffice-events-intro = La personne vous lit la référence d’une ligne de son activité de sécurité : saisissez-la pour voir l’événement, l’identifiant concerné et qui a agi.
+backoffice-events-reference = Référence de l’événement
+backoffice-events-reference-hint = 12 caractères, par exemple B302-099A-8057 (tirets et casse indifférents).
+backoffice-events-submit = Rechercher
+backoffice-events-none = Aucun événement ne porte cette référence. Vérifiez-la avec la personne.
+backoffice-events-error-shape = Saisissez les 12 caractères de la référence, lettres de A à F et chiffres, par exemple B302-099A-8057.
+backoffice-events-subject = Identifiant concerné
+backoffice-events-no-subject = Aucun (identifiant non reconnu)
+backoffice-events-request = Requête
+backoffice-events-by-self = La personne elle-même
+backoffice-events-by-removed = Un identifiant qui n’existe plus
+backoffice-events-role-support-agent = agent du support
+backoffice-events-role-web-account-manager = gestionnaire de compte web
+backoffice-events-role-security-manager = gestionnaire de sécurité de la société
+backoffice-events-role-company-administrator = administrateur de la société

@@ -1,0 +1,81 @@
+# Espace, French: users, invitations, roles and rights. Keys are shared with en/rights.ftl.
+
+role-administrator = Administrateur de la société
+role-security-manager = Gestionnaire de sécurité
+role-support-agent = Agent du support
+role-web-account-manager = Gestionnaire de compte web
+role-moderator = Modérateur
+rights-contract = Contrat
+rights-section = Rubrique
+rights-profile = Profil
+section-contracts = Contrats
+section-invoices = Factures
+section-consumption = Consommation
+section-requests = Demandes
+section-users = Utilisateurs
+section-documents = Documents
+section-reports = Signalements
+profile-visitor = Visiteur (consulte)
+profile-manager = Gestionnaire (agit)
+rights-title = Mes droits
+rights-intro = Ce que vous pouvez faire sur chaque contrat de votre société : un visiteur consulte, un gestionnaire agit. Ce sont les mêmes informations que votre profil.
+rights-matrix = Droits par contrat et rubrique
+rights-none = Aucun accès
+rights-no-role = Vous n’avez aucun rôle dans la société.
+rights-help = Votre administrateur de société donne et retire les droits ; adressez-vous à lui si vous avez besoin de plus.
+invitation-title = Choisissez votre mot de passe
+invitation-welcome = Vous êtes invité(e) dans l’espace client de
+invitation-identifier = Votre identifiant :
+invitation-submit = Enregistrer mon mot de passe
+
+users-title = Utilisateurs et droits
+users-intro = Les identifiants de votre société et leurs droits sur chaque contrat. Vous ne pouvez donner que les droits que vous avez vous-même.
+users-invite = Inviter un utilisateur
+users-search = Rechercher par nom, identifiant ou adresse électronique
+users-search-button = Rechercher
+users-count = { $count ->
+    [0] Aucun identifiant trouvé.
+    [one] 1 identifiant.
+   *[other] { $count } identifiants.
+}
+users-name = Nom
+users-rights = Droits
+users-status = Statut
+users-status-active = Actif
+users-status-invited = Invité (pas encore de mot de passe)
+users-status-removed = Accès retiré
+users-rights-caption = Droits par contrat et par rubrique
+users-rights-locked = Un choix grisé est un droit que vous n’avez pas vous-même : vous ne pouvez pas le modifier.
+users-save-rights = Enregistrer les droits
+users-referent = Référent du contrat
+users-referent-explain = Chaque contrat a un identifiant référent, l’interlocuteur du fournisseur pour ce contrat.
+users-referent-now = référent :
+users-make-referent = Désigner cette personne comme référente
+users-remove = Retirer l’accès
+users-remove-explain = L’identifiant est aussitôt désactivé : ses droits et rôles sont retirés et ses appareils déconnectés. Son historique est conservé.
+users-remove-button = Retirer l’accès de cette personne
+users-remove-confirm-title = Retirer l’accès de { $name } ?
+users-remove-confirm-intro = Si vous retirez cet accès :
+users-remove-confirm-rights = tous ses droits et rôles dans l’entreprise sont retirés ;
+users-remove-confirm-login = son identifiant est désactivé : la personne ne peut plus se connecter ;
+users-remove-confirm-sessions = toutes ses sessions ouvertes prennent fin aussitôt.
+users-remove-confirm-kept = Son historique est conservé. Un administrateur pourra l’inviter de nouveau.
+users-remove-confirm-button = Retirer cet accès
+users-remove-confirm-referent = Cet accès ne peut pas encore être retiré : cette personne est référente de ces contrats, un rôle à confier d’abord à quelqu’un d’autre :
+users-remove-confirm-hand-over = Confier le rôle de référent
+user-notice-invited = L’invitation a été envoyée : la personne choisit un mot de passe par le lien du courriel (valable 7 jours).
+user-notice-rights-added = Cette personne avait déjà un identifiant dans votre société : les droits y ont été ajoutés.
+user-notice-rights-saved = Les droits ont été enregistrés.
+user-notice-referent-saved = Le référent a été modifié.
+user-notice-removed = L’accès a été retiré.
+invite-title = Inviter un utilisateur
+invite-step = Étape { $step } sur { $count }
+invite-person = Qui
+invite-first-name = Prénom
+invite-last-name = Nom
+invite-email-hint = L’invitation est envoyée à cette adresse. Si un identifiant de votre société l’utilise déjà, il est conservé et reçoit les droits.
+invite-next = Suivant : les droits
+invite-rights = Droits
+invite-reused = Un identifiant de votre société utilise déjà cette adresse ({ $identifier }) : les droits ci-dessous y seront ajoutés.
+invite-send = Envoyer l’invitation
+profile-none = Aucun
