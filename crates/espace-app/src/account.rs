@@ -20,7 +20,7 @@ use crate::crypto::random_code;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::limits::CodeSender;
 use crate::notify::{Notice, Recipient};
-use crate::ports::{CodeRecord, LoginRecord, Tx};
+use crate::ports::{CodeRecord, LinkTo, LoginRecord, Tx};
 use crate::session::CurrentSession;
 
 /// How long the previous address may undo a change (SPEC §6).
@@ -608,7 +608,7 @@ impl App {
         let token = self
             .issue_link(tx, login.id, TOKEN_UNDO, payload, UNDO_WINDOW)
             .await?;
-        let undo_url = format!("{}/account/undo/{token}", self.config().public_url);
+        let undo_url = self.link_to(LinkTo::Undo(&token));
         let shown = value.map_or_else(String::new, |v| {
             if which == "email" {
                 masked_email(v)

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use espace_domain::rights::StaffRole;
 use jiff::{Timestamp, ToSpan};
 use uuid::Uuid;
 
@@ -357,14 +356,9 @@ impl App {
     /// The proof that `session` may look events up, from its roles.
     pub async fn event_lookup(&self, session: &CurrentSession) -> Result<EventLookup, AppError> {
         let mut tx = self.store().begin_read().await?;
-        let staff: Vec<StaffRole> = tx
-            .staff_roles_of(session.login.id)
-            .await?
-            .iter()
-            .filter_map(|r| StaffRole::parse(r))
-            .collect();
+        let holder = Self::holder(tx.as_mut(), &session.login).await?;
         // Everyone else is told "not found" (ADR 0011).
-        policy::event_lookup(session.login.id, &staff).ok_or(AppError::NotFound)
+        policy::event_lookup(&holder).ok_or(AppError::NotFound)
     }
 
     /// The events of a reference, for support (`reference` as stored,

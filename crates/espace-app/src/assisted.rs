@@ -24,6 +24,7 @@ use crate::notify::{Notice, Recipient};
 use crate::ports::RecoveryRequestRecord;
 use crate::ports::{LoginRecord, RecoveryCaseRecord, Tx};
 use crate::recovery::FORM_ASSISTED_ACK;
+use crate::rights::policy;
 use crate::session::CurrentSession;
 
 /// Where a case stands. Completed and rejected cases are closed.
@@ -167,24 +168,12 @@ fn bounded(
 }
 
 impl App {
-    pub(crate) async fn is_support(tx: &mut dyn Tx, login_id: Uuid) -> Result<bool, AppError> {
-        Ok(tx
-            .staff_roles_of(login_id)
-            .await?
-            .iter()
-            .any(|r| r == "support-agent"))
-    }
-
     /// Support agents only; everyone else gets "not found" (ADR 0011).
     pub(crate) async fn require_support(
         tx: &mut dyn Tx,
         session: &CurrentSession,
-    ) -> Result<(), AppError> {
-        if Self::is_support(tx, session.login.id).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
+    ) -> Result<policy::Support, AppError> {
+        policy::support(&Self::holder(tx, &session.login).await?).ok_or(AppError::NotFound)
     }
 
     /// `/recover-account`: opens a case and returns its reference. The

@@ -431,16 +431,6 @@ impl ActingRole {
         Self::ALL.iter().copied().find(|r| r.as_str() == s)
     }
 
-    /// The role of a helper as the use cases name it (`support`, or the
-    /// company's `security-manager`).
-    pub fn of_helper(helper: &str) -> Self {
-        if helper == "support" {
-            ActingRole::SupportAgent
-        } else {
-            ActingRole::SecurityManager
-        }
-    }
-
     /// Whether the provider's staff acted (not the customer's company).
     pub fn is_staff(self) -> bool {
         matches!(

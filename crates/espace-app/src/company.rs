@@ -9,7 +9,8 @@ use crate::App;
 use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
-use crate::ports::{CompanyRecord, LoginRecord, Tx, WamMessageRecord};
+use crate::ports::{CompanyRecord, LinkTo, LoginRecord, Tx, WamMessageRecord};
+use crate::rights::policy;
 use crate::session::CurrentSession;
 
 /// Longest message, in characters.
@@ -167,14 +168,13 @@ impl App {
         Ok(())
     }
 
-    async fn require_manager(&self, session: &CurrentSession) -> Result<(), AppError> {
+    async fn require_manager(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<policy::AccountManager, AppError> {
         let mut tx = self.store().begin_read().await?;
-        let roles = tx.staff_roles_of(session.login.id).await?;
-        if roles.iter().any(|r| r == "web-account-manager") {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        policy::account_manager(&Self::holder(tx.as_mut(), &session.login).await?)
+            .ok_or(AppError::Forbidden)
     }
 
     /// The back office inbox of a web account manager: the conversations
@@ -279,7 +279,7 @@ impl App {
                 &Notice::ManagerReply {
                     manager: display_name(&session.login),
                     body,
-                    url: format!("{}/account/company", self.config().public_url),
+                    url: self.link_to(LinkTo::CompanyAccount),
                 },
             )
             .await?;

@@ -1,6 +1,7 @@
 //! Demonstration data (SPEC §10), only with `espace serve --demo`.
 //! Idempotent: fixed identifiers, so a second start changes nothing.
 
+use espace_domain::rights::{CompanyRole, StaffRole};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -260,18 +261,20 @@ impl App {
         }
         tx.grant_right(id(0xb102), &grant(0xc201, "invoices", "visitor"))
             .await?;
-        tx.grant_company_role(id(0xa102), ACME, "administrator")
+        tx.grant_company_role(id(0xa102), ACME, CompanyRole::Administrator)
             .await?;
-        tx.grant_company_role(id(0xa102), ACME, "security-manager")
+        tx.grant_company_role(id(0xa102), ACME, CompanyRole::SecurityManager)
             .await?;
-        tx.grant_company_role(id(0xb101), BISTRO, "administrator")
+        tx.grant_company_role(id(0xb101), BISTRO, CompanyRole::Administrator)
             .await?;
-        tx.grant_company_role(id(0xb101), BISTRO, "security-manager")
+        tx.grant_company_role(id(0xb101), BISTRO, CompanyRole::SecurityManager)
             .await?;
-        tx.grant_staff_role(id(0x5101), "support-agent").await?;
-        tx.grant_staff_role(id(0x5102), "web-account-manager")
+        tx.grant_staff_role(id(0x5101), StaffRole::SupportAgent)
             .await?;
-        tx.grant_staff_role(id(0x5103), "moderator").await?;
+        tx.grant_staff_role(id(0x5102), StaffRole::WebAccountManager)
+            .await?;
+        tx.grant_staff_role(id(0x5103), StaffRole::Moderator)
+            .await?;
         tx.set_web_account_manager(ACME, id(0x5102)).await?;
         tx.set_web_account_manager(BISTRO, id(0x5102)).await?;
         tx.commit().await?;

@@ -15,11 +15,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
-use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
+use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::{AppError, FormRejection, Problem};
 use crate::notify::Notice;
-use crate::ports::{FactorResetRecord, LoginRecord, Tx};
+use crate::ports::{FactorResetRecord, LinkTo, LoginRecord, Tx};
 use crate::session::CurrentSession;
 
 const TOKEN_CANCEL: &str = "cancel-factor-reset";
@@ -116,7 +116,7 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::FactorResetWaitChanged, now, client)
                 .by_self(session.login.id)
-                .detail(json!({ "company": company_id, "by": helper,
+                .detail(json!({ "company": company_id, "by": helper.as_str(),
                     "hours": hours, "before": before })),
         )
         .await?;
@@ -198,8 +198,8 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::FactorResetRequested, now, client)
                 .by(session.login.id, target.id)
-                .acting_as(ActingRole::of_helper(helper))
-                .detail(json!({ "reset": reset.id, "by": helper,
+                .acting_as(helper.acting_role())
+                .detail(json!({ "reset": reset.id, "by": helper.as_str(),
                     "effective_at": effective_at.to_string(), "reason": reason })),
         )
         .await?;
@@ -207,7 +207,7 @@ impl App {
             identifier: target.identifier.clone(),
             by: display_name(&session.login),
             effective_at,
-            cancel_url: format!("{}/factor-reset/{token}", self.config().public_url),
+            cancel_url: self.link_to(LinkTo::FactorReset(&token)),
         };
         self.tell_channels(tx.as_mut(), &target, target.email.as_deref(), &notice)
             .await?;
@@ -390,7 +390,7 @@ impl App {
         .await?;
         let notice = Notice::FactorResetDone {
             identifier: login.identifier.clone(),
-            url: format!("{}/login", self.config().public_url),
+            url: self.link_to(LinkTo::SignIn),
         };
         self.tell_channels(tx, login, login.email.as_deref(), &notice)
             .await?;

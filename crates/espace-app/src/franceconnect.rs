@@ -46,7 +46,7 @@ use crate::crypto::{random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::ports::{
     CeremonyRecord, DecryptionKey, IdentityProvider, IdpError, IdpLinkRecord, JoseKeyRecord,
-    JoseRefusal, KEY_ALGORITHMS, LoginRecord, Tx,
+    JoseRefusal, KEY_ALGORITHMS, LinkTo, LoginRecord, Tx,
 };
 use crate::second_factor::{Asker, Purpose};
 use crate::security::{ENROLMENT_WINDOW, KIND_FRANCECONNECT};
@@ -60,8 +60,6 @@ const CEREMONY: &str = "franceconnect";
 const KEY_OWNER: &[u8] = b"jose-key";
 /// The sealing owner of a reset link's token kept during a request.
 const RESET_OWNER: &[u8] = b"franceconnect-reset";
-pub const CALLBACK_PATH: &str = "/login/franceconnect/callback";
-pub const LOGGED_OUT_PATH: &str = "/login/franceconnect/logged-out";
 
 /// What a request to the provider is for.
 #[derive(Debug, Clone, Copy)]
@@ -331,7 +329,7 @@ impl App {
     }
 
     fn callback_url(&self) -> String {
-        format!("{}{CALLBACK_PATH}", self.config().public_url)
+        self.link_to(LinkTo::FranceConnectCallback)
     }
 
     /// Starts a request to the provider: the address to send the browser
@@ -950,7 +948,7 @@ impl App {
         let Some(endpoint) = endpoint else {
             return Ok(None);
         };
-        let back = format!("{}{LOGGED_OUT_PATH}", self.config().public_url);
+        let back = self.link_to(LinkTo::FranceConnectLoggedOut);
         Ok(Some(with_query(
             &endpoint,
             &[

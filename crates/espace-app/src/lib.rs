@@ -39,7 +39,7 @@ pub use config::AppConfig;
 pub use error::AppError;
 
 use crate::crypto::{PasswordHasherPool, SecretSealer, ServerKeys};
-use crate::ports::{Clock, IdentityProvider, Outlets, Store};
+use crate::ports::{Clock, IdentityProvider, LinkTo, Outlets, Paths, Store};
 
 /// Everything the use cases need, built once at start and shared.
 #[derive(Clone)]
@@ -59,6 +59,8 @@ struct Inner {
     passkeys: Option<webauthn_rs::Webauthn>,
     /// FranceConnect+, when configured.
     identity: Option<Arc<dyn IdentityProvider>>,
+    /// The paths of the pages that messages link to (the web layer's).
+    paths: Arc<dyn Paths>,
 }
 
 impl App {
@@ -70,6 +72,7 @@ impl App {
         clock: Arc<dyn Clock>,
         outlets: Outlets,
         identity: Option<Arc<dyn IdentityProvider>>,
+        paths: Arc<dyn Paths>,
     ) -> Result<Self, AppError> {
         config.validate().map_err(AppError::Config)?;
         let sealer = SecretSealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))
@@ -94,6 +97,7 @@ impl App {
                 outlets,
                 passkeys,
                 identity,
+                paths,
             }),
         })
     }
@@ -133,6 +137,12 @@ impl App {
 
     pub(crate) fn outlets(&self) -> &Outlets {
         &self.inner.outlets
+    }
+
+    /// The address of a page linked from a message: the public origin and
+    /// the web layer's path.
+    pub(crate) fn link_to(&self, to: LinkTo<'_>) -> String {
+        format!("{}{}", self.config().public_url, self.inner.paths.path(to))
     }
 
     pub(crate) fn store(&self) -> &dyn Store {

@@ -42,6 +42,9 @@ pub struct Navigation {
     /// Whether the login holds any staff role (a staff login without a
     /// tool yet still gets the back office, which says so).
     pub staff: bool,
+    /// Whether the login is its company's security manager (the company's
+    /// two-factor page).
+    pub company_security: bool,
 }
 
 impl Default for Navigation {
@@ -51,6 +54,7 @@ impl Default for Navigation {
             sections: vec![Section::Dashboard, Section::Account],
             tools: Vec::new(),
             staff: false,
+            company_security: false,
         }
     }
 }
@@ -86,6 +90,7 @@ pub fn navigation_for(company: &[CompanyRole], staff: &[StaffRole]) -> Navigatio
         sections,
         tools,
         staff: !staff.is_empty(),
+        company_security: company.contains(&CompanyRole::SecurityManager),
     }
 }
 
@@ -93,18 +98,8 @@ impl App {
     /// The sections and tools `session`'s login may use, from its roles.
     pub async fn navigation(&self, session: &CurrentSession) -> Result<Navigation, AppError> {
         let mut tx = self.store().begin_read().await?;
-        let company: Vec<CompanyRole> = tx
-            .company_roles_of(session.login.id)
-            .await?
-            .iter()
-            .filter_map(|r| CompanyRole::parse(r))
-            .collect();
-        let staff: Vec<StaffRole> = tx
-            .staff_roles_of(session.login.id)
-            .await?
-            .iter()
-            .filter_map(|r| StaffRole::parse(r))
-            .collect();
+        let company = tx.company_roles_of(session.login.id).await?;
+        let staff = tx.staff_roles_of(session.login.id).await?;
         Ok(navigation_for(&company, &staff))
     }
 }
@@ -117,6 +112,8 @@ mod tests {
     fn a_customer_has_the_dashboard_and_their_account() {
         assert_eq!(navigation_for(&[], &[]), Navigation::default());
         let n = navigation_for(&[CompanyRole::SecurityManager], &[]);
+        assert!(n.company_security);
+        assert!(!navigation_for(&[CompanyRole::Administrator], &[]).company_security);
         assert_eq!(n.sections, vec![Section::Dashboard, Section::Account]);
     }
 

@@ -1,6 +1,8 @@
 //! What a signed-in person sees of their own login: the dashboard and the
 //! My Account hub read this. Everything is scoped to the session's login.
 
+use espace_domain::rights::{CompanyRole, StaffRole};
+
 use crate::App;
 use crate::error::AppError;
 use crate::ports::{CompanyRecord, ContractRecord, LoginRecord, RightRecord};
@@ -12,8 +14,8 @@ pub struct Overview {
     pub company: Option<CompanyRecord>,
     pub contracts: Vec<ContractRecord>,
     pub rights: Vec<RightRecord>,
-    pub company_roles: Vec<String>,
-    pub staff_roles: Vec<String>,
+    pub company_roles: Vec<CompanyRole>,
+    pub staff_roles: Vec<StaffRole>,
 }
 
 impl App {

@@ -21,7 +21,7 @@ use crate::crypto::{random_token, sha256_hex};
 use crate::error::{AppError, FormRejection, Problem};
 use crate::limits::Limit;
 use crate::notify::{Notice, Recipient};
-use crate::ports::{ActionTokenRecord, LoginRecord, RecoveryRequestRecord, Tx};
+use crate::ports::{ActionTokenRecord, LinkTo, LoginRecord, RecoveryRequestRecord, Tx};
 use crate::second_factor::factor_attempt_key;
 
 pub(crate) const TOKEN_RESET: &str = "reset-password";
@@ -240,7 +240,7 @@ impl App {
             Self::locale_of(first),
             &Notice::LoginReminder {
                 identifiers: logins.iter().map(|l| l.identifier.clone()).collect(),
-                url: format!("{}/login", self.config().public_url),
+                url: self.link_to(LinkTo::SignIn),
             },
         )
         .await?;
@@ -299,7 +299,7 @@ impl App {
             Self::locale_of(login),
             &Notice::PasswordReset {
                 identifier: login.identifier.clone(),
-                url: format!("{}/reset-password/{token}", self.config().public_url),
+                url: self.link_to(LinkTo::ResetPassword(&token)),
                 until: now + valid_for,
             },
         )

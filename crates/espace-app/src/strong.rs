@@ -7,7 +7,7 @@
 //! verified methods; it is never stored, so a rule on rights covers a
 //! login from the moment it gets the right.
 
-use espace_domain::rights::{Profile, Section};
+use espace_domain::rights::{CompanyRole, Profile, Section};
 use espace_domain::strong::{Forced, Rule, Scope, Stage, Status, forcing};
 use jiff::Timestamp;
 use serde_json::json;
@@ -19,7 +19,8 @@ use crate::company::display_name;
 use crate::error::{AppError, FormRejection, Problem};
 use crate::factor_reset::PendingReset;
 use crate::notify::Notice;
-use crate::ports::{LoginRecord, StrongAuthRuleRecord, Tx};
+use crate::ports::{LinkTo, LoginRecord, StrongAuthRuleRecord, Tx};
+use crate::rights::policy::{self, Helper};
 use crate::session::CurrentSession;
 
 /// One login with its 2FA status, as `/account/two-factor` and the
@@ -55,8 +56,8 @@ pub struct CompanyStrongAuth {
     pub company: String,
     pub rules: Vec<RuleView>,
     pub logins: Vec<LoginStatus>,
-    /// Who is looking: `support` or `security-manager`.
-    pub helper: &'static str,
+    /// Who is looking: support or the security manager.
+    pub helper: Helper,
     /// How long an assisted reset of a lost second factor waits.
     pub reset_wait_hours: i64,
 }
@@ -190,12 +191,9 @@ impl App {
         if Self::verified_methods(tx.as_mut(), login.id).await? > 0 {
             return Ok(false);
         }
-        let manager = tx
-            .company_roles_of(login.id)
-            .await?
-            .iter()
-            .any(|r| r == "security-manager");
-        Ok(manager || !tx.staff_roles_of(login.id).await?.is_empty())
+        Ok(policy::guards_others(
+            &Self::holder(tx.as_mut(), login).await?,
+        ))
     }
 
     async fn rules_of(tx: &mut dyn Tx, company: Uuid) -> Result<Vec<Rule<Uuid>>, AppError> {
@@ -388,20 +386,11 @@ impl App {
         tx: &mut dyn Tx,
         session: &CurrentSession,
         company: Option<Uuid>,
-    ) -> Result<(Uuid, &'static str), AppError> {
-        if Self::is_support(tx, session.login.id).await? {
-            return company.map(|c| (c, "support")).ok_or(AppError::NotFound);
-        }
-        let own = session.login.company_id.ok_or(AppError::NotFound)?;
-        let manager = tx
-            .company_roles_of(session.login.id)
-            .await?
-            .iter()
-            .any(|r| r == "security-manager");
-        if manager && company.is_none_or(|c| c == own) {
-            return Ok((own, "security-manager"));
-        }
-        Err(AppError::NotFound)
+    ) -> Result<(Uuid, Helper), AppError> {
+        let holder = Self::holder(tx, &session.login).await?;
+        policy::help_company(&holder, company)
+            .map(|scope| (scope.company(), scope.helper()))
+            .ok_or(AppError::NotFound)
     }
 
     /// The company view: its rules and every login with its status.
@@ -502,7 +491,7 @@ impl App {
         };
         tx.insert_strong_auth_rule(&rule).await?;
         let after = Self::forced_logins(tx.as_mut(), company_id, &logins).await?;
-        let detail = json!({ "rule": rule.id, "scope": scope_code, "by": helper,
+        let detail = json!({ "rule": rule.id, "scope": scope_code, "by": helper.as_str(),
             "deadline": deadline.map(|d| d.to_string()) });
         self.tell_forcing_changes(
             tx.as_mut(),
@@ -511,7 +500,7 @@ impl App {
             (before, after),
             detail,
             deadline,
-            ActingRole::of_helper(helper),
+            helper.acting_role(),
             client,
         )
         .await?;
@@ -536,7 +525,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         let after = Self::forced_logins(tx.as_mut(), company_id, &logins).await?;
-        let detail = json!({ "rule": rule_id, "by": helper });
+        let detail = json!({ "rule": rule_id, "by": helper.as_str() });
         self.tell_forcing_changes(
             tx.as_mut(),
             session,
@@ -544,7 +533,7 @@ impl App {
             (before, after),
             detail,
             None,
-            ActingRole::of_helper(helper),
+            helper.acting_role(),
             client,
         )
         .await?;
@@ -644,14 +633,13 @@ impl App {
             let notice = Notice::StrongAuthRequested {
                 identifier: login.identifier.clone(),
                 name: display_name(login),
-                url: format!("{}/company/two-factor", self.config().public_url),
+                url: self.link_to(LinkTo::CompanyTwoFactor),
             };
             for manager in tx.logins_of_company(company).await? {
                 let is_manager = tx
                     .company_roles_of(manager.id)
                     .await?
-                    .iter()
-                    .any(|r| r == "security-manager");
+                    .contains(&CompanyRole::SecurityManager);
                 if is_manager && manager.id != login.id {
                     self.email_login(tx.as_mut(), &manager, &notice).await?;
                 }

@@ -9,11 +9,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
-use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
+use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::AppError;
 use crate::notify::{Notice, Recipient};
 use crate::ports::{LoginRecord, Tx};
+use crate::rights::policy::{self, Helper};
 use crate::session::CurrentSession;
 
 /// A login's lock, as its helpers see it.
@@ -26,8 +27,8 @@ pub struct LockView {
     pub failures: u32,
     /// The latest failed or refused sign-ins: when and from where.
     pub recent: Vec<AuditEvent>,
-    /// Who is looking: `support` or `security-manager`.
-    pub helper: &'static str,
+    /// Who is looking: support or the security manager.
+    pub helper: Helper,
 }
 
 impl App {
@@ -37,20 +38,11 @@ impl App {
         tx: &mut dyn Tx,
         session: &CurrentSession,
         id: Uuid,
-    ) -> Result<(LoginRecord, &'static str), AppError> {
+    ) -> Result<(LoginRecord, Helper), AppError> {
         let target = tx.login_by_id(id).await?.ok_or(AppError::NotFound)?;
-        if Self::is_support(tx, session.login.id).await? {
-            return Ok((target, "support"));
-        }
-        let manager = tx
-            .company_roles_of(session.login.id)
-            .await?
-            .iter()
-            .any(|r| r == "security-manager");
-        if manager && target.company_id.is_some() && target.company_id == session.login.company_id {
-            return Ok((target, "security-manager"));
-        }
-        Err(AppError::NotFound)
+        let holder = Self::holder(tx, &session.login).await?;
+        let helper = policy::help_login(&holder, target.company_id).ok_or(AppError::NotFound)?;
+        Ok((target, helper))
     }
 
     pub async fn lock_view(
@@ -108,8 +100,8 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::LoginUnlocked, now, client)
                 .by(session.login.id, login.id)
-                .acting_as(ActingRole::of_helper(helper))
-                .detail(json!({ "reason": format!("unlocked-by-{helper}"), "was_locked": was_locked, "failures": state.failures })),
+                .acting_as(helper.acting_role())
+                .detail(json!({ "reason": format!("unlocked-by-{}", helper.as_str()), "was_locked": was_locked, "failures": state.failures })),
         )
         .await?;
         if let Some(email) = &login.email {

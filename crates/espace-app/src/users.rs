@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use espace_domain::email::EmailAddress;
 use espace_domain::identifier::{LoginIdentifier, suggest_identifier, with_number};
-use espace_domain::rights::{Profile, Section};
+use espace_domain::rights::{CompanyRole, Profile, Section};
 use jiff::SignedDuration;
 use secrecy::SecretString;
 use serde_json::json;
@@ -19,7 +19,8 @@ use crate::audit::{ActingRole, AuditEvent, AuditKind, ClientInfo};
 use crate::company::display_name;
 use crate::error::{AppError, FieldProblem, FormRejection, Problem};
 use crate::notify::{Notice, Recipient};
-use crate::ports::{ContractRecord, LoginRecord, RightRecord, Tx};
+use crate::ports::{ContractRecord, LinkTo, LoginRecord, RightRecord, Tx};
+use crate::rights::policy;
 use crate::session::CurrentSession;
 
 const TOKEN_INVITATION: &str = "set-password";
@@ -31,7 +32,7 @@ pub const INVITATION_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24)
 pub struct UserSummary {
     pub login: LoginRecord,
     pub rights: Vec<RightRecord>,
-    pub roles: Vec<String>,
+    pub roles: Vec<CompanyRole>,
     /// References of the contracts this login is the referent of.
     pub referent_of: Vec<String>,
     /// Invited, no password chosen yet.
@@ -97,13 +98,10 @@ impl App {
         tx: &mut dyn Tx,
         session: &CurrentSession,
     ) -> Result<Scope, AppError> {
-        let company_id = session.login.company_id.ok_or(AppError::Forbidden)?;
-        let roles = tx.company_roles_of(session.login.id).await?;
-        if !roles.iter().any(|r| r == "administrator") {
-            return Err(AppError::Forbidden);
-        }
+        let holder = Self::holder(tx, &session.login).await?;
+        let scope = policy::admin_scope(&holder).ok_or(AppError::Forbidden)?;
         Ok(Scope {
-            company_id,
+            company_id: scope.company(),
             own_rights: tx.rights_of(session.login.id).await?,
         })
     }
@@ -132,7 +130,7 @@ impl App {
         for (login, right) in tx.rights_in_company(company_id).await? {
             rights.entry(login).or_default().push(right);
         }
-        let mut roles: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+        let mut roles: BTreeMap<Uuid, Vec<CompanyRole>> = BTreeMap::new();
         for (login, role) in tx.company_roles_in_company(company_id).await? {
             roles.entry(login).or_default().push(role);
         }
@@ -439,7 +437,7 @@ impl App {
                     inviter: display_name(&session.login),
                     company: company.name.clone(),
                     identifier: login.identifier.clone(),
-                    url: format!("{}/invitation/{token}", self.config().public_url),
+                    url: self.link_to(LinkTo::Invitation(&token)),
                     until,
                 },
             )

@@ -10,12 +10,17 @@ use espace_app::ports::{
 };
 use espace_domain::lockout::AttemptState;
 use espace_domain::ratelimit::RateWindow;
+use espace_domain::rights::{CompanyRole, StaffRole};
 use espace_domain::throttle::IpWindow;
 use jiff::Timestamp;
 use sqlx::Row;
 use uuid::Uuid;
 
 use crate::error::{decode, err, other};
+
+fn company_role(r: &str) -> StoreResult<CompanyRole> {
+    CompanyRole::parse(r).ok_or_else(|| decode(format!("company role {r}")))
+}
 
 fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
@@ -2063,23 +2068,23 @@ macro_rules! store_impl {
                 rows.iter().map(Self::contract).collect()
             }
 
-            async fn grant_company_role(&mut self, login_id: Uuid, company_id: Uuid, role: &str) -> StoreResult<()> {
+            async fn grant_company_role(&mut self, login_id: Uuid, company_id: Uuid, role: CompanyRole) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO company_roles (login_id, company_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 )
                 .bind(login_id)
                 .bind(company_id)
-                .bind(role)
+                .bind(role.as_str())
                 .execute(&mut *self.tx)
                 .await
                 .map_err(err)?;
                 Ok(())
             }
 
-            async fn grant_staff_role(&mut self, login_id: Uuid, role: &str) -> StoreResult<()> {
+            async fn grant_staff_role(&mut self, login_id: Uuid, role: StaffRole) -> StoreResult<()> {
                 sqlx::query("INSERT INTO staff_roles (login_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(login_id)
-                    .bind(role)
+                    .bind(role.as_str())
                     .execute(&mut *self.tx)
                     .await
                     .map_err(err)?;
@@ -2151,8 +2156,12 @@ macro_rules! store_impl {
                     .collect()
             }
 
-            async fn company_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>> {
-                self.strings("SELECT role FROM company_roles WHERE login_id = $1 ORDER BY role", login_id).await
+            async fn company_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<CompanyRole>> {
+                self.strings("SELECT role FROM company_roles WHERE login_id = $1 ORDER BY role", login_id)
+                    .await?
+                    .iter()
+                    .map(|r| company_role(r))
+                    .collect()
             }
 
             async fn rights_in_company(&mut self, company_id: Uuid) -> StoreResult<Vec<(Uuid, RightRecord)>> {
@@ -2179,7 +2188,7 @@ macro_rules! store_impl {
                     .collect()
             }
 
-            async fn company_roles_in_company(&mut self, company_id: Uuid) -> StoreResult<Vec<(Uuid, String)>> {
+            async fn company_roles_in_company(&mut self, company_id: Uuid) -> StoreResult<Vec<(Uuid, CompanyRole)>> {
                 let rows = sqlx::query(
                     "SELECT r.login_id, r.role FROM company_roles r JOIN logins l ON l.id = r.login_id \
                      WHERE l.company_id = $1 ORDER BY r.login_id, r.role",
@@ -2189,12 +2198,16 @@ macro_rules! store_impl {
                 .await
                 .map_err(err)?;
                 rows.iter()
-                    .map(|row| Ok((Self::col(&row, "login_id")?, Self::col(&row, "role")?)))
+                    .map(|row| Ok((Self::col(&row, "login_id")?, company_role(&Self::col::<String>(&row, "role")?)?)))
                     .collect()
             }
 
-            async fn staff_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>> {
-                self.strings("SELECT role FROM staff_roles WHERE login_id = $1 ORDER BY role", login_id).await
+            async fn staff_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<StaffRole>> {
+                self.strings("SELECT role FROM staff_roles WHERE login_id = $1 ORDER BY role", login_id)
+                    .await?
+                    .iter()
+                    .map(|r| StaffRole::parse(r).ok_or_else(|| decode(format!("staff role {r}"))))
+                    .collect()
             }
         }
     };

@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use espace_app::AppError;
 use espace_domain::locale::Locale;
 
-use crate::context::Ctx;
+use crate::ctx::Ctx;
 use crate::i18n::{Arg, Tr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl ErrorKind {
 /// A stand-alone page (no session chrome): errors can happen before the
 /// request context exists.
 #[derive(Template)]
-#[template(path = "error.html")]
+#[template(path = "common/error.html")]
 struct ErrorPage {
     lang: &'static str,
     title: String,

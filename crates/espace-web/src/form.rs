@@ -16,7 +16,7 @@ use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{ErrorKind, error_page};
 use crate::i18n::{Arg, Tr};
 use crate::pages::forms::Fields;
@@ -161,7 +161,7 @@ pub struct Shown {
 /// every secret field (never written back into a page) are shown to be
 /// typed again; the others go back as they came, hidden.
 #[derive(Template)]
-#[template(path = "form_refused.html")]
+#[template(path = "common/form_refused.html")]
 struct RefusedPage {
     c: Chrome,
     action: String,

@@ -77,7 +77,8 @@ pub async fn open(
         } else {
             None
         };
-    let app = App::build(config, db.store(), clock, outlets, identity).await?;
+    let paths = Arc::new(espace_web::paths::WebPaths);
+    let app = App::build(config, db.store(), clock, outlets, identity, paths).await?;
     // FranceConnect+'s encryption keys: made at first start, rotated here
     // and by the housekeeping.
     app.rotate_encryption_keys().await?;

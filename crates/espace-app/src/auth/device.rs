@@ -11,7 +11,7 @@ use crate::audit::{AuditEvent, AuditKind, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::notify::{Notice, Recipient};
-use crate::ports::{DeviceSeen, LoginRecord, Tx};
+use crate::ports::{DeviceSeen, LinkTo, LoginRecord, Tx};
 
 const TOKEN_NOT_ME: &str = "not-me";
 /// How long the "this was not me" link works.
@@ -80,7 +80,7 @@ impl App {
                     at: now,
                     device: client.user_agent.clone(),
                     ip: client.ip.clone(),
-                    not_me_url: format!("{}/account/not-me/{link}", self.config().public_url),
+                    not_me_url: self.link_to(LinkTo::NotMe(&link)),
                 },
             )
             .await?;

@@ -3,10 +3,12 @@
 //! `espace-testkit`.
 
 mod identity;
+mod links;
 mod notify;
 mod store;
 
 pub use identity::*;
+pub use links::*;
 pub use notify::*;
 pub use store::*;
 

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use espace_domain::lockout::AttemptState;
 use espace_domain::ratelimit::RateWindow;
+use espace_domain::rights::{CompanyRole, StaffRole};
 use espace_domain::throttle::IpWindow;
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -800,9 +801,9 @@ pub trait Tx: Send {
         &mut self,
         login_id: Uuid,
         company_id: Uuid,
-        role: &str,
+        role: CompanyRole,
     ) -> StoreResult<()>;
-    async fn grant_staff_role(&mut self, login_id: Uuid, role: &str) -> StoreResult<()>;
+    async fn grant_staff_role(&mut self, login_id: Uuid, role: StaffRole) -> StoreResult<()>;
     async fn set_web_account_manager(
         &mut self,
         company_id: Uuid,
@@ -814,7 +815,7 @@ pub trait Tx: Send {
     async fn contracts_visible_to(&mut self, login_id: Uuid) -> StoreResult<Vec<ContractRecord>>;
     async fn contracts_of_company(&mut self, company_id: Uuid) -> StoreResult<Vec<ContractRecord>>;
     async fn rights_of(&mut self, login_id: Uuid) -> StoreResult<Vec<RightRecord>>;
-    async fn company_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>>;
+    async fn company_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<CompanyRole>>;
     /// The rights of every login of a company, in one query, as
     /// `(login, right)` ordered like [`Tx::rights_of`] within a login.
     async fn rights_in_company(
@@ -825,6 +826,6 @@ pub trait Tx: Send {
     async fn company_roles_in_company(
         &mut self,
         company_id: Uuid,
-    ) -> StoreResult<Vec<(Uuid, String)>>;
-    async fn staff_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<String>>;
+    ) -> StoreResult<Vec<(Uuid, CompanyRole)>>;
+    async fn staff_roles_of(&mut self, login_id: Uuid) -> StoreResult<Vec<StaffRole>>;
 }

@@ -9,14 +9,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use espace_domain::locale::Locale;
 use serde::Deserialize;
 
+use espace_app::navigation::{Section, StaffTool};
+
 use super::{Chrome, render, role_names};
 use crate::AppState;
-use crate::context::{Authenticated, LANG_COOKIE, set_cookie};
+use crate::cookies::{LANG_COOKIE, set_cookie};
 use crate::error::{ErrorKind, app_error, error_page};
+use crate::extract::Authenticated;
 use crate::form::HtmlForm;
 
 #[derive(Template)]
-#[template(path = "account.html")]
+#[template(path = "account/account.html")]
 struct AccountHub {
     c: Chrome,
     identifier: String,
@@ -118,11 +121,11 @@ pub async fn hub(
             vat: c.vat_number.clone().unwrap_or_else(not_set),
             address: c.billing_address.clone(),
         }),
-        roles: role_names(&t, o.company_roles.iter().chain(&o.staff_roles)),
-        is_admin: o.company_roles.iter().any(|r| r == "administrator"),
-        is_manager: o.staff_roles.iter().any(|r| r == "web-account-manager"),
-        is_support: o.staff_roles.iter().any(|r| r == "support-agent"),
-        is_security_manager: o.company_roles.iter().any(|r| r == "security-manager"),
+        roles: role_names(&t, &o.company_roles, &o.staff_roles),
+        is_admin: ctx.navigation.sections.contains(&Section::Users),
+        is_manager: ctx.navigation.tools.contains(&StaffTool::Messages),
+        is_support: ctx.navigation.tools.contains(&StaffTool::Logins),
+        is_security_manager: ctx.navigation.company_security,
         two_factor: t.get(&format!("two-factor-status-{}", status.code())),
         rights: o
             .rights
@@ -165,7 +168,7 @@ pub async fn set_language(
 }
 
 #[derive(Template)]
-#[template(path = "rights.html")]
+#[template(path = "account/rights.html")]
 struct RightsPage {
     c: Chrome,
     sections: Vec<String>,
@@ -214,7 +217,16 @@ pub async fn rights(
             .map(|s| t.get(&format!("section-{}", s.as_str())))
             .collect(),
         rows,
-        roles: role_names(&t, o.company_roles.iter().chain(&o.staff_roles)),
+        roles: role_names(&t, &o.company_roles, &o.staff_roles),
     };
     render(&ctx, &page)
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/account", get(hub))
+        .route("/account/language", post(set_language))
+        .route("/account/rights", get(rights))
 }

@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::forms::Fields;
 use super::{Chrome, FormError, local_datetime, render};
 use crate::AppState;
-use crate::context::Authenticated;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::i18n::{Tr, device_name};
 
 /// A choice of a filter's select.
@@ -29,7 +29,7 @@ struct Choice {
 }
 
 #[derive(Template)]
-#[template(path = "activity.html")]
+#[template(path = "activity/activity.html")]
 struct ActivityPage {
     c: Chrome,
     f: Fields,
@@ -210,7 +210,7 @@ pub async fn activity(
 }
 
 #[derive(Template)]
-#[template(path = "backoffice_events.html")]
+#[template(path = "backoffice/backoffice_events.html")]
 struct EventsPage {
     c: Chrome,
     f: Fields,
@@ -325,4 +325,12 @@ fn actor_text(
         },
         (None, Some(_)) => t.get("backoffice-events-by-removed"),
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/account/activity", get(activity))
+        .route("/backoffice/events", get(find_event))
 }

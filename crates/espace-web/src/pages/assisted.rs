@@ -17,8 +17,9 @@ use super::forms::{Fields, Input, rejection_fields};
 use super::recovery::PublicForm;
 use super::{Chrome, local_datetime, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::extract::{IdAnd, IdPath};
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
@@ -294,7 +295,7 @@ pub async fn case_code(
 // The back office.
 
 #[derive(Template)]
-#[template(path = "backoffice_recovery.html")]
+#[template(path = "backoffice/backoffice_recovery.html")]
 struct CasesPage {
     c: Chrome,
     all: bool,
@@ -359,7 +360,7 @@ pub async fn cases(
 }
 
 #[derive(Template)]
-#[template(path = "backoffice_case.html")]
+#[template(path = "backoffice/backoffice_case.html")]
 struct CasePage {
     c: Chrome,
     id: Uuid,
@@ -575,4 +576,17 @@ pub async fn case_action(
             Err(e) => app_error(&ctx, &e),
         },
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/recover-account", get(request).post(request_submit))
+        .route("/recover-account/follow", get(follow).post(follow_submit))
+        .route(crate::paths::RECOVERY_CASE, get(case))
+        .route("/recover-account/case/{reference}/code", post(case_code))
+        .route("/backoffice/recovery", get(cases))
+        .route("/backoffice/recovery/{id}", get(case_show))
+        .route("/backoffice/recovery/{id}/{action}", post(case_action))
 }

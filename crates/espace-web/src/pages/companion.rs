@@ -21,8 +21,10 @@ use super::forms::{Fields, rejection_fields};
 use super::second_factor::ceremony_json;
 use super::{Chrome, local_datetime, local_time, parse_id, render};
 use crate::AppState;
-use crate::context::{Ctx, Enrolling, cookie};
+use crate::cookies::cookie;
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::Enrolling;
 use crate::extract::IdPath;
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
@@ -57,7 +59,7 @@ fn with_token(headers: &HeaderMap, token: &str) -> HeaderValue {
 // ---- My security, on the computer -------------------------------------
 
 #[derive(Template)]
-#[template(path = "security_companion.html")]
+#[template(path = "mfa/security_companion.html")]
 struct LinkPage {
     c: Chrome,
     id: Uuid,
@@ -112,7 +114,7 @@ pub async fn link_show(
 // ---- Linking, on the phone --------------------------------------------
 
 #[derive(Template)]
-#[template(path = "companion_link.html")]
+#[template(path = "mfa/companion_link.html")]
 struct PhoneLinkPage {
     c: Chrome,
     action: String,
@@ -268,7 +270,7 @@ struct RequestCard {
 }
 
 #[derive(Template)]
-#[template(path = "companion.html")]
+#[template(path = "mfa/companion.html")]
 struct HomePage {
     c: Chrome,
     /// "login — device" per linked login.
@@ -459,7 +461,7 @@ pub async fn answer(
 }
 
 #[derive(Template)]
-#[template(path = "companion_offline.html")]
+#[template(path = "mfa/companion_offline.html")]
 struct OfflinePage {
     c: Chrome,
 }
@@ -513,4 +515,27 @@ pub async fn service_worker() -> Response {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/companion", get(home))
+        .route("/companion/requests", get(waiting))
+        .route("/companion/requests/{id}", post(answer))
+        .route("/companion/requests/{id}/options", post(approve_options))
+        .route(
+            crate::paths::COMPANION_LINK,
+            get(phone_link_show).post(phone_link_finish),
+        )
+        .route(
+            "/companion/link/{id}/{mac}/options",
+            post(phone_link_options),
+        )
+        .route("/companion/offline", get(offline))
+        .route("/companion/manifest.webmanifest", get(manifest))
+        .route("/companion/sw.js", get(service_worker))
+        .route("/account/security/companion", post(start_link))
+        .route("/account/security/companion/{id}", get(link_show))
 }

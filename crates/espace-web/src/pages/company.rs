@@ -13,8 +13,9 @@ use uuid::Uuid;
 use super::forms::{Fields, rejection_fields};
 use super::{Chrome, local_datetime, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::extract::IdPath;
 use crate::form::HtmlForm;
 use crate::i18n::Tr;
@@ -41,7 +42,7 @@ fn rows(state: &AppState, t: &Tr, messages: &[MessageView]) -> Vec<MessageRow> {
 }
 
 #[derive(Template)]
-#[template(path = "company.html")]
+#[template(path = "account/company.html")]
 struct CompanyPage {
     c: Chrome,
     notice: Option<String>,
@@ -144,7 +145,7 @@ pub async fn contact(
 }
 
 #[derive(Template)]
-#[template(path = "backoffice_inbox.html")]
+#[template(path = "backoffice/backoffice_inbox.html")]
 struct InboxPage {
     c: Chrome,
     rows: Vec<InboxRow>,
@@ -198,7 +199,7 @@ pub async fn inbox(
 }
 
 #[derive(Template)]
-#[template(path = "backoffice_conversation.html")]
+#[template(path = "backoffice/backoffice_conversation.html")]
 struct ConversationPage {
     c: Chrome,
     customer_id: Uuid,
@@ -275,4 +276,14 @@ pub async fn reply(
             Err(e) => app_error(&ctx, &e),
         },
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(crate::paths::COMPANY_ACCOUNT, get(show))
+        .route("/account/company/contact", post(contact))
+        .route("/backoffice/messages", get(inbox))
+        .route("/backoffice/messages/{id}", get(conversation).post(reply))
 }

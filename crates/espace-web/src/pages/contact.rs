@@ -13,12 +13,13 @@ use serde::Deserialize;
 use super::forms::{Fields, rejection_fields};
 use super::{Chrome, Notice, local_datetime, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::form::HtmlForm;
 
 #[derive(Template)]
-#[template(path = "contact.html")]
+#[template(path = "account/contact.html")]
 struct ContactPage {
     c: Chrome,
     notice: Option<Notice>,
@@ -228,4 +229,14 @@ pub async fn confirm(
         Ok(()) => Redirect::to(&format!("/account/contact?notice={done}")).into_response(),
         Err(r) => refused(&state, &ctx, &session, form_name, None, r).await,
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/account/contact", get(show))
+        .route("/account/contact/title", post(title))
+        .route("/account/contact/{what}", post(change))
+        .route("/account/contact/{what}/confirm", post(confirm))
 }

@@ -14,13 +14,14 @@ use super::second_factor::{Prompt, with_session};
 use super::security::added;
 use super::{Chrome, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx, Enrolling, SecondStep};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::{Authenticated, Enrolling, SecondStep};
 use crate::form::HtmlForm;
-use crate::security::safe_return_to;
+use crate::paths::safe_return_to;
 
 #[derive(Template)]
-#[template(path = "franceconnect.html")]
+#[template(path = "franceconnect/franceconnect.html")]
 struct ResultPage {
     c: Chrome,
     text: String,
@@ -307,4 +308,22 @@ pub async fn jwks(State(state): State<AppState>, ctx: Ctx) -> Response {
         Ok(None) => app_error(&ctx, &espace_app::AppError::NotFound),
         Err(e) => app_error(&ctx, &e),
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/login/franceconnect", post(sign_in))
+        .route(crate::paths::FRANCECONNECT_CALLBACK, get(callback))
+        .route(crate::paths::FRANCECONNECT_LOGGED_OUT, get(logged_out))
+        .route("/login/second-factor/franceconnect", post(second_factor))
+        .route("/account/confirm/franceconnect", post(step_up))
+        .route("/account/security/franceconnect", post(link))
+        .route(
+            "/recover-account/case/{reference}/franceconnect",
+            post(recovery),
+        )
+        .route("/reset-password/{token}/factor/franceconnect", post(reset))
+        .route("/.well-known/jwks.json", get(jwks))
 }

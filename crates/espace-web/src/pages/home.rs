@@ -8,12 +8,12 @@ use espace_app::ports::ContractRecord;
 
 use super::{Chrome, ToolItem, render, role_names, tool_items};
 use crate::AppState;
-use crate::context::Authenticated;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::i18n::Arg;
 
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "dashboard/dashboard.html")]
 struct Dashboard {
     c: Chrome,
     hello: String,
@@ -26,7 +26,7 @@ struct Dashboard {
 }
 
 #[derive(Template)]
-#[template(path = "backoffice.html")]
+#[template(path = "backoffice/backoffice.html")]
 struct BackOffice {
     c: Chrome,
     staff_roles: Option<String>,
@@ -64,7 +64,7 @@ pub async fn dashboard(
     };
     // Whether this is staff, and which tools, the app layer decided.
     let staff_roles = ctx.navigation.staff.then(|| {
-        let names = role_names(&t, &overview.staff_roles);
+        let names = role_names(&t, &[], &overview.staff_roles);
         t.fmt(
             "dashboard-staff-roles",
             &[("roles", Arg::S(&names.join(", ")))],
@@ -102,7 +102,7 @@ pub async fn backoffice(
         Err(e) => return app_error(&ctx, &e),
     };
     let t = ctx.tr();
-    let names = role_names(&t, &overview.staff_roles);
+    let names = role_names(&t, &[], &overview.staff_roles);
     let page = BackOffice {
         c: Chrome::new(&state, &ctx, "backoffice-title", "backoffice"),
         staff_roles: Some(t.fmt(
@@ -112,4 +112,12 @@ pub async fn backoffice(
         tools: tool_items(&t, &ctx.navigation.tools),
     };
     render(&ctx, &page)
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/", get(dashboard))
+        .route("/backoffice", get(backoffice))
 }

@@ -13,13 +13,13 @@ use serde::Deserialize;
 use super::forms::{Fields, password_rules, rejection_fields};
 use super::{Chrome, render};
 use crate::AppState;
-use crate::context::Ctx;
+use crate::ctx::Ctx;
 use crate::error::app_error;
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
 
 #[derive(Template)]
-#[template(path = "link.html")]
+#[template(path = "common/link.html")]
 struct LinkPage {
     c: Chrome,
     heading: String,
@@ -177,7 +177,7 @@ pub async fn not_me_confirm(
 
 /// Choosing a password from a link: an invitation or a reset.
 #[derive(Template)]
-#[template(path = "set_password.html")]
+#[template(path = "account/set_password.html")]
 pub struct SetPasswordPage {
     pub c: Chrome,
     pub heading: String,
@@ -314,4 +314,20 @@ pub async fn factor_reset_cancel(
         Err(AppError::NotFound) => dead(&state, &ctx),
         Err(e) => app_error(&ctx, &e),
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route(crate::paths::UNDO, get(undo_show).post(undo_confirm))
+        .route(crate::paths::NOT_ME, get(not_me_show).post(not_me_confirm))
+        .route(
+            crate::paths::INVITATION,
+            get(invitation_show).post(invitation_accept),
+        )
+        .route(
+            crate::paths::FACTOR_RESET,
+            get(factor_reset_show).post(factor_reset_cancel),
+        )
 }

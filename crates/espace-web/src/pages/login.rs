@@ -13,14 +13,15 @@ use serde::Deserialize;
 use super::forms::Fields;
 use super::{Chrome, FormError, local_time, render};
 use crate::AppState;
-use crate::context::{Ctx, DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::cookies::{DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::ctx::Ctx;
 use crate::error::app_error;
 use crate::form::{CheckedForm, cleaned, refused_errors};
 use crate::i18n::{Arg, Tr};
-use crate::security::safe_return_to;
+use crate::paths::safe_return_to;
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "auth/login.html")]
 struct LoginPage {
     c: Chrome,
     next: String,
@@ -346,4 +347,12 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
     h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));
     h.insert("clear-site-data", HeaderValue::from_static("\"cache\""));
     res
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(crate::paths::SIGN_IN, get(show).post(submit))
+        .route("/logout", post(logout))
 }

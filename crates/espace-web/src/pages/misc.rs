@@ -11,10 +11,11 @@ use serde_json::json;
 
 use super::{Chrome, local_time, render};
 use crate::AppState;
-use crate::context::{Ctx, LANG_COOKIE, set_cookie};
+use crate::cookies::{LANG_COOKIE, set_cookie};
+use crate::ctx::Ctx;
 use crate::error::{ErrorKind, app_error, error_page};
 use crate::form::HtmlForm;
-use crate::security::safe_return_to;
+use crate::paths::safe_return_to;
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -31,7 +32,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "accessibility.html")]
+#[template(path = "common/accessibility.html")]
 struct Accessibility {
     c: Chrome,
 }
@@ -46,7 +47,7 @@ pub async fn accessibility(State(state): State<AppState>, ctx: Ctx) -> Response 
 }
 
 #[derive(Template)]
-#[template(path = "whats_new.html")]
+#[template(path = "common/whats_new.html")]
 struct WhatsNew {
     c: Chrome,
 }
@@ -130,4 +131,14 @@ pub async fn extend_session(
         Ok(_) => Redirect::to(&safe_return_to(form.return_to.as_deref())).into_response(),
         Err(e) => app_error(&ctx, &e),
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/accessibility", get(accessibility))
+        .route("/whats-new", get(whats_new))
+        .route("/language", post(language))
+        .route("/session/extend", post(extend_session))
 }

@@ -26,10 +26,11 @@ pub mod users;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use espace_app::navigation::{Section, StaffTool};
+use espace_domain::rights::{CompanyRole, StaffRole};
 use jiff::Timestamp;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{ErrorKind, error_page};
 use crate::i18n::{Arg, Tr};
 
@@ -235,10 +236,12 @@ pub fn email_breaks(address: &str) -> String {
     out
 }
 
-/// Company and staff role codes, as their names in the page's language.
-pub fn role_names<'a>(t: &Tr, roles: impl IntoIterator<Item = &'a String>) -> Vec<String> {
-    roles
-        .into_iter()
+/// Company and staff roles, as their names in the page's language.
+pub fn role_names(t: &Tr, company: &[CompanyRole], staff: &[StaffRole]) -> Vec<String> {
+    company
+        .iter()
+        .map(|r| r.as_str())
+        .chain(staff.iter().map(|r| r.as_str()))
         .map(|r| t.get(&format!("role-{r}")))
         .collect()
 }

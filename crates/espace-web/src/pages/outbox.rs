@@ -8,12 +8,12 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::{Chrome, local_datetime, render};
 use crate::AppState;
-use crate::context::Ctx;
+use crate::ctx::Ctx;
 use crate::error::app_error;
 use crate::extract::IdPath;
 
 #[derive(Template)]
-#[template(path = "outbox.html")]
+#[template(path = "common/outbox.html")]
 struct OutboxPage {
     c: Chrome,
     rows: Vec<OutboxRow>,
@@ -82,4 +82,12 @@ pub async fn html(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath) -
         },
         Err(e) => app_error(&ctx, &e),
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/dev/outbox", get(list))
+        .route("/dev/outbox/{id}", get(html))
 }

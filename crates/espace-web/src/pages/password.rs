@@ -18,13 +18,14 @@ use serde::Deserialize;
 use super::forms::{Fields, password_rules, rejection_fields, violation_message};
 use super::{Chrome, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::form::HtmlForm;
 use crate::i18n::{Arg, Tr};
 
 #[derive(Template)]
-#[template(path = "password.html")]
+#[template(path = "account/password.html")]
 struct PasswordPage {
     c: Chrome,
     rules: Vec<String>,
@@ -71,7 +72,7 @@ pub async fn show(
 }
 
 #[derive(Template)]
-#[template(path = "password_changed.html")]
+#[template(path = "account/password_changed.html")]
 struct ChangedPage {
     c: Chrome,
     signed_out: String,
@@ -190,4 +191,13 @@ pub async fn check(
         "unmet": unmet,
     }))
     .into_response()
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/account/password", get(show).post(submit))
+        .route("/account/password/check", post(check))
+        .route("/account/password/changed", get(changed))
 }

@@ -18,13 +18,13 @@ use super::login::device_cookie;
 use super::second_factor::StepQuery;
 use super::{Chrome, render};
 use crate::AppState;
-use crate::context::Ctx;
+use crate::ctx::Ctx;
 use crate::error::app_error;
 use crate::form::HtmlForm;
 
 /// A public page with one form (or none): the recovery pages.
 #[derive(Template)]
-#[template(path = "public_form.html")]
+#[template(path = "recovery/public_form.html")]
 pub(crate) struct PublicForm {
     pub c: Chrome,
     pub heading: String,
@@ -271,4 +271,19 @@ pub async fn reset_submit(
             Err(e) => app_error(&ctx, &e),
         },
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/forgot-password",
+            get(forgot_password).post(forgot_password_submit),
+        )
+        .route("/forgot-login", get(forgot_login).post(forgot_login_submit))
+        .route(
+            crate::paths::RESET_PASSWORD,
+            get(reset_show).post(reset_submit),
+        )
 }

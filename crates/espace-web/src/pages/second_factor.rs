@@ -29,11 +29,13 @@ use uuid::Uuid;
 use super::forms::{Fields, rejection_fields};
 use super::{Chrome, local_time, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx, SESSION_COOKIE, SecondStep, set_cookie};
+use crate::cookies::{SESSION_COOKIE, set_cookie};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::{Authenticated, SecondStep};
 use crate::form::HtmlForm;
 use crate::i18n::{Arg, Tr};
-use crate::security::safe_return_to;
+use crate::paths::safe_return_to;
 
 struct MethodChoice {
     id: Uuid,
@@ -58,7 +60,7 @@ struct MethodChoice {
 }
 
 #[derive(Template)]
-#[template(path = "second_factor.html")]
+#[template(path = "mfa/second_factor.html")]
 struct FactorPage {
     c: Chrome,
     /// Where the forms post (see [`Prompt::base`]).
@@ -550,7 +552,7 @@ pub async fn passwordless(
 }
 
 #[derive(Template)]
-#[template(path = "resume.html")]
+#[template(path = "mfa/resume.html")]
 struct ResumePage {
     c: Chrome,
     action: String,
@@ -593,7 +595,7 @@ pub async fn resume(
 // ---- Push approval on the companion app (SPEC §4.6) --------------------
 
 #[derive(Template)]
-#[template(path = "push_wait.html")]
+#[template(path = "mfa/push_wait.html")]
 struct PushWaitPage {
     c: Chrome,
     /// The step's page (other methods).
@@ -782,7 +784,7 @@ async fn session_gone(
     id: &str,
     otherwise: Response,
 ) -> Response {
-    let token = crate::context::cookie(headers, SESSION_COOKIE);
+    let token = crate::cookies::cookie(headers, SESSION_COOKIE);
     let reported = match (token, Uuid::parse_str(id)) {
         (Some(token), Ok(id)) if ctx.any_session().is_none() => state
             .app
@@ -866,4 +868,52 @@ pub async fn reset_push_events(
     Path((token, id)): Path<(String, String)>,
 ) -> Response {
     push_events(state, Prompt::Reset(token, ctx.csrf_basis), &id)
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(
+            "/login/second-factor",
+            get(sign_in_show).post(sign_in_submit),
+        )
+        .route("/login/second-factor/send", post(sign_in_send))
+        .route(
+            "/login/second-factor/passkey",
+            post(sign_in_passkey_options),
+        )
+        .route("/login/second-factor/push", post(sign_in_push))
+        .route("/login/second-factor/push/{id}", get(sign_in_push_wait))
+        .route(
+            "/login/second-factor/push/{id}/events",
+            get(sign_in_push_events),
+        )
+        .route("/account/confirm/push", post(step_up_push))
+        .route("/account/confirm/push/{id}", get(step_up_push_wait))
+        .route(
+            "/account/confirm/push/{id}/events",
+            get(step_up_push_events),
+        )
+        .route("/reset-password/{token}/factor/push", post(reset_push))
+        .route(
+            "/reset-password/{token}/factor/push/{id}",
+            get(reset_push_wait),
+        )
+        .route(
+            "/reset-password/{token}/factor/push/{id}/events",
+            get(reset_push_events),
+        )
+        .route("/login/passkey/options", post(passwordless_options))
+        .route("/login/passkey", post(passwordless))
+        .route("/account/confirm", get(step_up_show).post(step_up_submit))
+        .route("/account/confirm/resume", get(resume))
+        .route("/account/confirm/send", post(step_up_send))
+        .route("/account/confirm/passkey", post(step_up_passkey_options))
+        .route("/reset-password/{token}/factor", post(reset_submit))
+        .route("/reset-password/{token}/factor/send", post(reset_send))
+        .route(
+            "/reset-password/{token}/factor/passkey",
+            post(reset_passkey_options),
+        )
 }

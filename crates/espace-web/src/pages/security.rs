@@ -17,12 +17,14 @@ use uuid::Uuid;
 use super::forms::{Fields, rejection_fields};
 use super::{Chrome, Notice, local_datetime, local_time, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx, Enrolling, SESSION_COOKIE, set_cookie};
+use crate::cookies::{SESSION_COOKIE, set_cookie};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::{Authenticated, Enrolling};
 use crate::extract::{IdAnd, IdPath};
 use crate::form::HtmlForm;
 use crate::i18n::Arg;
-use crate::security::safe_return_to;
+use crate::paths::safe_return_to;
 use axum::http::{StatusCode, header};
 use espace_domain::strong::{Stage, Status};
 
@@ -42,7 +44,7 @@ struct MethodRow {
 }
 
 #[derive(Template)]
-#[template(path = "security.html")]
+#[template(path = "mfa/security.html")]
 struct SecurityPage {
     c: Chrome,
     notice: Option<Notice>,
@@ -252,7 +254,7 @@ pub async fn start_totp(
 }
 
 #[derive(Template)]
-#[template(path = "security_totp.html")]
+#[template(path = "mfa/security_totp.html")]
 struct TotpPage {
     c: Chrome,
     id: Uuid,
@@ -415,7 +417,7 @@ pub async fn change(
 }
 
 #[derive(Template)]
-#[template(path = "security_remove.html")]
+#[template(path = "mfa/security_remove.html")]
 struct RemovePage {
     c: Chrome,
     method: MethodRow,
@@ -502,7 +504,7 @@ pub async fn start_code(
 }
 
 #[derive(Template)]
-#[template(path = "security_code.html")]
+#[template(path = "mfa/security_code.html")]
 struct CodePage {
     c: Chrome,
     id: Uuid,
@@ -644,7 +646,7 @@ pub async fn passkey_add(
 }
 
 #[derive(Template)]
-#[template(path = "security_recovery_codes.html")]
+#[template(path = "mfa/security_recovery_codes.html")]
 struct RecoveryCodesPage {
     c: Chrome,
     codes: Vec<String>,
@@ -676,4 +678,22 @@ pub async fn recovery_codes(
         }
         Err(e) => app_error(&ctx, &e),
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/account/security", get(show))
+        .route("/account/security/totp", post(start_totp))
+        .route("/account/security/totp/{id}", get(totp).post(totp_confirm))
+        .route(
+            "/account/security/methods/{id}/{action}",
+            get(confirm_change).post(change),
+        )
+        .route("/account/security/code-method/{kind}", post(start_code))
+        .route("/account/security/code/{id}", get(code).post(code_confirm))
+        .route("/account/security/passkeys/options", post(passkey_options))
+        .route("/account/security/passkeys", post(passkey_add))
+        .route("/account/security/recovery-codes", post(recovery_codes))
 }

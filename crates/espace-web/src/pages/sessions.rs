@@ -9,13 +9,13 @@ use serde::Deserialize;
 
 use super::{Chrome, Notice, local_datetime, render};
 use crate::AppState;
-use crate::context::Authenticated;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::form::HtmlForm;
 use crate::i18n::{Arg, device_name};
 
 #[derive(Template)]
-#[template(path = "sessions.html")]
+#[template(path = "auth/sessions.html")]
 struct SessionsPage {
     c: Chrome,
     notice: Option<Notice>,
@@ -117,4 +117,13 @@ pub async fn revoke_others(
         .into_response(),
         Err(e) => app_error(&ctx, &e),
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/account/sessions", get(list))
+        .route("/account/sessions/revoke", post(revoke))
+        .route("/account/sessions/revoke-others", post(revoke_others))
 }

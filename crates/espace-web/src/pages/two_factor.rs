@@ -7,6 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::error::FormRejection;
+use espace_app::rights::policy::Helper;
 use espace_app::strong::{LoginStatus, NewScope, RuleView};
 use espace_domain::rights::{Profile, Section};
 use espace_domain::strong::Status;
@@ -17,8 +18,9 @@ use uuid::Uuid;
 use super::forms::{Fields, rejection_fields};
 use super::{Chrome, Notice, local_datetime, parse_id, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::form::HtmlForm;
 use crate::i18n::{Arg, Tr};
 
@@ -89,7 +91,7 @@ pub(super) fn status_row(state: &AppState, t: &Tr, s: LoginStatus, manage: bool)
 }
 
 #[derive(Template)]
-#[template(path = "two_factor.html")]
+#[template(path = "mfa/two_factor.html")]
 struct MinePage {
     c: Chrome,
     rows: Vec<StatusRow>,
@@ -198,7 +200,7 @@ pub(super) fn rule_row(state: &AppState, t: &Tr, r: &RuleView) -> RuleRow {
 }
 
 #[derive(Template)]
-#[template(path = "company_two_factor.html")]
+#[template(path = "mfa/company_two_factor.html")]
 struct CompanyPage {
     c: Chrome,
     company: String,
@@ -277,7 +279,7 @@ async fn company_page(
         .into_iter()
         .map(|r| rule_row(state, &t, &r))
         .collect();
-    let company_param = if view.helper == "support" {
+    let company_param = if view.helper == Helper::Support {
         view.company_id.to_string()
     } else {
         String::new()
@@ -295,7 +297,7 @@ async fn company_page(
                 .map(|s| status_row(state, &t, s, true))
                 .collect(),
             manage: true,
-            support: view.helper == "support",
+            support: view.helper == Helper::Support,
             unprotected_only,
             unprotected,
             wait_hours: typed_wait.unwrap_or_else(|| view.reset_wait_hours.to_string()),
@@ -535,7 +537,7 @@ pub async fn set_wait(
 }
 
 #[derive(Template)]
-#[template(path = "company_factor_reset.html")]
+#[template(path = "mfa/company_factor_reset.html")]
 struct ResetPage {
     c: Chrome,
     row: StatusRow,
@@ -660,4 +662,24 @@ pub async fn reset_withdraw(
         Ok(()) => Redirect::to(&back_to(company, "withdrawn")).into_response(),
         Err(e) => app_error(&ctx, &e),
     }
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/account/two-factor", get(mine))
+        .route(crate::paths::COMPANY_TWO_FACTOR, get(company))
+        .route("/company/two-factor/rules", post(add_rule))
+        .route("/account/two-factor/reset/cancel", post(cancel_mine))
+        .route("/company/two-factor/wait", post(set_wait))
+        .route(
+            "/company/two-factor/logins/{id}/reset",
+            get(reset_form).post(reset_request),
+        )
+        .route(
+            "/company/two-factor/logins/{id}/reset/withdraw",
+            post(reset_withdraw),
+        )
+        .route("/account/security/request", post(request))
 }

@@ -15,12 +15,13 @@ use super::forms::Fields;
 use super::two_factor::{CompanyQuery, RuleRow, StatusRow, ids, rule_row, status_row};
 use super::{Chrome, render};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::i18n::Arg;
 
 #[derive(Template)]
-#[template(path = "company_require.html")]
+#[template(path = "mfa/company_require.html")]
 struct RequirePage {
     c: Chrome,
     row: StatusRow,
@@ -95,7 +96,7 @@ pub async fn require_form(
 }
 
 #[derive(Template)]
-#[template(path = "company_rule_remove.html")]
+#[template(path = "mfa/company_rule_remove.html")]
 struct RuleRemovePage {
     c: Chrome,
     rule: RuleRow,
@@ -146,4 +147,15 @@ pub async fn rule_remove_form(
             released: release.released,
         },
     )
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/company/two-factor/rules/{id}/remove",
+            get(rule_remove_form).post(super::two_factor::remove_rule),
+        )
+        .route("/company/two-factor/logins/{id}/require", get(require_form))
 }

@@ -7,18 +7,19 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::company::display_name;
+use espace_app::rights::policy::Helper;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Chrome, local_datetime, render};
 use crate::AppState;
-use crate::context::Authenticated;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::extract::IdPath;
 use crate::i18n::{Arg, device_name};
 
 #[derive(Template)]
-#[template(path = "lock.html")]
+#[template(path = "backoffice/lock.html")]
 struct LockPage {
     c: Chrome,
     notice: Option<String>,
@@ -84,7 +85,7 @@ pub async fn show(
                 )
             })
             .collect(),
-        back: if view.helper == "support" {
+        back: if view.helper == Helper::Support {
             ("/backoffice/logins".into(), t.get("support-title"))
         } else {
             (format!("/users/{id}"), display_name(&view.login))
@@ -109,7 +110,7 @@ pub async fn unlock(
 }
 
 #[derive(Template)]
-#[template(path = "support_logins.html")]
+#[template(path = "backoffice/support_logins.html")]
 struct SupportPage {
     c: Chrome,
     q: String,
@@ -154,4 +155,13 @@ pub async fn search(
             rows,
         },
     )
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/logins/{id}/lock", get(show))
+        .route("/logins/{id}/unlock", post(unlock))
+        .route("/backoffice/logins", get(search))
 }

@@ -20,8 +20,9 @@ use uuid::Uuid;
 use super::forms::{Fields, rejection_fields};
 use super::{Chrome, Notice, render, role_names};
 use crate::AppState;
-use crate::context::{Authenticated, Ctx};
+use crate::ctx::Ctx;
 use crate::error::app_error;
+use crate::extract::Authenticated;
 use crate::extract::IdPath;
 use crate::form::HtmlForm;
 use crate::i18n::{Arg, Tr};
@@ -49,7 +50,7 @@ fn status(t: &Tr, u: &UserSummary) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "rights/users.html")]
 struct UsersPage {
     c: Chrome,
     q: String,
@@ -82,7 +83,7 @@ pub async fn list(
             name: display_name(&u.login),
             identifier: u.login.identifier.clone(),
             email: u.login.email.clone().unwrap_or_default(),
-            roles: role_names(&t, &u.roles),
+            roles: role_names(&t, &u.roles, &[]),
             rights: u.rights.len(),
             status: status(&t, u),
         })
@@ -203,7 +204,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 #[derive(Template)]
-#[template(path = "users_invite.html")]
+#[template(path = "rights/users_invite.html")]
 struct InvitePage {
     c: Chrome,
     step: u8,
@@ -359,7 +360,7 @@ pub async fn invite_confirm(
 }
 
 #[derive(Template)]
-#[template(path = "user.html")]
+#[template(path = "rights/user.html")]
 struct UserPage {
     c: Chrome,
     notice: Option<Notice>,
@@ -393,10 +394,7 @@ async fn user_page(
         Ok(x) => x,
         Err(e) => return app_error(ctx, &e),
     };
-    let security_manager = match state.app.overview(session).await {
-        Ok(o) => o.company_roles.iter().any(|r| r == "security-manager"),
-        Err(e) => return app_error(ctx, &e),
-    };
+    let security_manager = ctx.navigation.company_security;
     let t = ctx.tr();
     let (sections, rows) = matrix(&t, &dir.contracts, &dir.own_rights, &user.rights);
     let name_of = |login: Option<Uuid>| {
@@ -419,7 +417,7 @@ async fn user_page(
         status: status(&t, &user),
         removed: user.login.disabled,
         is_self: user.login.id == session.login.id,
-        roles: role_names(&t, &user.roles),
+        roles: role_names(&t, &user.roles, &[]),
         sections,
         rows,
         referents: dir
@@ -511,7 +509,7 @@ pub async fn referent(
 }
 
 #[derive(Template)]
-#[template(path = "user_remove.html")]
+#[template(path = "rights/user_remove.html")]
 struct RemovePage {
     c: Chrome,
     id: Uuid,
@@ -561,4 +559,17 @@ pub async fn remove(
 ) -> Response {
     let outcome = state.app.remove_access(&session, id, &ctx.client).await;
     after(&state, &ctx, &session, id, outcome, "removed").await
+}
+
+/// The routes of these pages, merged into the router in `lib.rs`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/users", get(list))
+        .route("/users/invite", get(invite_show).post(invite_person))
+        .route("/users/invite/confirm", post(invite_confirm))
+        .route("/users/{id}", get(show))
+        .route("/users/{id}/rights", post(rights))
+        .route("/users/{id}/referent", post(referent))
+        .route("/users/{id}/remove", get(remove_form).post(remove))
 }

@@ -1,15 +1,14 @@
-//! What every page needs to know about its request, resolved once by a
-//! middleware: the client address, the language, the session, and the
-//! basis of the CSRF token.
+//! The middleware that resolves the request context ([`Ctx`]) once: the
+//! client address, the language, the session, and the basis of the CSRF
+//! token.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use espace_app::audit::ClientInfo;
 use espace_app::crypto::random_token;
 use espace_app::navigation::Navigation;
@@ -19,175 +18,9 @@ use espace_domain::strong::Stage;
 use ipnet::IpNet;
 
 use crate::AppState;
+use crate::cookies::{ANON_COOKIE, DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, cookie, set_cookie};
+use crate::ctx::Ctx;
 use crate::error::{ErrorKind, error_page};
-use crate::i18n::Tr;
-
-pub const SESSION_COOKIE: &str = "__Host-espace-session";
-pub const ANON_COOKIE: &str = "__Host-espace-anon";
-pub const LANG_COOKIE: &str = "__Host-espace-lang";
-/// A long-lived random id of the browser, to notice sign-ins from a new
-/// device (SPEC §3.3). Only its hash is stored.
-pub const DEVICE_COOKIE: &str = "__Host-espace-device";
-
-/// The request context, available to every page handler.
-#[derive(Clone)]
-pub struct Ctx {
-    pub locale: Locale,
-    pub client: ClientInfo,
-    /// The session, once it may go everywhere its rights allow.
-    pub session: Option<Arc<CurrentSession>>,
-    /// A session still owing its second factor or its first method: it
-    /// reaches only those steps and signing out (SPEC §4.3).
-    pub partial: Option<Arc<CurrentSession>>,
-    /// The cookie named a session that has timed out.
-    pub session_ended: bool,
-    /// Raw token the CSRF token derives from (session, else anonymous).
-    pub csrf_basis: String,
-    pub csrf_token: String,
-    /// Path and query of the request, for "come back here" links.
-    pub path: String,
-    /// The device cookie, as sent.
-    pub device: Option<String>,
-    /// The page to come back to after a detour (the step-up): this page
-    /// for a GET, the page the form was on for a POST.
-    pub back: String,
-    /// What the signed-in login may reach (main navigation, staff tools),
-    /// as the app layer decides it; the default for anyone else.
-    pub navigation: Arc<Navigation>,
-}
-
-impl Ctx {
-    pub fn tr(&self) -> Tr {
-        Tr::new(self.locale)
-    }
-
-    /// The session whatever its stage (for signing out, say).
-    pub fn any_session(&self) -> Option<&Arc<CurrentSession>> {
-        self.session.as_ref().or(self.partial.as_ref())
-    }
-
-    /// The session the header shows as signed in ("Signed in as", sign
-    /// out, "Stay signed in"): a full one, or one owing only its first
-    /// method; not one still owing its second factor, whose person has not
-    /// proved who they are yet (its page offers "Cancel" instead).
-    pub fn shown_session(&self) -> Option<&Arc<CurrentSession>> {
-        self.session.as_ref().or(self
-            .partial
-            .as_ref()
-            .filter(|p| p.stage != Stage::SecondFactor))
-    }
-
-    /// Where a session that owes a step is sent.
-    pub fn owed_step(&self) -> Option<String> {
-        let partial = self.partial.as_ref()?;
-        let next = serde_urlencoded::to_string([("next", self.path.as_str())]).unwrap_or_default();
-        Some(match partial.stage {
-            Stage::Enrolment => format!("/account/security?{next}"),
-            _ => format!("/login/second-factor?{next}"),
-        })
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| {
-            tracing::error!("request context missing: middleware not installed");
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        })
-    }
-}
-
-/// A signed-in request. Pages that need it redirect anonymous visitors to
-/// the sign-in page, coming back afterwards.
-pub struct Authenticated(pub Arc<CurrentSession>, pub Ctx);
-
-impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
-        if let Some(to) = ctx.owed_step() {
-            return Err(Redirect::to(&to).into_response());
-        }
-        match &ctx.session {
-            Some(s) => Ok(Authenticated(Arc::clone(s), ctx)),
-            None => {
-                let next =
-                    serde_urlencoded::to_string([("next", ctx.path.as_str())]).unwrap_or_default();
-                let notice = if ctx.session_ended {
-                    "&notice=expired"
-                } else {
-                    ""
-                };
-                Err(Redirect::to(&format!("/login?{next}{notice}")).into_response())
-            }
-        }
-    }
-}
-
-/// A signed-in request that may also be a session owing its first method
-/// (the enrolment pages of My security).
-pub struct Enrolling(pub Arc<CurrentSession>, pub Ctx);
-
-impl<S: Send + Sync> FromRequestParts<S> for Enrolling {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
-        if let Some(p) = &ctx.partial
-            && p.stage == Stage::Enrolment
-        {
-            return Ok(Enrolling(Arc::clone(p), ctx));
-        }
-        let Authenticated(s, ctx) = Authenticated::from_request_parts(parts, state).await?;
-        Ok(Enrolling(s, ctx))
-    }
-}
-
-/// A session owing its second factor (`/login/second-factor`). Others go
-/// where they belong: signed-in ones on, anonymous ones to `/login`.
-pub struct SecondStep(pub Arc<CurrentSession>, pub Ctx);
-
-impl<S: Send + Sync> FromRequestParts<S> for SecondStep {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
-        match &ctx.partial {
-            Some(p) if p.stage == Stage::SecondFactor => Ok(SecondStep(Arc::clone(p), ctx)),
-            Some(_) => Err(Redirect::to(&ctx.owed_step().unwrap_or_default()).into_response()),
-            None if ctx.session.is_some() => Err(Redirect::to("/").into_response()),
-            None => Err(Redirect::to("/login").into_response()),
-        }
-    }
-}
-
-pub fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-}
-
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    cookies(headers).find(|(n, _)| *n == name).map(|(_, v)| v)
-}
-
-/// A `Set-Cookie` value with the attributes every Espace cookie has:
-/// `__Host-` prefix, Secure, HttpOnly, SameSite=Lax, Path=/.
-pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let age = max_age
-        .map(|s| format!("; Max-Age={s}"))
-        .unwrap_or_default();
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax{age}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
-}
 
 fn plausible_token(t: &str) -> bool {
     t.len() == 43
@@ -233,7 +66,7 @@ fn referer_path(headers: &HeaderMap) -> String {
         .or_else(|| referer.strip_prefix("http://"))
         .and_then(|r| r.strip_prefix(host))
         .filter(|_| !host.is_empty());
-    crate::security::safe_return_to(rest)
+    crate::paths::safe_return_to(rest)
 }
 
 fn negotiate_locale(
