@@ -16,11 +16,29 @@ use std::sync::{Arc, Mutex};
 use espace::Settings;
 use espace_app::App;
 use espace_app::ports::Clock;
-use espace_db::Database;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::Connection;
 
-pub use espace_db::Engine;
+pub use espace_db::{Database, Engine};
+
+/// Runs `$body` with `$pool` bound to the connection pool of whichever
+/// engine `$app` (a [`TestApp`]) runs on. The engine dispatch of the tests
+/// is written here once; the body is type-checked for each engine.
+#[macro_export]
+macro_rules! with_pool {
+    ($app:expr, |$pool:ident| $body:expr) => {
+        match &$app.db {
+            $crate::Database::Sqlite(s) => {
+                let $pool = s.pool();
+                $body
+            }
+            $crate::Database::Postgres(s) => {
+                let $pool = s.pool();
+                $body
+            }
+        }
+    };
+}
 /// `#[espace_testkit::test]`: one async test run on both engines.
 pub use espace_testkit_macros::test;
 

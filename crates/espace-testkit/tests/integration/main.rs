@@ -4,30 +4,14 @@
 
 mod account;
 mod activity;
-mod assisted;
 mod auth;
-mod boundary;
-mod companion;
-mod company;
-mod confirm;
-mod csrf;
-mod delivery;
-mod factor_reset;
+mod backoffice;
+mod dashboard;
 mod franceconnect;
-mod gate;
-mod isolation;
-mod limits;
-mod navigation;
-mod personal;
+mod mfa;
 mod recovery;
-mod second_step;
-mod security;
-mod sessions;
-mod staff_strong;
+mod rights;
 mod storage;
-mod strong;
-mod unlock;
-mod users;
 mod web;
 
 /// Audit kinds recorded for a login, oldest first.
@@ -47,59 +31,35 @@ pub async fn audit_kinds(app: &espace_testkit::TestApp, login: &str) -> Vec<Stri
 
 pub async fn login_id(app: &espace_testkit::TestApp, login: &str) -> uuid::Uuid {
     let sql = "SELECT id FROM logins WHERE identifier_norm = $1";
-    match &app.db {
-        espace_db::Database::Sqlite(s) => sqlx::query_scalar(sql)
-            .bind(login)
-            .fetch_one(s.pool())
-            .await
-            .unwrap(),
-        espace_db::Database::Postgres(s) => sqlx::query_scalar(sql)
-            .bind(login)
-            .fetch_one(s.pool())
-            .await
-            .unwrap(),
-    }
+    espace_testkit::with_pool!(app, |pool| sqlx::query_scalar(sql)
+        .bind(login)
+        .fetch_one(pool)
+        .await
+        .unwrap())
 }
 
 /// A login's e-mail address and whether it is verified.
 pub async fn email_of(app: &espace_testkit::TestApp, login: &str) -> (Option<String>, bool) {
     let sql = "SELECT email, email_verified FROM logins WHERE identifier_norm = $1";
-    match &app.db {
-        espace_db::Database::Sqlite(s) => sqlx::query_as(sql)
-            .bind(login)
-            .fetch_one(s.pool())
-            .await
-            .unwrap(),
-        espace_db::Database::Postgres(s) => sqlx::query_as(sql)
-            .bind(login)
-            .fetch_one(s.pool())
-            .await
-            .unwrap(),
-    }
+    espace_testkit::with_pool!(app, |pool| sqlx::query_as(sql)
+        .bind(login)
+        .fetch_one(pool)
+        .await
+        .unwrap())
 }
 
 /// A binary scalar on either engine.
 pub async fn scalar_bytes(app: &espace_testkit::TestApp, sql: &'static str) -> Vec<u8> {
-    match &app.db {
-        espace_db::Database::Sqlite(s) => {
-            sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap()
-        }
-        espace_db::Database::Postgres(s) => {
-            sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap()
-        }
-    }
+    espace_testkit::with_pool!(app, |pool| {
+        sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+    })
 }
 
 /// Runs a scalar query on either engine.
 pub async fn scalar_i64(app: &espace_testkit::TestApp, sql: &'static str) -> i64 {
-    match &app.db {
-        espace_db::Database::Sqlite(s) => {
-            sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap()
-        }
-        espace_db::Database::Postgres(s) => {
-            sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap()
-        }
-    }
+    espace_testkit::with_pool!(app, |pool| {
+        sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+    })
 }
 
 /// The login id of alice.martin in `app` (helper for closures).
@@ -112,14 +72,9 @@ pub async fn login_id_of(app: &espace_app::App) -> uuid::Uuid {
 /// Runs a statement on either engine (test set-up only).
 pub async fn exec(app: &espace_testkit::TestApp, sql: &str) {
     let sql = sqlx::AssertSqlSafe(sql.to_owned());
-    match &app.db {
-        espace_db::Database::Sqlite(s) => {
-            sqlx::query(sql).execute(s.pool()).await.unwrap();
-        }
-        espace_db::Database::Postgres(s) => {
-            sqlx::query(sql).execute(s.pool()).await.unwrap();
-        }
-    }
+    espace_testkit::with_pool!(app, |pool| {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    })
 }
 
 /// A UUID literal for raw SQL on either engine.

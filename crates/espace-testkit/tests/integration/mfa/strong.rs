@@ -7,7 +7,7 @@ use espace_testkit::{Browser, DEMO_PASSWORD, Engine, TestApp};
 use jiff::SignedDuration;
 
 use crate::audit_kinds;
-use crate::security::{oathtool, start};
+use crate::mfa::security::{oathtool, start};
 
 const SESSION: &str = "__Host-espace-session";
 

@@ -15,7 +15,7 @@ use p256::ecdsa::{Signature, VerifyingKey};
 use serde_json::Value;
 
 use crate::audit_kinds;
-use crate::strong::force_alice;
+use crate::mfa::strong::force_alice;
 
 const ORIGIN: &str = "https://espace.test";
 const SESSION: &str = "__Host-espace-session";

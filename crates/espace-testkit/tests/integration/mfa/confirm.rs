@@ -6,7 +6,7 @@
 
 use espace_testkit::{Browser, DEMO_PASSWORD, Engine, TestApp};
 
-use crate::security::{oathtool, start};
+use crate::mfa::security::{oathtool, start};
 use crate::{audit_kinds, login_id};
 
 const FIBRE: &str = "00000000-0000-4000-8000-00000000c101";
@@ -19,18 +19,11 @@ async fn signed_in(app: &TestApp, login: &str, lang: &str) -> Browser {
 
 async fn company_of(app: &TestApp, login: &str) -> uuid::Uuid {
     let sql = "SELECT company_id FROM logins WHERE identifier_norm = $1";
-    match &app.db {
-        espace_db::Database::Sqlite(s) => sqlx::query_scalar(sql)
-            .bind(login)
-            .fetch_one(s.pool())
-            .await
-            .unwrap(),
-        espace_db::Database::Postgres(s) => sqlx::query_scalar(sql)
-            .bind(login)
-            .fetch_one(s.pool())
-            .await
-            .unwrap(),
-    }
+    espace_testkit::with_pool!(app, |pool| sqlx::query_scalar(sql)
+        .bind(login)
+        .fetch_one(pool)
+        .await
+        .unwrap())
 }
 
 /// The id that follows `prefix` in `body` (a link).

@@ -243,22 +243,13 @@ async fn stronger_argon2_parameters_rehash_on_the_next_sign_in(engine: Engine) {
         303
     );
     let id = crate::login_id(&app, "alice.martin").await;
-    let phc: String = match &app.db {
-        espace_db::Database::Sqlite(s) => {
-            sqlx::query_scalar("SELECT password_hash FROM logins WHERE id = $1")
-                .bind(id)
-                .fetch_one(s.pool())
-                .await
-                .unwrap()
-        }
-        espace_db::Database::Postgres(s) => {
-            sqlx::query_scalar("SELECT password_hash FROM logins WHERE id = $1")
-                .bind(id)
-                .fetch_one(s.pool())
-                .await
-                .unwrap()
-        }
-    };
+    let phc: String = espace_testkit::with_pool!(app, |pool| {
+        sqlx::query_scalar("SELECT password_hash FROM logins WHERE id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
     assert!(phc.starts_with("$argon2id$v=19$m=19456,t=3,p=1$"), "{phc}");
     assert!(
         audit_kinds(&app, "alice.martin")

@@ -7,8 +7,8 @@ use espace_testkit::{Browser, DEMO_PASSWORD, Engine, TestApp};
 use jiff::SignedDuration;
 
 use crate::audit_kinds;
-use crate::security::{oathtool, start};
-use crate::strong::{force_alice, signed_in};
+use crate::mfa::security::{oathtool, start};
+use crate::mfa::strong::{force_alice, signed_in};
 
 /// alice.martin, forced, enrols an authenticator app and a code by
 /// e-mail; returns the app's key and the e-mail method's id.

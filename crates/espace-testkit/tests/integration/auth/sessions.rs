@@ -197,16 +197,12 @@ async fn sign_in_issues_a_new_token_and_ignores_a_planted_one(engine: Engine) {
     assert_ne!(token, anon);
     assert_eq!(token.len(), 43, "256-bit token, base64url");
     // Only the SHA-256 of the token is stored.
-    let stored: String = match &app.db {
-        espace_db::Database::Sqlite(s) => sqlx::query_scalar("SELECT id_hash FROM sessions")
-            .fetch_one(s.pool())
-            .await
-            .unwrap(),
-        espace_db::Database::Postgres(s) => sqlx::query_scalar("SELECT id_hash FROM sessions")
-            .fetch_one(s.pool())
-            .await
-            .unwrap(),
-    };
+    let stored: String = espace_testkit::with_pool!(app, |pool| sqlx::query_scalar(
+        "SELECT id_hash FROM sessions"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
     assert_eq!(stored, espace_app::crypto::sha256_hex(&token));
 }
 
@@ -258,14 +254,9 @@ async fn a_disabled_login_loses_its_sessions_at_once(engine: Engine) {
     b.sign_in("alice.martin", DEMO_PASSWORD).await;
     assert_eq!(b.get("/").await.status, 200);
     let sql = "UPDATE logins SET disabled = TRUE WHERE identifier_norm = 'alice.martin'";
-    match &app.db {
-        espace_db::Database::Sqlite(s) => {
-            sqlx::query(sql).execute(s.pool()).await.unwrap();
-        }
-        espace_db::Database::Postgres(s) => {
-            sqlx::query(sql).execute(s.pool()).await.unwrap();
-        }
-    }
+    espace_testkit::with_pool!(app, |pool| {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    });
     assert_eq!(b.get("/").await.status, 303);
     let again = app
         .browser()

@@ -4,8 +4,8 @@
 
 use espace_testkit::{Browser, DEMO_PASSWORD, Engine, TestApp};
 
-use crate::security::{oathtool, start};
-use crate::strong::{force_alice, signed_in};
+use crate::mfa::security::{oathtool, start};
+use crate::mfa::strong::{force_alice, signed_in};
 
 /// alice.martin enrols an authenticator app, then a code by e-mail
 /// labelled as its kind is named; returns the e-mail method's id.

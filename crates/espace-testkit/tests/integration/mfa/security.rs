@@ -359,7 +359,7 @@ async fn the_last_method_of_an_enforced_login_offers_no_remove_and_its_post_is_r
     engine: Engine,
 ) {
     let app = TestApp::spawn(engine).await;
-    crate::strong::force_alice(&app).await;
+    crate::mfa::strong::force_alice(&app).await;
     let b = app.browser().with_header("accept-language", "en");
     b.sign_in("alice.martin", DEMO_PASSWORD).await;
     let page = b.get("/account/security").await;

@@ -757,15 +757,15 @@ async fn alice_chooses_english_and_every_notice_comes_in_english(engine: Engine)
         &[("login", "alice.martin")],
     )
     .await;
-    crate::strong::force_alice(&app).await;
-    let (path, key) = crate::security::start(&b).await;
+    crate::mfa::strong::force_alice(&app).await;
+    let (path, key) = crate::mfa::security::start(&b).await;
     let r = b
         .submit(
             &path,
             &path,
             &[
                 ("label", "Phone"),
-                ("code", &crate::security::oathtool(&app, &key, 0)),
+                ("code", &crate::mfa::security::oathtool(&app, &key, 0)),
             ],
         )
         .await;

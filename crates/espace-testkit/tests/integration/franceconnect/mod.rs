@@ -9,7 +9,7 @@ use espace_testkit::{Browser, DEMO_PASSWORD, Engine, TestApp};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::audit_kinds;
-use crate::security::{oathtool, start};
+use crate::mfa::security::{oathtool, start};
 
 const ORIGIN: &str = "https://espace.test";
 
@@ -29,14 +29,9 @@ async fn spawn(engine: espace_testkit::Engine, algs: (&str, &str)) -> (TestApp, 
 /// The details of the audited refusals.
 async fn refusals(app: &TestApp) -> Vec<String> {
     let sql = "SELECT detail FROM audit_events WHERE kind = 'mfa.franceconnect-refused'";
-    match &app.db {
-        espace_db::Database::Sqlite(s) => {
-            sqlx::query_scalar(sql).fetch_all(s.pool()).await.unwrap()
-        }
-        espace_db::Database::Postgres(s) => {
-            sqlx::query_scalar(sql).fetch_all(s.pool()).await.unwrap()
-        }
-    }
+    espace_testkit::with_pool!(app, |pool| {
+        sqlx::query_scalar(sql).fetch_all(pool).await.unwrap()
+    })
 }
 
 fn browser(app: &TestApp) -> Browser {
@@ -427,7 +422,7 @@ async fn second_factor_and_its_lock(engine: Engine) {
     // Signed RS256 here (ES256 elsewhere).
     let (app, op) = spawn(engine, ("RSA-OAEP-256", "RS256")).await;
     link_alice(&app, &op).await;
-    crate::strong::force_alice(&app).await;
+    crate::mfa::strong::force_alice(&app).await;
     let b = browser(&app);
     let r = b.sign_in("alice.martin", DEMO_PASSWORD).await;
     assert!(
@@ -618,26 +613,6 @@ async fn an_outage_after_the_first_contact_shows_espaces_own_pages(engine: Engin
     assert_eq!(r.status, 503, "{:?} {}", r.location(), r.body);
 }
 
-/// Runs statements on the test's database, whichever the engine.
-async fn execute(app: &TestApp, statements: &[&str]) {
-    for sql in statements {
-        match &app.db {
-            espace_db::Database::Sqlite(s) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-                    .execute(s.pool())
-                    .await
-                    .unwrap();
-            }
-            espace_db::Database::Postgres(s) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-                    .execute(s.pool())
-                    .await
-                    .unwrap();
-            }
-        }
-    }
-}
-
 /// Issue 17: a storage failure while the link is written is the
 /// storage's (an error page with its operation id), never "already
 /// linked to another login"; nothing is linked, and linking works again
@@ -664,7 +639,9 @@ async fn a_storage_failure_while_linking_is_not_reported_as_taken(engine: Engine
             ],
         ),
     };
-    execute(&app, break_it).await;
+    for sql in break_it {
+        crate::exec(&app, sql).await;
+    }
     let alice = browser(&app);
     alice.sign_in("alice.martin", DEMO_PASSWORD).await;
     let r = through(
@@ -684,7 +661,9 @@ async fn a_storage_failure_while_linking_is_not_reported_as_taken(engine: Engine
         "nothing is linked"
     );
 
-    execute(&app, mend_it).await;
+    for sql in mend_it {
+        crate::exec(&app, sql).await;
+    }
     let r = through(
         &alice,
         &op,

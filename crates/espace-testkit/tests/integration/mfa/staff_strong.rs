@@ -6,7 +6,7 @@ use espace_testkit::{Browser, DEMO_PASSWORD, Engine, TestApp};
 use jiff::SignedDuration;
 
 use crate::audit_kinds;
-use crate::security::{oathtool, start};
+use crate::mfa::security::{oathtool, start};
 
 async fn signed_in(app: &TestApp, login: &str) -> (Browser, Option<String>) {
     let b = app.browser().with_header("accept-language", "en");

@@ -419,7 +419,7 @@ async fn adding_a_code_method_is_limited_like_any_code_sender(engine: Engine) {
 #[espace_testkit::test]
 async fn second_factor_codes_are_limited_per_login(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let (_, email_method) = crate::factor_reset::alice_enrolled(&app).await;
+    let (_, email_method) = crate::mfa::factor_reset::alice_enrolled(&app).await;
     let before = sent_to(&app, "verification-code", "alice.martin@acme.example").await;
     let b = app.browser().with_header("accept-language", "en");
     b.sign_in("alice.martin", DEMO_PASSWORD).await;

@@ -359,16 +359,16 @@ async fn fifty_parallel_failures_on_two_instances_count_exactly_fifty(engine: En
 #[espace_testkit::test]
 async fn every_wrong_second_factor_code_counts_even_the_same_one(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    crate::strong::force_alice(&app).await;
+    crate::mfa::strong::force_alice(&app).await;
     let b = en(&app);
     b.sign_in("alice.martin", DEMO_PASSWORD).await;
-    let (path, key) = crate::security::start(&b).await;
+    let (path, key) = crate::mfa::security::start(&b).await;
     b.submit(
         &path,
         &path,
         &[
             ("label", "Phone"),
-            ("code", &crate::security::oathtool(&app, &key, 0)),
+            ("code", &crate::mfa::security::oathtool(&app, &key, 0)),
         ],
     )
     .await;

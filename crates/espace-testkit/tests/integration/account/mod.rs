@@ -1,0 +1,5 @@
+//! My account: personal details, contact, company.
+
+mod company;
+mod hub;
+mod personal;

@@ -1,0 +1,3 @@
+//! The back office: unlocking a login.
+
+mod unlock;

@@ -1,0 +1,3 @@
+//! The dashboard and the navigation each role gets.
+
+mod navigation;
