@@ -15,6 +15,7 @@
 //! minutes and is answered once; the waiting browser then takes an
 //! approval once.
 
+use espace_domain::mfa::MethodKind;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -33,7 +34,7 @@ use crate::notify::Notice;
 use crate::passkeys::Ceremony;
 use crate::ports::{AuthMethodRecord, LoginRecord, PushRequestRecord, PushSubscription, Tx};
 use crate::second_factor::{Asker, Purpose};
-use crate::security::{ENROLMENT_WINDOW, KIND_COMPANION, KIND_PASSKEY};
+use crate::security::ENROLMENT_WINDOW;
 use crate::session::CurrentSession;
 
 /// How long a request waits for its answer (SPEC §4.6).
@@ -244,7 +245,7 @@ impl App {
         self.relying()?;
         let id = Uuid::now_v7();
         let mut tx = self.store().begin().await?;
-        self.start_method(tx.as_mut(), session, id, KIND_COMPANION, None)
+        self.start_method(tx.as_mut(), session, id, MethodKind::Companion, None)
             .await?;
         tx.commit().await?;
         Ok(id)
@@ -261,7 +262,7 @@ impl App {
         let m = tx
             .auth_method(session.login.id, id)
             .await?
-            .filter(|m| m.kind == KIND_COMPANION)
+            .filter(|m| m.kind == MethodKind::Companion)
             .ok_or(AppError::NotFound)?;
         let expires_at = m.created_at + ENROLMENT_WINDOW;
         if m.verified_at.is_none() && expires_at <= now {
@@ -291,7 +292,7 @@ impl App {
             .auth_method_by_id(id)
             .await?
             .filter(|m| {
-                m.kind == KIND_COMPANION
+                m.kind == MethodKind::Companion
                     && m.verified_at.is_none()
                     && now < m.created_at + ENROLMENT_WINDOW
             })
@@ -333,9 +334,9 @@ impl App {
             .auth_methods_of(login.id)
             .await?
             .iter()
-            .filter(|m| m.kind == KIND_PASSKEY || m.kind == KIND_COMPANION)
+            .filter(|m| m.kind == MethodKind::Passkey || m.kind == MethodKind::Companion)
             .filter_map(|m| {
-                if m.kind == KIND_COMPANION {
+                if m.kind == MethodKind::Companion {
                     device_secret(m).map(|d| d.passkey)
                 } else {
                     serde_json::from_slice::<Passkey>(m.secret.as_deref()?).ok()
@@ -466,7 +467,7 @@ impl App {
         let method = tx
             .auth_method(login.id, method)
             .await?
-            .filter(|m| m.kind == KIND_COMPANION && m.verified_at.is_some())
+            .filter(|m| m.kind == MethodKind::Companion && m.verified_at.is_some())
             .ok_or(AppError::NotFound)?;
         if let Some(problem) = self.factor_lock(tx.as_mut(), login.id).await? {
             tx.commit().await?;
@@ -631,7 +632,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         let token = self
-            .factor_passed(tx.as_mut(), asker, KIND_COMPANION, client)
+            .factor_passed(tx.as_mut(), asker, MethodKind::Companion.as_str(), client)
             .await?;
         tx.commit().await?;
         Ok(token)
@@ -714,7 +715,7 @@ impl App {
     ) -> Result<Vec<(Uuid, i64)>, AppError> {
         let now = self.clock().now();
         let mut out = Vec::new();
-        for m in methods.iter().filter(|m| m.kind == KIND_COMPANION) {
+        for m in methods.iter().filter(|m| m.kind == MethodKind::Companion) {
             let last = tx.companion_last_seen(m.id).await?.unwrap_or(m.created_at);
             let since = now.duration_since(last);
             if since >= UNSEEN_AFTER {

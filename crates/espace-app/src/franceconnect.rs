@@ -29,6 +29,7 @@
 //! new key when the newest is `key_lifetime_days` old; the replaced one is
 //! still published and accepted for `key_overlap_days`.
 
+use espace_domain::mfa::MethodKind;
 use espace_domain::oidc::{
     ClaimProblem, Expected, IdTokenClaims, UserinfoClaims, check_id_token, check_userinfo,
 };
@@ -49,7 +50,7 @@ use crate::ports::{
     JoseRefusal, KEY_ALGORITHMS, LinkTo, LoginRecord, Tx,
 };
 use crate::second_factor::{Asker, Purpose};
-use crate::security::{ENROLMENT_WINDOW, KIND_FRANCECONNECT};
+use crate::security::ENROLMENT_WINDOW;
 use crate::session::CurrentSession;
 
 /// How long the person has at the provider.
@@ -360,8 +361,14 @@ impl App {
                     return Err(FormRejection::one("franceconnect", Problem::AlreadyLinked));
                 }
                 let method = Uuid::now_v7();
-                self.start_method(tx.as_mut(), session, method, KIND_FRANCECONNECT, None)
-                    .await?;
+                self.start_method(
+                    tx.as_mut(),
+                    session,
+                    method,
+                    MethodKind::FranceConnect,
+                    None,
+                )
+                .await?;
                 (Goal::Link { method }, Some(session), Some(session.login.id))
             }
             FcStart::SignIn => (Goal::SignIn, None, None),
@@ -673,7 +680,7 @@ impl App {
         let login = &session.login;
         let mut tx = self.store().begin().await?;
         let Some(pending) = tx.auth_method(login.id, method).await?.filter(|m| {
-            m.kind == KIND_FRANCECONNECT
+            m.kind == MethodKind::FranceConnect
                 && m.verified_at.is_none()
                 && now < m.created_at + ENROLMENT_WINDOW
         }) else {
@@ -782,14 +789,19 @@ impl App {
         let Some((link, login)) = self.linked_login(tx.as_mut(), identity).await? else {
             tx.append_audit(
                 &AuditEvent::new(AuditKind::SignInFailed, now, client)
-                    .detail(json!({ "method": KIND_FRANCECONNECT, "reason": "not-linked" })),
+                    .detail(json!({ "method": MethodKind::FranceConnect, "reason": "not-linked" })),
             )
             .await?;
             tx.commit().await?;
             return Ok(Err(FcProblem::NotLinked));
         };
         if let Some(refusal) = self
-            .passwordless_refusal(tx.as_mut(), &login, KIND_FRANCECONNECT, client)
+            .passwordless_refusal(
+                tx.as_mut(),
+                &login,
+                MethodKind::FranceConnect.as_str(),
+                client,
+            )
             .await?
         {
             tx.commit().await?;
@@ -804,7 +816,7 @@ impl App {
                 tx.as_mut(),
                 &login,
                 replaces,
-                json!({ "method": KIND_FRANCECONNECT, "acr": identity.acr }),
+                json!({ "method": MethodKind::FranceConnect, "acr": identity.acr }),
                 device,
                 client,
             )
@@ -850,7 +862,7 @@ impl App {
                     tx.as_mut(),
                     login.id,
                     asker.purpose(),
-                    KIND_FRANCECONNECT,
+                    MethodKind::FranceConnect.as_str(),
                     client,
                 )
                 .await?;
@@ -862,7 +874,12 @@ impl App {
         };
         self.fc_used(tx.as_mut(), &link).await?;
         let done = match self
-            .factor_passed(tx.as_mut(), asker, KIND_FRANCECONNECT, client)
+            .factor_passed(
+                tx.as_mut(),
+                asker,
+                MethodKind::FranceConnect.as_str(),
+                client,
+            )
             .await?
         {
             Some(session_token) => {
@@ -910,7 +927,7 @@ impl App {
         case.status = CaseStatus::IdentityVerified.as_str().into();
         case.login_id = Some(login.id);
         case.agent_id = None;
-        case.verification_method = Some(KIND_FRANCECONNECT.into());
+        case.verification_method = Some(MethodKind::FranceConnect.as_str().into());
         case.verification_note = Some(format!(
             "FranceConnect+ ({}): {} {}, {}",
             identity.acr, link.given_name, link.family_name, link.birthdate
@@ -920,7 +937,7 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(AuditKind::RecoveryIdentityVerified, now, client)
                 .by_self(login.id)
-                .detail(json!({ "case": case.id, "reference": case.reference, "method": KIND_FRANCECONNECT })),
+                .detail(json!({ "case": case.id, "reference": case.reference, "method": MethodKind::FranceConnect })),
         )
         .await?;
         self.issue_case_code(tx.as_mut(), &mut case, &login, None, client)

@@ -9,6 +9,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use espace_domain::mfa::MethodKind;
 use jiff::SignedDuration;
 use serde_json::json;
 use uuid::Uuid;
@@ -28,7 +29,6 @@ use crate::crypto::sha256_hex;
 use crate::error::{AppError, FormRejection, Problem};
 use crate::ports::{AuthMethodRecord, CeremonyRecord, Tx};
 use crate::second_factor::{Asker, Purpose};
-use crate::security::KIND_PASSKEY;
 use crate::session::CurrentSession;
 
 /// How long a browser has to answer a ceremony.
@@ -140,7 +140,7 @@ impl App {
     fn passkeys_of(methods: &[AuthMethodRecord]) -> Vec<Passkey> {
         methods
             .iter()
-            .filter(|m| m.kind == KIND_PASSKEY && m.verified_at.is_some())
+            .filter(|m| m.kind == MethodKind::Passkey && m.verified_at.is_some())
             .filter_map(stored)
             .collect()
     }
@@ -273,7 +273,7 @@ impl App {
             tx.as_mut(),
             session,
             id,
-            KIND_PASSKEY,
+            MethodKind::Passkey,
             Some(serde_json::to_vec(&passkey).map_err(|e| AppError::Unexpected(e.to_string()))?),
         )
         .await?;
@@ -406,7 +406,7 @@ impl App {
         self.note_passkey_use(tx.as_mut(), login.id, &result)
             .await?;
         let token = self
-            .factor_passed(tx.as_mut(), asker, KIND_PASSKEY, client)
+            .factor_passed(tx.as_mut(), asker, MethodKind::Passkey.as_str(), client)
             .await?;
         tx.commit().await?;
         Ok(token)
@@ -486,7 +486,7 @@ impl App {
         });
         let method = match &claimed {
             Some((user, cred)) => tx.auth_method_by_credential(cred).await?.filter(|m| {
-                m.login_id == *user && m.kind == KIND_PASSKEY && m.verified_at.is_some()
+                m.login_id == *user && m.kind == MethodKind::Passkey && m.verified_at.is_some()
             }),
             None => None,
         };
@@ -506,7 +506,7 @@ impl App {
             return Err(FormRejection::one("passkey", Problem::PasskeyRefused));
         };
         match self
-            .passwordless_refusal(tx.as_mut(), &login, KIND_PASSKEY, client)
+            .passwordless_refusal(tx.as_mut(), &login, MethodKind::Passkey.as_str(), client)
             .await?
         {
             None => {}
@@ -539,7 +539,7 @@ impl App {
                 tx.as_mut(),
                 &login,
                 replaces_session,
-                json!({ "method": KIND_PASSKEY }),
+                json!({ "method": MethodKind::Passkey }),
                 device,
                 client,
             )

@@ -6,6 +6,7 @@
 //! their own counter and lock, apart from the password's.
 
 use espace_domain::lockout::{FailureOutcome, Gate};
+use espace_domain::mfa::MethodKind;
 use espace_domain::onetime::normalize_code;
 use espace_domain::phone::PhoneE164;
 use espace_domain::totp;
@@ -24,7 +25,7 @@ use crate::limits::CodeSender;
 use crate::notify::{Notice, Recipient};
 use crate::ports::{LoginRecord, SessionRecord, Tx};
 use crate::recovery::TOKEN_RESET;
-use crate::security::{KIND_EMAIL, KIND_SMS, KIND_TOTP, MethodView, code_recipient, view};
+use crate::security::{MethodView, code_recipient, view};
 use crate::session::CurrentSession;
 
 /// Recovery codes issued at once.
@@ -81,8 +82,8 @@ impl Asker<'_> {
     }
 
     /// Whether a method of this kind may serve.
-    fn accepts(&self, kind: &str) -> bool {
-        !matches!(self, Asker::Reset { .. }) || kind != KIND_EMAIL
+    fn accepts(&self, kind: MethodKind) -> bool {
+        !matches!(self, Asker::Reset { .. }) || kind != MethodKind::Email
     }
 }
 
@@ -188,7 +189,7 @@ impl App {
             .auth_methods_of(login.id)
             .await?
             .into_iter()
-            .filter(|m| m.verified_at.is_some() && asker.accepts(&m.kind))
+            .filter(|m| m.verified_at.is_some() && asker.accepts(m.kind))
             .map(view)
             .collect();
         methods.sort_by_key(|m| !m.is_default);
@@ -199,7 +200,7 @@ impl App {
         let sent_to = methods
             .iter()
             .filter_map(|m| {
-                let masked = match code_recipient(&login, &m.kind)? {
+                let masked = match code_recipient(&login, m.kind)? {
                     Recipient::Email(address) => masked_email(address),
                     Recipient::Sms(number) => PhoneE164::parse(number)
                         .map_or_else(|_| masked_email(number), |p| p.masked()),
@@ -231,9 +232,9 @@ impl App {
         let method = tx
             .auth_method(login.id, method)
             .await?
-            .filter(|m| m.verified_at.is_some() && asker.accepts(&m.kind))
+            .filter(|m| m.verified_at.is_some() && asker.accepts(m.kind))
             .ok_or(AppError::NotFound)?;
-        let to = code_recipient(login, &method.kind).ok_or(AppError::NotFound)?;
+        let to = code_recipient(login, method.kind).ok_or(AppError::NotFound)?;
         if let Err(problem) = self
             .guard_code_send(tx.as_mut(), CodeSender::Factor, login, &to, client)
             .await?
@@ -441,13 +442,13 @@ impl App {
         let Some(mut m) = tx
             .auth_method(login.id, method)
             .await?
-            .filter(|m| m.verified_at.is_some() && asker.accepts(&m.kind))
+            .filter(|m| m.verified_at.is_some() && asker.accepts(m.kind))
         else {
             return Err(AppError::NotFound);
         };
         let code = normalize_code(code).unwrap_or_default();
-        let ok = match m.kind.as_str() {
-            KIND_TOTP => {
+        let ok = match m.kind {
+            MethodKind::Totp => {
                 let sealed = m.secret.as_deref().ok_or(AppError::NotFound)?;
                 let seed = self.sealer().open(sealed, m.id.as_bytes())?;
                 match totp::verify(&seed, &code, now, m.last_step) {
@@ -458,14 +459,14 @@ impl App {
                     None => false,
                 }
             }
-            KIND_EMAIL | KIND_SMS => {
+            MethodKind::Email | MethodKind::Sms => {
                 // Not audited here: the refusal is recorded once, as the
                 // second step's failure (see `count_factor_failure`).
                 let checked = self.judge_code(tx, login.id, CODE_PURPOSE, &code).await?;
                 match checked {
                     Ok(c) if c.target == m.id.to_string() => {
                         if let Some(Recipient::Email(to) | Recipient::Sms(to)) =
-                            code_recipient(login, &m.kind)
+                            code_recipient(login, m.kind)
                         {
                             self.refund_factor_code(tx, login, to, c.created_at).await?;
                         }
@@ -481,7 +482,7 @@ impl App {
         }
         m.last_used_at = Some(now);
         tx.update_auth_method(&m).await?;
-        Ok(Some(m.kind))
+        Ok(Some(m.kind.as_str().to_owned()))
     }
 
     /// Replaces the session by a new one at level 2, authenticated now,

@@ -3,6 +3,7 @@
 //! it. Authenticator apps (TOTP) are the first kind; passkeys, codes by
 //! e-mail or SMS and recovery codes plug into the same rows.
 
+use espace_domain::mfa::MethodKind;
 use espace_domain::totp;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
@@ -18,14 +19,6 @@ use crate::ports::{AuthMethodRecord, LoginRecord, Tx};
 use crate::second_factor::Purpose;
 use crate::session::CurrentSession;
 
-pub const KIND_TOTP: &str = "totp";
-pub const KIND_PASSKEY: &str = "passkey";
-pub const KIND_EMAIL: &str = "email";
-pub const KIND_SMS: &str = "sms";
-/// A device with the companion app (SPEC §4.6).
-pub const KIND_COMPANION: &str = "companion";
-/// A FranceConnect+ identity (SPEC §4.7).
-pub const KIND_FRANCECONNECT: &str = "franceconnect";
 /// How long an enrolment waits for its first code.
 pub const ENROLMENT_WINDOW: SignedDuration = SignedDuration::from_mins(10);
 pub const MAX_LABEL: usize = 60;
@@ -36,7 +29,7 @@ pub const MAX_METHODS: usize = 10;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodView {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: MethodKind,
     pub label: String,
     pub is_default: bool,
     pub created_at: Timestamp,
@@ -84,7 +77,7 @@ pub struct TotpEnrolment {
 #[derive(Debug, Clone)]
 pub struct CodeEnrolment {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: MethodKind,
     /// The address or number the code went to.
     pub target: String,
     pub expires_at: Timestamp,
@@ -114,7 +107,7 @@ pub(crate) fn view(m: AuthMethodRecord) -> MethodView {
 
 /// Where the codes of a method by e-mail or SMS go, masked for display;
 /// `None` for other kinds or unverified channels.
-pub(crate) fn masked_target(login: &LoginRecord, kind: &str) -> Option<String> {
+pub(crate) fn masked_target(login: &LoginRecord, kind: MethodKind) -> Option<String> {
     match code_recipient(login, kind)? {
         Recipient::Email(address) => Some(crate::account::masked_email(address)),
         Recipient::Sms(number) => Some(espace_domain::phone::masked_for_people(number)),
@@ -123,14 +116,17 @@ pub(crate) fn masked_target(login: &LoginRecord, kind: &str) -> Option<String> {
 
 /// Where the codes of a method by e-mail or SMS go: the login's verified
 /// address or mobile; `None` for other kinds or unverified channels.
-pub(crate) fn code_recipient<'a>(login: &'a LoginRecord, kind: &str) -> Option<Recipient<'a>> {
+pub(crate) fn code_recipient<'a>(
+    login: &'a LoginRecord,
+    kind: MethodKind,
+) -> Option<Recipient<'a>> {
     match kind {
-        KIND_EMAIL => login
+        MethodKind::Email => login
             .email
             .as_deref()
             .filter(|_| login.email_verified)
             .map(Recipient::Email),
-        KIND_SMS => login
+        MethodKind::Sms => login
             .phone
             .as_deref()
             .filter(|_| login.phone_verified)
@@ -191,23 +187,25 @@ impl App {
             .into_iter()
             .filter(|m| m.verified_at.is_some())
             .map(|m| MethodView {
-                target: masked_target(login, &m.kind),
+                target: masked_target(login, m.kind),
                 ..view(m)
             })
             .collect();
         let (status, _) = self.strong_status(tx.as_mut(), login).await?;
         let last_method_kept =
             methods.len() == 1 && self.forced(tx.as_mut(), login).await?.is_some();
-        let has = |kind: &str| methods.iter().any(|m| m.kind == kind);
+        let has = |kind: MethodKind| methods.iter().any(|m| m.kind == kind);
         Ok(SecurityOverview {
             totp_available: self.sealer().available(),
             passkeys_available: self.passkeys().is_some(),
-            franceconnect_available: self.franceconnect_available() && !has(KIND_FRANCECONNECT),
+            franceconnect_available: self.franceconnect_available()
+                && !has(MethodKind::FranceConnect),
             status,
             requested_at: tx.strong_auth_request(login.id).await?,
             recovery_codes_left: tx.recovery_codes_left(login.id).await?,
-            email_target: masked_target(login, KIND_EMAIL).filter(|_| !has(KIND_EMAIL)),
-            sms_target: masked_target(login, KIND_SMS).filter(|_| !has(KIND_SMS)),
+            email_target: masked_target(login, MethodKind::Email)
+                .filter(|_| !has(MethodKind::Email)),
+            sms_target: masked_target(login, MethodKind::Sms).filter(|_| !has(MethodKind::Sms)),
             last_method_kept,
             methods,
         })
@@ -224,7 +222,7 @@ impl App {
         let seed = random_bytes::<{ totp::SECRET_LEN }>()?;
         let secret = self.sealer().seal(&seed, id.as_bytes())?;
         let mut tx = self.store().begin().await?;
-        self.start_method(tx.as_mut(), session, id, KIND_TOTP, Some(secret))
+        self.start_method(tx.as_mut(), session, id, MethodKind::Totp, Some(secret))
             .await?;
         tx.commit().await?;
         Ok(id)
@@ -237,7 +235,7 @@ impl App {
         tx: &mut dyn Tx,
         session: &CurrentSession,
         id: Uuid,
-        kind: &str,
+        kind: MethodKind,
         secret: Option<Vec<u8>>,
     ) -> Result<(), FormRejection> {
         self.require_recent_auth(session).await?;
@@ -256,7 +254,7 @@ impl App {
         tx.insert_auth_method(&AuthMethodRecord {
             id,
             login_id: login.id,
-            kind: kind.into(),
+            kind,
             label: String::new(),
             secret,
             is_default: false,
@@ -282,7 +280,7 @@ impl App {
             .auth_method(session.login.id, id)
             .await?
             .filter(|m| {
-                m.kind == KIND_TOTP
+                m.kind == MethodKind::Totp
                     && m.verified_at.is_none()
                     && now < m.created_at + ENROLMENT_WINDOW
             })
@@ -386,7 +384,7 @@ impl App {
             return Ok(None);
         }
         let token = self
-            .raise_session(tx, session, Purpose::SignIn, &method.kind, client)
+            .raise_session(tx, session, Purpose::SignIn, method.kind.as_str(), client)
             .await?;
         Ok(Some(token))
     }
@@ -417,7 +415,7 @@ impl App {
     pub async fn start_code_method(
         &self,
         session: &CurrentSession,
-        kind: &str,
+        kind: MethodKind,
         client: &ClientInfo,
     ) -> Result<Uuid, FormRejection> {
         let login = &session.login;
@@ -451,13 +449,13 @@ impl App {
             .auth_method(session.login.id, id)
             .await?
             .filter(|m| {
-                (m.kind == KIND_EMAIL || m.kind == KIND_SMS)
+                (m.kind == MethodKind::Email || m.kind == MethodKind::Sms)
                     && m.verified_at.is_none()
                     && now < m.created_at + ENROLMENT_WINDOW
             })
             .ok_or(AppError::NotFound)?;
         let login = &session.login;
-        let target = if m.kind == KIND_EMAIL {
+        let target = if m.kind == MethodKind::Email {
             login.email.clone()
         } else {
             // As people write it, never raw E.164.

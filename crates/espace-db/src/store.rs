@@ -9,6 +9,7 @@ use espace_app::ports::{
     SessionRecord, Store, StoreResult, StrongAuthRuleRecord, Tx, WamMessageRecord,
 };
 use espace_domain::lockout::AttemptState;
+use espace_domain::mfa::MethodKind;
 use espace_domain::ratelimit::RateWindow;
 use espace_domain::rights::{CompanyRole, StaffRole};
 use espace_domain::throttle::IpWindow;
@@ -217,10 +218,11 @@ macro_rules! store_impl {
                 let at = |name: &str| -> StoreResult<Option<Timestamp>> {
                     Self::col::<Option<i64>>(row, name)?.map(ts).transpose()
                 };
+                let kind: String = Self::col(row, "kind")?;
                 Ok(AuthMethodRecord {
                     id: Self::col(row, "id")?,
                     login_id: Self::col(row, "login_id")?,
-                    kind: Self::col(row, "kind")?,
+                    kind: MethodKind::parse(&kind).ok_or_else(|| decode(format!("method kind {kind}")))?,
                     label: Self::col(row, "label")?,
                     secret: Self::col(row, "secret")?,
                     is_default: Self::col(row, "is_default")?,
@@ -885,7 +887,7 @@ macro_rules! store_impl {
                 )
                 .bind(m.id)
                 .bind(m.login_id)
-                .bind(&m.kind)
+                .bind(m.kind.as_str())
                 .bind(&m.label)
                 .bind(&m.secret)
                 .bind(m.is_default)

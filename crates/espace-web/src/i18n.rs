@@ -13,6 +13,7 @@ mod tests {
     fn every_key_built_from_a_value_resolves_in_both_languages() {
         use espace_app::companion::PushState;
         use espace_app::franceconnect::FcProblem;
+        use espace_domain::mfa::MethodKind;
         use espace_domain::password::{Strength, Violation};
         use espace_domain::rights::{CompanyRole, Profile, Section, StaffRole};
         use espace_domain::strong::Status;
@@ -78,21 +79,17 @@ mod tests {
         );
         keys.extend(
             [
-                espace_app::security::KIND_TOTP,
-                espace_app::security::KIND_PASSKEY,
-                espace_app::security::KIND_EMAIL,
-                espace_app::security::KIND_SMS,
-                espace_app::security::KIND_COMPANION,
-                espace_app::security::KIND_FRANCECONNECT,
+                MethodKind::Totp,
+                MethodKind::Passkey,
+                MethodKind::Email,
+                MethodKind::Sms,
+                MethodKind::Companion,
+                MethodKind::FranceConnect,
             ]
             .map(|k| format!("security-kind-{k}")),
         );
         keys.extend(
-            [
-                espace_app::security::KIND_EMAIL,
-                espace_app::security::KIND_SMS,
-            ]
-            .map(|k| format!("code-method-submit-{k}")),
+            [MethodKind::Email, MethodKind::Sms].map(|k| format!("code-method-submit-{k}")),
         );
         // The timeline's filters and roles (activity.rs).
         keys.push("activity-category-all".into());

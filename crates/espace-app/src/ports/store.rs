@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use espace_domain::lockout::AttemptState;
+use espace_domain::mfa::MethodKind;
 use espace_domain::ratelimit::RateWindow;
 use espace_domain::rights::{CompanyRole, StaffRole};
 use espace_domain::throttle::IpWindow;
@@ -246,8 +247,7 @@ pub struct RecoveryCaseRecord {
 pub struct AuthMethodRecord {
     pub id: Uuid,
     pub login_id: Uuid,
-    /// `totp`, `passkey`, `email` or `sms` (see [`crate::security`]).
-    pub kind: String,
+    pub kind: MethodKind,
     /// The name the person gave it.
     pub label: String,
     /// The TOTP seed (sealed), or the passkey's public credential (JSON).

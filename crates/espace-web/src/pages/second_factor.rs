@@ -39,7 +39,7 @@ use crate::paths::safe_return_to;
 
 struct MethodChoice {
     id: Uuid,
-    kind: String,
+    kind: &'static str,
     kind_name: String,
     label: String,
     is_default: bool,
@@ -223,7 +223,7 @@ pub(crate) async fn factor_page(
             label: if plain { kind_name.clone() } else { m.label },
             kind_name: if plain { String::new() } else { kind_name },
             id: m.id,
-            kind: m.kind,
+            kind: m.kind.as_str(),
             is_default: m.is_default,
         })
         .collect();

@@ -9,6 +9,7 @@ use espace_app::error::FormRejection;
 use espace_app::passkeys::PasskeyName;
 use espace_app::security::{MAX_LABEL, MethodChange};
 use espace_app::session::CurrentSession;
+use espace_domain::mfa::MethodKind;
 use qrcode::QrCode;
 use qrcode::render::svg;
 use serde::Deserialize;
@@ -128,11 +129,11 @@ async fn security_page(
     };
     let t = ctx.tr();
     let never = t.get("security-never");
-    let has = |kind: &str| overview.methods.iter().any(|m| m.kind == kind);
+    let has = |kind: MethodKind| overview.methods.iter().any(|m| m.kind == kind);
     let (has_email, has_sms, has_franceconnect) = (
-        has(espace_app::security::KIND_EMAIL),
-        has(espace_app::security::KIND_SMS),
-        has(espace_app::security::KIND_FRANCECONNECT),
+        has(MethodKind::Email),
+        has(MethodKind::Sms),
+        has(MethodKind::FranceConnect),
     );
     let methods = overview
         .methods
@@ -490,9 +491,13 @@ pub async fn start_code(
     Enrolling(session, ctx): Enrolling,
     Path(kind): Path<String>,
 ) -> Response {
+    // Anything but a code method is simply not found.
+    let Some(kind) = MethodKind::parse(&kind).filter(|k| k.sends_codes()) else {
+        return app_error(&ctx, &espace_app::AppError::NotFound);
+    };
     match state
         .app
-        .start_code_method(&session, &kind, &ctx.client)
+        .start_code_method(&session, kind, &ctx.client)
         .await
     {
         Ok(id) => Redirect::to(&format!("/account/security/code/{id}")).into_response(),
