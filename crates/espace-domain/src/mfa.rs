@@ -15,13 +15,6 @@ string_enum!(
     }
 );
 
-impl MethodKind {
-    /// A code sent by the service (rather than read from an app or a key).
-    pub fn sends_codes(self) -> bool {
-        matches!(self, MethodKind::Email | MethodKind::Sms)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,6 +25,5 @@ mod tests {
             assert_eq!(MethodKind::parse(k.as_str()), Some(*k));
         }
         assert_eq!(MethodKind::FranceConnect.as_str(), "franceconnect");
-        assert!(MethodKind::Sms.sends_codes() && !MethodKind::Passkey.sends_codes());
     }
 }

@@ -491,8 +491,8 @@ pub async fn start_code(
     Enrolling(session, ctx): Enrolling,
     Path(kind): Path<String>,
 ) -> Response {
-    // Anything but a code method is simply not found.
-    let Some(kind) = MethodKind::parse(&kind).filter(|k| k.sends_codes()) else {
+    // Not a kind at all: not found (the use case refuses the other kinds).
+    let Some(kind) = MethodKind::parse(&kind) else {
         return app_error(&ctx, &espace_app::AppError::NotFound);
     };
     match state

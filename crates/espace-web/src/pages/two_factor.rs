@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use espace_app::error::FormRejection;
 use espace_app::rights::policy::Helper;
@@ -20,7 +20,7 @@ use super::{Chrome, Notice, local_datetime, parse_id, render};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::app_error;
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, IdPath};
 use crate::form::HtmlForm;
 use crate::i18n::{Arg, Tr};
 
@@ -462,12 +462,12 @@ pub struct RemoveForm {
 pub async fn remove_rule(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(form): HtmlForm<RemoveForm>,
 ) -> Response {
-    let (id, company) = match (parse_id(&id), company_of(form.company.as_deref())) {
-        (Ok(id), Ok(c)) => (id, c),
-        (Err(e), _) | (_, Err(e)) => return app_error(&ctx, &e),
+    let company = match company_of(form.company.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return app_error(&ctx, &e),
     };
     match state
         .app
@@ -589,22 +589,15 @@ async fn reset_page(
     )
 }
 
-pub(super) fn ids(
-    id: &str,
-    company: Option<&str>,
-) -> Result<(Option<Uuid>, Uuid), espace_app::AppError> {
-    Ok((company_of(company)?, parse_id(id)?))
-}
-
 /// The form to reset a login's lost methods.
 pub async fn reset_form(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     q: Result<Query<CompanyQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    match ids(&id, q.company.as_deref()) {
+    match company_of(q.company.as_deref()).map(|c| (c, id)) {
         Ok(ids) => {
             reset_page(
                 &state,
@@ -623,10 +616,10 @@ pub async fn reset_form(
 pub async fn reset_request(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(form): HtmlForm<ResetForm>,
 ) -> Response {
-    let (company, login) = match ids(&id, form.company.as_deref()) {
+    let (company, login) = match company_of(form.company.as_deref()).map(|c| (c, id)) {
         Ok(ids) => ids,
         Err(e) => return app_error(&ctx, &e),
     };
@@ -647,10 +640,10 @@ pub async fn reset_request(
 pub async fn reset_withdraw(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     HtmlForm(form): HtmlForm<RemoveForm>,
 ) -> Response {
-    let (company, login) = match ids(&id, form.company.as_deref()) {
+    let (company, login) = match company_of(form.company.as_deref()).map(|c| (c, id)) {
         Ok(ids) => ids,
         Err(e) => return app_error(&ctx, &e),
     };

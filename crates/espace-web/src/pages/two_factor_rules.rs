@@ -6,18 +6,18 @@
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use espace_app::session::CurrentSession;
 use uuid::Uuid;
 
 use super::forms::Fields;
-use super::two_factor::{CompanyQuery, RuleRow, StatusRow, ids, rule_row, status_row};
+use super::two_factor::{CompanyQuery, RuleRow, StatusRow, company_of, rule_row, status_row};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::app_error;
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, IdPath};
 use crate::i18n::Arg;
 
 #[derive(Template)]
@@ -75,11 +75,11 @@ pub(super) async fn require_page(
 pub async fn require_form(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     q: Result<Query<CompanyQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    match ids(&id, q.company.as_deref()) {
+    match company_of(q.company.as_deref()).map(|c| (c, id)) {
         Ok(ids) => {
             require_page(
                 &state,
@@ -111,11 +111,11 @@ struct RuleRemovePage {
 pub async fn rule_remove_form(
     State(state): State<AppState>,
     Authenticated(session, ctx): Authenticated,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     q: Result<Query<CompanyQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let (company, rule) = match ids(&id, q.company.as_deref()) {
+    let (company, rule) = match company_of(q.company.as_deref()).map(|c| (c, id)) {
         Ok(ids) => ids,
         Err(e) => return app_error(&ctx, &e),
     };
